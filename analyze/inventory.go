@@ -1,0 +1,252 @@
+package analyze
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Inventory is a key inventory: what aws iam list-access-keys prints, for one
+// user or many merged. The credential report has no key ids; an inventory
+// gives them.
+type Inventory struct {
+	Source string
+	SHA256 string
+	// AccountID is the 12-digit account id in the file's name, which binds
+	// the inventory to that account; empty when the name has none.
+	AccountID string
+	Keys      []InventoryKey
+}
+
+// InventoryKey is one entry of AccessKeyMetadata.
+type InventoryKey struct {
+	UserName    string
+	AccessKeyID string
+	Status      string // Active, Inactive or Expired
+	Created     time.Time
+}
+
+type accessKeyMeta struct {
+	UserName    string `json:"UserName"`
+	AccessKeyID string `json:"AccessKeyId"`
+	Status      string `json:"Status"`
+	CreateDate  string `json:"CreateDate"`
+}
+
+type accessKeyList struct {
+	AccessKeyMetadata *[]accessKeyMeta `json:"AccessKeyMetadata"`
+	IsTruncated       bool             `json:"IsTruncated"`
+}
+
+var accountInName = regexp.MustCompile(`(?:^|[^0-9])([0-9]{12})(?:[^0-9]|$)`)
+
+// parseInventory reads one or more list-access-keys documents, one after the
+// other (as a shell loop appending to one file writes them).
+func parseInventory(r io.Reader, inv *Inventory, pr *problems) error {
+	if m := accountInName.FindStringSubmatch(filepath.Base(inv.Source)); m != nil && inv.Source != Stdin {
+		inv.AccountID = m[1]
+	}
+	dec := json.NewDecoder(r)
+	for doc := 1; ; doc++ {
+		var list accessKeyList
+		err := dec.Decode(&list)
+		if err == io.EOF {
+			if doc == 1 {
+				return &Problem{Source: inv.Source, Message: "no list-access-keys document"}
+			}
+			return nil
+		}
+		if err != nil {
+			return jsonProblem(inv.Source, err)
+		}
+		if list.AccessKeyMetadata == nil {
+			return &Problem{Source: inv.Source, Message: fmt.Sprintf("document %d has no AccessKeyMetadata: not what aws iam list-access-keys prints", doc), Hint: hintNotReport}
+		}
+		if list.IsTruncated {
+			pr.warnf(0, "document %d says IsTruncated: keys may be missing; list them again without --max-items", doc)
+		}
+		for i, m := range *list.AccessKeyMetadata {
+			where := fmt.Sprintf("document %d, key %d", doc, i+1)
+			switch {
+			case !ValidUserName(m.UserName):
+				pr.errorf(0, "", "%s: UserName %q is not a legal IAM user name; the entry is not used", where, m.UserName)
+				continue
+			case !validKeyID(m.AccessKeyID):
+				pr.errorf(0, "", "%s: AccessKeyId %q is not an access key id; the entry is not used", where, m.AccessKeyID)
+				continue
+			case m.Status != "Active" && m.Status != "Inactive" && m.Status != "Expired":
+				pr.errorf(0, "", "%s: Status %q is not Active, Inactive or Expired; the entry is not used", where, m.Status)
+				continue
+			}
+			sec, err := parseStamp(m.CreateDate)
+			if err != nil {
+				pr.errorf(0, "", "%s: CreateDate %q is not an ISO 8601 time; the entry is not used", where, m.CreateDate)
+				continue
+			}
+			inv.Keys = append(inv.Keys, InventoryKey{UserName: m.UserName, AccessKeyID: m.AccessKeyID, Status: m.Status, Created: unix(sec)})
+		}
+	}
+}
+
+// keyRef names a key the way a report and an inventory can both name it.
+type keyRef struct {
+	user    string
+	created int64
+}
+
+// unboundIndex holds the entries of inventories that no file name binds to
+// an account. Such an entry is used only when it matches exactly one key
+// across all reports of the run, so report parsers count, per report, the
+// keys that match each entry.
+type unboundIndex struct {
+	byRef   map[keyRef][]int // -> entry numbers
+	entries []invEntry
+}
+
+type invEntry struct {
+	inv *Inventory
+	key InventoryKey
+}
+
+func (x *unboundIndex) count(rep *Report, user string, created int64) {
+	for _, e := range x.byRef[keyRef{user, created}] {
+		if rep.unbound == nil {
+			rep.unbound = map[int]int{}
+		}
+		rep.unbound[e]++
+	}
+}
+
+func newUnboundIndex(invs []*Inventory) *unboundIndex {
+	x := &unboundIndex{byRef: map[keyRef][]int{}}
+	for _, inv := range invs {
+		if inv.AccountID != "" {
+			continue
+		}
+		for _, k := range inv.Keys {
+			ref := keyRef{k.UserName, k.Created.Unix()}
+			x.byRef[ref] = append(x.byRef[ref], len(x.entries))
+			x.entries = append(x.entries, invEntry{inv, k})
+		}
+	}
+	if len(x.entries) == 0 {
+		return nil
+	}
+	return x
+}
+
+// matchKeys gives findings their key ids from the inventories, and notes
+// where an inventory and a report disagree. Disagreements are evidence, not
+// errors: the inventory may simply be newer than the report.
+func matchKeys(res *Result, invs []*Inventory, idx *unboundIndex) {
+	bound := map[string][]invEntry{}
+	for _, inv := range invs {
+		if inv.AccountID == "" {
+			continue
+		}
+		for _, k := range inv.Keys {
+			bound[inv.AccountID] = append(bound[inv.AccountID], invEntry{inv, k})
+		}
+	}
+	// How many keys of the analysed reports each unbound entry matches.
+	unboundMatches := map[int]int{}
+	for _, rep := range res.Reports {
+		for e, n := range rep.unbound {
+			unboundMatches[e] += n
+		}
+	}
+	covered := map[string]bool{}
+	for _, rep := range res.Reports {
+		covered[rep.AccountID] = true
+	}
+	for _, inv := range invs {
+		if inv.AccountID != "" && !covered[inv.AccountID] {
+			res.Warnings = append(res.Warnings, Problem{Source: inv.Source, Message: fmt.Sprintf("inventory of account %s, which no report of this run covers; not used", inv.AccountID)})
+		}
+	}
+
+	for i := range res.Findings {
+		f := &res.Findings[i]
+		created := f.KeyCreated.Unix()
+		var pool []invEntry // the entries that speak for this finding's user
+		entries, isBound := bound[f.AccountID]
+		if isBound {
+			for _, e := range entries {
+				if e.key.UserName == f.User {
+					pool = append(pool, e)
+				}
+			}
+		} else if idx != nil {
+			for _, e := range idx.byRef[keyRef{f.User, created}] {
+				if unboundMatches[e] == 1 {
+					pool = append(pool, idx.entries[e])
+				} else {
+					f.Notes = append(f.Notes, fmt.Sprintf("%s lists key %s of %s created %s, but that matches %d keys across the reports of this run, so it is not used; name the file after its account",
+						idx.entries[e].inv.Source, idx.entries[e].key.AccessKeyID, f.User, f.KeyCreated.Format(time.RFC3339), unboundMatches[e]))
+				}
+			}
+		}
+		var match []invEntry
+		ids := map[string]bool{}
+		for _, e := range pool {
+			if e.key.Created.Unix() == created {
+				match = append(match, e)
+				ids[e.key.AccessKeyID] = true
+			}
+		}
+		switch {
+		case len(ids) == 1:
+			m := match[0]
+			f.KeyID = m.key.AccessKeyID
+			f.KeyIDNote = "from " + sourcesOf(match)
+			if active := m.key.Status == "Active"; active != f.KeyActive {
+				f.Notes = append(f.Notes, fmt.Sprintf("%s shows the key %s, the report %s: it changed after one of them was made", m.inv.Source, m.key.Status, activeWord(f.KeyActive)))
+			}
+		case len(ids) > 1:
+			f.KeyIDNote = fmt.Sprintf("not known: %d different keys in %s match, so the commands select the key by its creation time when they run", len(ids), sourcesOf(match))
+		case isBound:
+			f.KeyIDNote = "not known: the inventory of this account has no key of this user created at that time, so the commands select the key by its creation time when they run"
+			if len(pool) > 0 {
+				f.Notes = append(f.Notes, fmt.Sprintf("%s lists keys of %s but none created %s: the key was deleted or replaced after the report was made", sourcesOf(pool), f.User, f.KeyCreated.Format(time.RFC3339)))
+			} else {
+				f.Notes = append(f.Notes, fmt.Sprintf("%s lists no keys of %s: the key was deleted after the report was made, or the inventory is incomplete", sourcesOf(entries), f.User))
+			}
+		case len(invs) == 0:
+			f.KeyIDNote = "not known: no key inventory was given, so the commands select the key by its creation time when they run"
+		default:
+			f.KeyIDNote = "not known: no key inventory of this run names the key, so the commands select the key by its creation time when they run"
+		}
+		// Keys newer than the report: the report is older than the inventory.
+		for _, e := range pool {
+			if e.key.Created.After(f.AsOf) {
+				f.Notes = append(f.Notes, fmt.Sprintf("%s shows key %s of %s created %s, after the report's as-of time: re-run on a fresh report",
+					e.inv.Source, e.key.AccessKeyID, f.User, e.key.Created.Format(time.RFC3339)))
+			}
+		}
+	}
+}
+
+func activeWord(active bool) string {
+	if active {
+		return "Active"
+	}
+	return "Inactive"
+}
+
+func sourcesOf(es []invEntry) string {
+	seen := map[string]bool{}
+	var names []string
+	for _, e := range es {
+		if !seen[e.inv.Source] {
+			seen[e.inv.Source] = true
+			names = append(names, e.inv.Source)
+		}
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}

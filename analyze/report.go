@@ -1,0 +1,440 @@
+package analyze
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/gocarina/gocsv"
+)
+
+// csvRow is one row of a credential report: the columns credreview reads,
+// found by header name. Every one of them is required; other columns (AWS
+// adds some over time) are ignored.
+type csvRow struct {
+	User             string `csv:"user"`
+	ARN              string `csv:"arn"`
+	UserCreationTime string `csv:"user_creation_time"`
+	PasswordEnabled  string `csv:"password_enabled"`
+	PasswordLastUsed string `csv:"password_last_used"`
+	MFAActive        string `csv:"mfa_active"`
+
+	Key1Active          string `csv:"access_key_1_active"`
+	Key1LastRotated     string `csv:"access_key_1_last_rotated"`
+	Key1LastUsedDate    string `csv:"access_key_1_last_used_date"`
+	Key1LastUsedRegion  string `csv:"access_key_1_last_used_region"`
+	Key1LastUsedService string `csv:"access_key_1_last_used_service"`
+
+	Key2Active          string `csv:"access_key_2_active"`
+	Key2LastRotated     string `csv:"access_key_2_last_rotated"`
+	Key2LastUsedDate    string `csv:"access_key_2_last_used_date"`
+	Key2LastUsedRegion  string `csv:"access_key_2_last_used_region"`
+	Key2LastUsedService string `csv:"access_key_2_last_used_service"`
+}
+
+// keyColumns are one access key's columns of a row.
+type keyColumns struct {
+	slot                                   int
+	active, rotated, used, region, service string
+}
+
+func (r *csvRow) keys() [2]keyColumns {
+	return [2]keyColumns{
+		{1, r.Key1Active, r.Key1LastRotated, r.Key1LastUsedDate, r.Key1LastUsedRegion, r.Key1LastUsedService},
+		{2, r.Key2Active, r.Key2LastRotated, r.Key2LastUsedDate, r.Key2LastUsedRegion, r.Key2LastUsedService},
+	}
+}
+
+// Hints, each given once per file.
+const (
+	hintSpreadsheet = "the file may have been opened and re-saved by a spreadsheet program, which rewrites timestamps; analyse the file AWS produced"
+	hintTruncated   = "the file ends in the middle of a row: it may be truncated; download the report again"
+	hintComma       = "IAM user names may contain commas and AWS does not quote them; credreview puts such rows back together only when the ARN ends with the user name"
+	hintNotReport   = "credreview reads credential reports (CSV, or the JSON of aws iam get-credential-report, optionally gzipped) and the JSON of aws iam list-access-keys"
+)
+
+// reportParser reads the rows of one credential report and applies the
+// check to each; it keeps only findings and problems, never the rows.
+type reportParser struct {
+	rep  *Report
+	opts *Options
+	pr   *problems
+	idx  *unboundIndex
+
+	// asOf, when known before the rows are read (from --as-of or the
+	// envelope's GeneratedTime), lets rows be checked for times after it.
+	asOf int64
+
+	accountLine int            // line of the row that set the account, 0 if none yet
+	seen        map[string]int // lower-cased user name -> line of its first row
+	findings    []Finding
+	found       map[findingKey]bool
+}
+
+type findingKey struct {
+	user    string
+	slot    int
+	created int64
+}
+
+func (p *reportParser) parse(r io.Reader) error {
+	cr := newCommaRepair(bufio.NewReaderSize(r, 64<<10))
+	cv := csv.NewReader(cr)
+	cv.ReuseRecord = true
+	um, err := gocsv.NewUnmarshaller(cv, csvRow{})
+	if err == io.EOF {
+		return &Problem{Source: p.rep.Source, Message: "file is empty", Hint: hintNotReport}
+	}
+	if err != nil {
+		return p.readError(err, cr)
+	}
+	if missing := um.MismatchedStructFields; len(missing) > 0 {
+		return p.headerError(missing, um.Headers)
+	}
+	for {
+		v, err := um.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				p.rowError(pe, cr)
+				continue
+			}
+			return p.readError(err, cr)
+		}
+		row := v.(csvRow)
+		line, _ := cv.FieldPos(0)
+		p.row(line, &row)
+	}
+	return nil
+}
+
+func (p *reportParser) readError(err error, cr *commaRepair) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return &Problem{Source: p.rep.Source, Line: pe.Line, Message: "header: " + pe.Err.Error()}
+	}
+	msg := "read failed: " + err.Error()
+	if cr.line > 1 {
+		msg = fmt.Sprintf("read failed after line %d: %v; the rows before it were analysed", cr.line, err)
+	}
+	return &Problem{Source: p.rep.Source, Message: msg}
+}
+
+func (p *reportParser) headerError(missing, header []string) error {
+	sort.Strings(missing)
+	msg := fmt.Sprintf("not a complete credential report: missing column %s", strings.Join(missing, ", "))
+	if len(missing) > 1 {
+		msg = fmt.Sprintf("not a complete credential report: missing %d columns: %s", len(missing), strings.Join(missing, ", "))
+	}
+	hint := fmt.Sprintf("the header has %d columns; AWS writes 22, starting user,arn,user_creation_time,password_enabled", len(header))
+	for _, h := range header {
+		if strings.HasSuffix(h, `\n`) || strings.HasSuffix(h, `\r`) {
+			hint = fmt.Sprintf(`header column %q ends with a literal \n: the file was written with escaped line ends, not by AWS`, h)
+			break
+		}
+	}
+	return &Problem{Source: p.rep.Source, Line: 1, Message: msg, Hint: hint}
+}
+
+func (p *reportParser) rowError(pe *csv.ParseError, cr *commaRepair) {
+	if !errors.Is(pe.Err, csv.ErrFieldCount) {
+		p.pr.errorf(pe.Line, "", "not valid CSV: %v; the row was not analysed", pe.Err)
+		return
+	}
+	n, known := cr.badCounts[pe.StartLine]
+	switch {
+	case !known:
+		p.pr.errorf(pe.StartLine, "", "the row has a different number of fields than the header (%d); it was not analysed", cr.fields)
+	case n > cr.fields:
+		p.pr.errorf(pe.StartLine, hintComma, "the row has %d fields, the header %d, and the extra commas are not part of a user name that the ARN ends with; the row was not analysed", n, cr.fields)
+	case pe.StartLine == cr.lastLine:
+		p.pr.errorf(pe.StartLine, hintTruncated, "the last row has %d of the header's %d fields; it was not analysed", n, cr.fields)
+	default:
+		p.pr.errorf(pe.StartLine, "", "the row has %d fields, the header %d; it was not analysed", n, cr.fields)
+	}
+}
+
+// row checks one row. A row with a value it cannot read is an error for that
+// row alone; the rest of the report is still analysed.
+func (p *reportParser) row(line int, r *csvRow) {
+	p.rep.rows++
+	if r.User == rootUser {
+		p.root(line, r)
+		return
+	}
+	if !ValidUserName(r.User) {
+		p.pr.errorf(line, "", "user name %q is not a legal IAM user name (1 to 64 letters, digits and + = , . @ _ -); the row was not analysed", r.User)
+		return
+	}
+	a, ok := parseARN(r.ARN)
+	if !ok {
+		p.pr.errorf(line, "", "arn %q is not an IAM ARN (arn:PARTITION:iam::ACCOUNT:user/NAME); the row was not analysed", r.ARN)
+		return
+	}
+	if !p.account(line, a) {
+		return
+	}
+	if rest, ok := strings.CutPrefix(a.resource, "user/"); !ok {
+		p.pr.warnf(line, "arn %q is not a user ARN (arn:PARTITION:iam::ACCOUNT:user/NAME); the row is still checked", r.ARN)
+	} else if rest != r.User && !strings.HasSuffix(rest, "/"+r.User) {
+		p.pr.warnf(line, "arn %q does not end with the user name %q; the row is still checked", r.ARN, r.User)
+	}
+
+	created, err := parseStamp(r.UserCreationTime)
+	if err != nil {
+		p.badValue(line, "user_creation_time", r.UserCreationTime)
+		return
+	}
+	console, err := parseBool(r.PasswordEnabled)
+	if err != nil {
+		if r.PasswordEnabled != notSupported {
+			p.pr.errorf(line, "", "password_enabled: %v; the row was not analysed", err)
+			return
+		}
+		p.pr.warnf(line, "password_enabled is not_supported, which AWS writes only for the root user; %s is treated as having no password", r.User)
+	}
+	mfa, err := parseBool(r.MFAActive)
+	if err != nil {
+		p.pr.errorf(line, "", "mfa_active: %v; the row was not analysed", err)
+		return
+	}
+	pwUse, err := parsePasswordUse(r.PasswordLastUsed)
+	if err != nil {
+		p.badValue(line, "password_last_used", r.PasswordLastUsed)
+		return
+	}
+
+	type key struct {
+		keyColumns
+		active         bool
+		exists, used   bool
+		created, usedT int64
+	}
+	var keys [2]key
+	for i, kc := range r.keys() {
+		k := key{keyColumns: kc}
+		if k.active, err = parseBool(kc.active); err != nil {
+			p.pr.errorf(line, "", "access_key_%d_active: %v; the row was not analysed", kc.slot, err)
+			return
+		}
+		if k.created, k.exists, err = stampOrSentinel(kc.rotated); err != nil {
+			p.badValue(line, fmt.Sprintf("access_key_%d_last_rotated", kc.slot), kc.rotated)
+			return
+		}
+		if k.usedT, k.used, err = stampOrSentinel(kc.used); err != nil {
+			p.badValue(line, fmt.Sprintf("access_key_%d_last_used_date", kc.slot), kc.used)
+			return
+		}
+		keys[i] = k
+	}
+
+	// The row is readable: count it, once per user.
+	lower := strings.ToLower(r.User)
+	first, dup := p.seen[lower]
+	if dup {
+		p.pr.warnf(line, "user %s appears again (first at line %d); both rows are checked, the user is counted once", r.User, first)
+	} else {
+		if p.seen == nil {
+			p.seen = map[string]int{}
+		}
+		p.seen[strings.Clone(lower)] = line
+		p.rep.Users++
+		if console {
+			p.rep.ConsoleUsers++
+		}
+	}
+	p.newer(created)
+	p.newer(pwUse.sec)
+	for i := range keys {
+		k := &keys[i]
+		p.newer(k.usedT)
+		if !k.exists {
+			if k.active {
+				p.pr.warnf(line, "access_key_%d_active is true but access_key_%d_last_rotated is %s: the key has no creation time and cannot be checked", k.slot, k.slot, k.rotated)
+			}
+			continue
+		}
+		p.newer(k.created)
+		if !dup {
+			p.rep.Keys++
+		}
+		if p.idx != nil {
+			p.idx.count(p.rep, r.User, k.created)
+		}
+	}
+	if p.asOf != 0 {
+		p.checkFuture(line, r, created, keys[0].created, keys[1].created, keys[0].usedT, keys[1].usedT)
+	}
+
+	if !console {
+		return
+	}
+	for i := range keys {
+		k := &keys[i]
+		if !k.exists {
+			continue
+		}
+		d := k.created - created
+		if d < 0 {
+			p.pr.warnf(line, "access key %d of %s was created %s before the user; the row is inconsistent and the key is not a setup-time key", k.slot, r.User, HumanSeconds(-d))
+			continue
+		}
+		if d > int64(p.opts.SetupWindow.Seconds()) {
+			continue
+		}
+		fk := findingKey{lower, k.slot, k.created}
+		if p.found[fk] {
+			continue
+		}
+		if p.found == nil {
+			p.found = map[findingKey]bool{}
+		}
+		p.found[fk] = true
+		f := Finding{
+			Check:              CheckSetupKey,
+			Source:             p.rep.Source,
+			Line:               line,
+			AccountID:          a.account,
+			Partition:          a.partition,
+			User:               r.User,
+			ARN:                r.ARN,
+			KeySlot:            k.slot,
+			KeyActive:          k.active,
+			UserCreated:        unix(created),
+			KeyCreated:         unix(k.created),
+			KeyLastUsedService: k.service,
+			KeyLastUsedRegion:  k.region,
+			PasswordLastUsed:   pwUse.PasswordUse,
+			MFAActive:          mfa,
+		}
+		if k.used {
+			f.KeyLastUsed = unix(k.usedT)
+		}
+		f.Severity = severityOf(k.active, k.used)
+		p.findings = append(p.findings, f)
+	}
+}
+
+// severityOf is the setup-key check's severity: an active key that was never
+// used is the control's failing case; an active key in use asks whether the
+// person needs programmatic access; an inactive key only needs tidying.
+func severityOf(active, used bool) Severity {
+	switch {
+	case !active:
+		return SeverityLow
+	case used:
+		return SeverityMedium
+	}
+	return SeverityHigh
+}
+
+// root reads the root user's row: it sets the account, and its times count
+// towards the report's newest, but it is never a console user.
+func (p *reportParser) root(line int, r *csvRow) {
+	a, ok := parseARN(r.ARN)
+	if !ok {
+		p.pr.warnf(line, "the root user's arn %q is not an IAM ARN; the account is taken from the other rows", r.ARN)
+		return
+	}
+	if a.resource != "root" {
+		p.pr.warnf(line, "the root user's arn %q does not end with :root", r.ARN)
+	}
+	p.account(line, a)
+	if t, err := parseStamp(r.UserCreationTime); err == nil {
+		p.newer(t)
+	}
+	if u, err := parsePasswordUse(r.PasswordLastUsed); err == nil {
+		p.newer(u.sec)
+	}
+}
+
+// account makes sure every row belongs to one account and partition.
+func (p *reportParser) account(line int, a arn) bool {
+	if p.accountLine == 0 {
+		p.accountLine = line
+		p.rep.AccountID, p.rep.Partition = a.account, a.partition
+		if len(a.account) != 12 {
+			p.pr.warnf(line, "account id %s has %d digits; AWS account ids have 12", a.account, len(a.account))
+		}
+		return true
+	}
+	if a.account != p.rep.AccountID || a.partition != p.rep.Partition {
+		p.pr.errorf(line, "", "the row is for account %s (%s) but line %d is for %s (%s): a report covers one account; the row was not analysed",
+			a.account, a.partition, p.accountLine, p.rep.AccountID, p.rep.Partition)
+		return false
+	}
+	return true
+}
+
+func (p *reportParser) badValue(line int, column, value string) {
+	p.pr.errorf(line, hintSpreadsheet, "%s %q is not an ISO 8601 time such as 2023-05-24T07:04:17+00:00; the row was not analysed", column, value)
+}
+
+func (p *reportParser) newer(sec int64) {
+	if sec > p.rep.newest {
+		p.rep.newest = sec
+	}
+}
+
+// checkFuture warns about times after the moment the report describes:
+// clocks are not wrong in real reports, so such a row was edited by hand.
+func (p *reportParser) checkFuture(line int, r *csvRow, stamps ...int64) {
+	names := [...]string{"user_creation_time", "access_key_1_last_rotated", "access_key_2_last_rotated", "access_key_1_last_used_date", "access_key_2_last_used_date"}
+	values := [...]string{r.UserCreationTime, r.Key1LastRotated, r.Key2LastRotated, r.Key1LastUsedDate, r.Key2LastUsedDate}
+	for i, s := range stamps {
+		if s > p.asOf {
+			p.pr.warnf(line, "%s %s is after the report's as-of time %s", names[i], values[i], unix(p.asOf).Format("2006-01-02T15:04:05Z"))
+			return
+		}
+	}
+}
+
+// passwordUse is a parsed password_last_used.
+type passwordUse struct {
+	PasswordUse
+	sec int64
+}
+
+func parsePasswordUse(s string) (passwordUse, error) {
+	switch s {
+	case notApplicable:
+		return passwordUse{PasswordUse: PasswordUse{Never: true}}, nil
+	case noInformation, notSupported:
+		return passwordUse{}, nil
+	}
+	sec, err := parseStamp(s)
+	if err != nil {
+		return passwordUse{}, err
+	}
+	return passwordUse{PasswordUse{Time: unix(sec)}, sec}, nil
+}
+
+// HumanSeconds writes a number of seconds the way a reviewer reads it: 4 s,
+// 38 min, 2 h 5 min, 3 d 4 h.
+func HumanSeconds(s int64) string {
+	switch {
+	case s < 60:
+		return fmt.Sprintf("%d s", s)
+	case s < 3600:
+		if s%60 == 0 {
+			return fmt.Sprintf("%d min", s/60)
+		}
+		return fmt.Sprintf("%d min %d s", s/60, s%60)
+	case s < 86400:
+		if s%3600/60 == 0 {
+			return fmt.Sprintf("%d h", s/3600)
+		}
+		return fmt.Sprintf("%d h %d min", s/3600, s%3600/60)
+	}
+	if s%86400/3600 == 0 {
+		return fmt.Sprintf("%d d", s/86400)
+	}
+	return fmt.Sprintf("%d d %d h", s/86400, s%86400/3600)
+}

@@ -1,0 +1,244 @@
+package analyze
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Severity ranks a finding by what it asks of a change board.
+type Severity int
+
+// The severities, lowest first, so that they compare as numbers.
+const (
+	SeverityNone Severity = iota
+	SeverityLow
+	SeverityMedium
+	SeverityHigh
+)
+
+var severityNames = [...]string{"none", "low", "medium", "high"}
+
+func (s Severity) String() string {
+	if s < 0 || int(s) >= len(severityNames) {
+		return fmt.Sprintf("severity(%d)", int(s))
+	}
+	return severityNames[s]
+}
+
+// ParseSeverity reads none, low, medium or high.
+func ParseSeverity(s string) (Severity, error) {
+	for i, n := range severityNames {
+		if strings.EqualFold(s, n) {
+			return Severity(i), nil
+		}
+	}
+	return SeverityNone, fmt.Errorf("unknown severity %q (want none, low, medium or high)", s)
+}
+
+// Severities lists the severities a finding can have, highest first.
+var Severities = []Severity{SeverityHigh, SeverityMedium, SeverityLow}
+
+// CheckSetupKey is the name of the one check: an access key created during a
+// console user's initial setup.
+const CheckSetupKey = "setup-key"
+
+// How the as-of time of a report was chosen.
+const (
+	AsOfFlag      = "--as-of"
+	AsOfGenerated = "generated time"
+	AsOfNewest    = "newest timestamp in the report"
+)
+
+// Result is everything one analysis found, in a deterministic order: the
+// same inputs and options give an equal Result.
+type Result struct {
+	Options Options
+
+	// Reports are the reports analysed, in input order; Superseded are older
+	// reports of an account that another input also covers, not analysed.
+	Reports    []Report
+	Superseded []Report
+
+	// Inventories are the key inventories read, in input order.
+	Inventories []Inventory
+
+	// Findings are sorted by account, user and key slot.
+	Findings []Finding
+
+	// Warnings say what was odd but still analysed; Errors what could not be
+	// read. Both are in input order, then by line.
+	Warnings []Problem
+	Errors   []Problem
+
+	// Skipped counts files left out of directory walks (hidden files and
+	// credreview's own outputs), each also named in Warnings.
+	Skipped int
+}
+
+// Report describes one credential report that was read.
+type Report struct {
+	Source    string // the path as given, or "-" for standard input
+	SHA256    string // of the bytes as given (compressed, if the file was)
+	Format    string // "csv" or "get-credential-report json", with "+gzip"
+	AccountID string // from the ARNs; "" when the report has no rows
+	Partition string
+	Generated time.Time // the envelope's GeneratedTime; zero when unknown
+	AsOf      time.Time // what ages in this report are measured to
+	AsOfRule  string    // AsOfFlag, AsOfGenerated or AsOfNewest
+
+	Users        int // IAM users, not counting the root user
+	ConsoleUsers int // users with a password
+	Keys         int // access keys of IAM users
+
+	// SupersededBy names the newer report of the same account that replaced
+	// this one; empty for analysed reports.
+	SupersededBy string
+
+	// unbound counts, per entry of the unbound inventory index, the keys of
+	// this report that match it.
+	unbound map[int]int
+	newest  int64
+	rows    int
+}
+
+// Finding is one setup-time access key.
+type Finding struct {
+	ID       string // stable across runs: derived from account, user, slot and key creation
+	Check    string
+	Severity Severity
+
+	Source    string // the report it came from
+	Line      int    // of the user's row in that report
+	AccountID string
+	Partition string
+	User      string
+	ARN       string
+
+	KeySlot   int    // 1 or 2, as in access_key_N_*
+	KeyID     string // empty until an inventory names the key
+	KeyIDNote string // where KeyID came from, or why it is unknown
+	KeyActive bool
+
+	UserCreated time.Time
+	KeyCreated  time.Time
+	AsOf        time.Time
+
+	KeyLastUsed        time.Time // zero when never used
+	KeyLastUsedService string
+	KeyLastUsedRegion  string
+
+	// PasswordLastUsed is a time, or "never" or "no_information" as the
+	// report says.
+	PasswordLastUsed PasswordUse
+	MFAActive        bool
+
+	// Notes are what key inventories say that differs from the report.
+	Notes []string
+
+	Commands Commands
+}
+
+// SecondsAfterUserCreated is how long after its user the key was created.
+func (f *Finding) SecondsAfterUserCreated() int64 {
+	return int64(f.KeyCreated.Sub(f.UserCreated) / time.Second)
+}
+
+// KeyAgeDays is the key's age in whole days at the report's as-of time.
+func (f *Finding) KeyAgeDays() int64 {
+	return int64(f.AsOf.Sub(f.KeyCreated) / (24 * time.Hour))
+}
+
+// PasswordUse is a report's password_last_used: a time, or a sentinel.
+type PasswordUse struct {
+	Time time.Time // zero unless the report has a time
+	// Never is true for N/A: the password was never used. When both Time is
+	// zero and Never is false, the report said no_information (never used,
+	// or used before October 2014 when tracking began).
+	Never bool
+}
+
+func (p PasswordUse) String() string {
+	switch {
+	case !p.Time.IsZero():
+		return p.Time.Format(time.RFC3339)
+	case p.Never:
+		return "never"
+	}
+	return noInformation
+}
+
+// Commands are the shell commands that test, carry out and back out the
+// remediation of one finding, each list in the order to run it.
+type Commands struct {
+	Test      []string
+	Implement []string // first deactivate, then delete
+	Backout   []string // reactivate while only deactivated; after deletion, a new key
+}
+
+// Problem is an input error or warning, tied to a file and, where it is
+// about one row, a line.
+type Problem struct {
+	Source  string
+	Line    int // 0 when the problem is not about one line
+	Message string
+	Hint    string // a likely fix, or empty
+}
+
+func (p Problem) Error() string {
+	if p.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", p.Source, p.Line, p.Message)
+	}
+	if p.Source == "" {
+		return p.Message
+	}
+	return p.Source + ": " + p.Message
+}
+
+// Counts tallies findings per severity.
+type Counts [len(severityNames)]int
+
+// Total is the number of findings counted.
+func (c Counts) Total() int {
+	n := 0
+	for _, v := range c {
+		n += v
+	}
+	return n
+}
+
+// CountBySeverity tallies findings, optionally of one account ("" for all).
+func (r *Result) CountBySeverity(account string) Counts {
+	var c Counts
+	for i := range r.Findings {
+		if account == "" || r.Findings[i].AccountID == account {
+			c[r.Findings[i].Severity]++
+		}
+	}
+	return c
+}
+
+// Accounts lists the accounts of the analysed reports, sorted, without
+// repeats; a report without rows counts as account "".
+func (r *Result) Accounts() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, rep := range r.Reports {
+		if !seen[rep.AccountID] {
+			seen[rep.AccountID] = true
+			out = append(out, rep.AccountID)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Highest is the highest severity among the findings, SeverityNone if none.
+func (r *Result) Highest() Severity {
+	h := SeverityNone
+	for i := range r.Findings {
+		h = max(h, r.Findings[i].Severity)
+	}
+	return h
+}

@@ -1,0 +1,218 @@
+package analyze
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The sentinels a credential report writes where a value does not apply.
+const (
+	notApplicable = "N/A"
+	noInformation = "no_information"
+	notSupported  = "not_supported"
+	rootUser      = "<root_account>"
+)
+
+var errNotTime = errors.New("not an ISO 8601 time")
+
+// parseStamp reads a report timestamp to the second, as Unix seconds in UTC.
+// Real reports write 2023-05-24T07:04:17+00:00, hand-made files and the API
+// envelope 2023-05-24T07:04:17Z; other offsets are converted to UTC, and
+// fractional seconds (which IAM never writes) are dropped. It is written by
+// hand because time.Parse costs more than the rest of a row together.
+func parseStamp(s string) (int64, error) {
+	if len(s) < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' || s[16] != ':' {
+		return 0, errNotTime
+	}
+	year, ok1 := digits(s[0:4])
+	month, ok2 := digits(s[5:7])
+	day, ok3 := digits(s[8:10])
+	hour, ok4 := digits(s[11:13])
+	min, ok5 := digits(s[14:16])
+	sec, ok6 := digits(s[17:19])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || month < 1 || month > 12 || day < 1 || day > daysIn(month, year) || hour > 23 || min > 59 || sec > 59 {
+		return 0, errNotTime
+	}
+	rest := s[19:]
+	if rest[0] == '.' {
+		i := 1
+		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+			i++
+		}
+		if i == 1 {
+			return 0, errNotTime
+		}
+		rest = rest[i:]
+	}
+	offset := 0
+	switch {
+	case rest == "Z" || rest == "z":
+	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
+		oh, okh := digits(rest[1:3])
+		om, okm := digits(rest[4:6])
+		if !okh || !okm || oh > 23 || om > 59 {
+			return 0, errNotTime
+		}
+		offset = oh*3600 + om*60
+		if rest[0] == '-' {
+			offset = -offset
+		}
+	default:
+		return 0, errNotTime
+	}
+	return daysFromCivil(year, month, day)*86400 + int64(hour*3600+min*60+sec-offset), nil
+}
+
+func digits(s string) (int, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// daysFromCivil counts days from 1970-01-01 to a proleptic Gregorian date
+// (Howard Hinnant's algorithm).
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era)*146097 + int64(doe) - 719468
+}
+
+// stampOrSentinel reads a timestamp column that may instead hold one of the
+// report's sentinels; ok is false for a sentinel.
+func stampOrSentinel(s string) (sec int64, ok bool, err error) {
+	switch s {
+	case notApplicable, noInformation, notSupported:
+		return 0, false, nil
+	}
+	sec, err = parseStamp(s)
+	return sec, err == nil, err
+}
+
+// parseBool reads the report's booleans, which the documentation writes
+// TRUE/FALSE and real reports true/false.
+func parseBool(s string) (bool, error) {
+	switch {
+	case strings.EqualFold(s, "true"):
+		return true, nil
+	case strings.EqualFold(s, "false"):
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not true or false", s)
+}
+
+// ValidUserName reports whether name is a legal IAM user name: 1 to 64
+// letters, digits and + = , . @ _ -, starting with any of them. Only such
+// names get remediation commands; the commands rely on it.
+func ValidUserName(name string) bool {
+	if len(name) == 0 || len(name) > 64 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if !nameByte(name[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func nameByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+		c == '+' || c == '=' || c == ',' || c == '.' || c == '@' || c == '_' || c == '-'
+}
+
+// validKeyID reports whether id has the form of an access key id
+// (the IAM API's pattern [\w]+, 16 to 128 characters).
+func validKeyID(id string) bool {
+	if len(id) < 16 || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// arn is the part of an IAM ARN that credreview uses.
+type arn struct {
+	partition, account, resource string
+}
+
+// parseARN splits arn:PARTITION:iam::ACCOUNT:RESOURCE. The account must be
+// digits; AWS writes 12, test fixtures often fewer, which the caller reports.
+func parseARN(s string) (arn, bool) {
+	rest, ok := strings.CutPrefix(s, "arn:")
+	if !ok {
+		return arn{}, false
+	}
+	partition, rest, ok := strings.Cut(rest, ":")
+	if !ok || !validPartition(partition) {
+		return arn{}, false
+	}
+	rest, ok = strings.CutPrefix(rest, "iam::")
+	if !ok {
+		return arn{}, false
+	}
+	account, resource, ok := strings.Cut(rest, ":")
+	if !ok || account == "" || resource == "" {
+		return arn{}, false
+	}
+	if _, ok := digits(account); !ok {
+		return arn{}, false
+	}
+	return arn{partition: partition, account: account, resource: resource}, true
+}
+
+// validPartition accepts aws, aws-cn, aws-us-gov and the other aws-* partitions.
+func validPartition(p string) bool {
+	if p == "aws" {
+		return true
+	}
+	rest, ok := strings.CutPrefix(p, "aws-")
+	if !ok || rest == "" {
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		if !(c >= 'a' && c <= 'z' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// unix converts seconds to a UTC time.
+func unix(sec int64) time.Time { return time.Unix(sec, 0).UTC() }
+
+// stampPrefix is the second-precision part of a timestamp that both of the
+// report's spellings share; comparing it as a string orders timestamps.
+func stampPrefix(sec int64) string { return unix(sec).Format("2006-01-02T15:04:05") }

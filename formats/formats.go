@@ -1,0 +1,171 @@
+// Package formats writes an analysis as a change-board package: an XLSX
+// workbook, a Markdown change request, JSON for pipelines and a POSIX sh
+// script. Each format is one file of this package, behind one interface;
+// all of them are deterministic, so the same result gives the same bytes.
+package formats
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/credreview/credreview/analyze"
+)
+
+// Tool names the program that made a review.
+type Tool struct {
+	Name    string
+	Version string
+}
+
+// Review is what every format writes: an analysis and what made it.
+type Review struct {
+	Tool Tool
+	*analyze.Result
+}
+
+// Format writes a review in one format.
+type Format interface {
+	// Name is what --format calls it, and the extension of its file.
+	Name() string
+	Write(w io.Writer, r *Review) error
+}
+
+var all = map[string]Format{}
+
+func register(f Format) { all[f.Name()] = f }
+
+// Lookup finds a format by name.
+func Lookup(name string) (Format, bool) {
+	f, ok := all[name]
+	return f, ok
+}
+
+// Names lists the formats, sorted.
+func Names() []string {
+	var names []string
+	for n := range all {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// errWriter remembers the first write error, so that rendering code can
+// write straight through and check once at the end.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, args...)
+	}
+}
+
+func (e *errWriter) print(s ...string) {
+	for _, s := range s {
+		if e.err != nil {
+			return
+		}
+		_, e.err = io.WriteString(e.w, s)
+	}
+}
+
+// Helpers shared by the formats, so that they say the same thing.
+
+const stampLayout = "2006-01-02T15:04:05Z"
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(stampLayout)
+}
+
+// Window writes a setup window as people write durations: 1h, 90s, 1h30m.
+func Window(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// asOfRule says how ages were measured.
+func asOfRule(r *Review) string {
+	if !r.Options.AsOf.IsZero() {
+		return "--as-of " + stamp(r.Options.AsOf)
+	}
+	return "each report's generated time, else its newest timestamp"
+}
+
+// statusWord is a key's status as IAM names it.
+func statusWord(active bool) string {
+	if active {
+		return "Active"
+	}
+	return "Inactive"
+}
+
+// lastUsed writes when a key was last used, and where.
+func lastUsed(f *analyze.Finding) string {
+	if f.KeyLastUsed.IsZero() {
+		return "never"
+	}
+	s := stamp(f.KeyLastUsed)
+	var where []string
+	for _, v := range []string{f.KeyLastUsedService, f.KeyLastUsedRegion} {
+		if v != "" && v != "N/A" && v != "not_supported" {
+			where = append(where, v)
+		}
+	}
+	if len(where) > 0 {
+		s += " (" + strings.Join(where, ", ") + ")"
+	}
+	return s
+}
+
+func keyIDText(f *analyze.Finding) string {
+	if f.KeyID == "" {
+		return "resolved at run time"
+	}
+	return f.KeyID
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// accountOf writes an account id, or says that a report named none.
+func accountOf(id string) string {
+	if id == "" {
+		return "(no rows)"
+	}
+	return id
+}
+
+// severityMeaning says what a severity asks of the board.
+var severityMeaning = map[analyze.Severity]string{
+	analyze.SeverityHigh:   "active key, never used: the CIS control fails; deactivate, then delete",
+	analyze.SeverityMedium: "active key that has been used: confirm whether the person needs programmatic access before removing it",
+	analyze.SeverityLow:    "inactive key: delete it to finish the job",
+}
+
+// cisControl names the control in the benchmark versions that have it.
+const cisControl = "CIS AWS Foundations Benchmark: v1.2 §1.21, v1.3 to v4.0 §1.11, v5.0 §1.10, v6.0 §2.10 (do not set up access keys during initial user setup for users that have a console password)"
+
+// Phases of the implementation, in the order they run.
+var phases = []struct{ title, what string }{
+	{"Deactivate", "set each key Inactive; wait and watch for breakage before deleting"},
+	{"Delete", "delete each key; this cannot be undone (backout makes a new key)"},
+}

@@ -1,0 +1,349 @@
+// Command credreview reviews AWS IAM credential reports for access keys that
+// were created during a console user's initial setup, and writes what a
+// change board needs to remove them.
+//
+// # Exit codes
+//
+//	0  done
+//	1  some input or output failed; everything readable was analysed and written
+//	2  usage error
+//	3  findings at or above --fail-on
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/credreview/credreview/analyze"
+	"github.com/credreview/credreview/formats"
+)
+
+// version is the release; outputs name it, so it is a constant rather than
+// build metadata that would make two builds' outputs differ.
+const version = "0.1.0"
+
+const usage = `credreview reviews AWS IAM credential reports for access keys created during a
+console user's initial setup (CIS AWS Foundations 1.21 / 1.11 / 1.10 / 2.10),
+and writes the change-board package: a workbook, a change request with the
+exact aws iam commands, JSON and a script.
+
+Usage:
+    credreview analyze [options] PATH...
+    credreview version
+
+Run "credreview analyze --help" for the options.
+`
+
+const analyzeUsage = `Usage:
+    credreview analyze [options] PATH...
+
+PATH is a credential report (the CSV that AWS writes, or the JSON that
+aws iam get-credential-report prints, either one optionally gzipped), a key
+inventory (the JSON that aws iam list-access-keys prints), a directory of
+them (searched recursively), or - for standard input. Files are recognised
+by their content, not their names.
+
+A console user's access key is a setup-time key when it was created at most
+--setup-window after the user. Its severity:
+    high    active and never used: the CIS control fails
+    medium  active and used: does the person need programmatic access?
+    low     inactive: delete it to finish the job
+
+Options:
+    -o, --out DIR            Write credential-review.<format> files in DIR
+                             (default .). With -o -, write the one requested
+                             format to standard output.
+    -f, --format LIST        Comma-separated list of md, json (default md).
+        --setup-window D     Setup window, such as 10s, 15m or 1h (default 1h).
+        --as-of TIME         Measure ages to TIME (2026-11-20 or
+                             2026-11-20T12:00:00Z) instead of each report's
+                             generated time, else its newest timestamp.
+        --fail-on SEVERITY   Exit 3 when a finding is at or above SEVERITY:
+                             none (default), low, medium or high.
+    -q, --quiet              Print errors only.
+    -h, --help               Print this help.
+
+Exit codes:
+    0  done
+    1  some input or output failed; everything readable was analysed and written
+    2  usage error
+    3  findings at or above --fail-on
+
+Examples:
+    credreview analyze reports/
+    credreview analyze -f json -o - 123456789012.csv.gz
+    aws iam get-credential-report | credreview analyze -f md -o - -
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(exitCode(err))
+}
+
+// Errors that set the exit code; everything else exits 1.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+var (
+	errFindings = errors.New("findings at or above --fail-on")
+	// errReported means the failure was already printed.
+	errReported = errors.New("failed")
+)
+
+func exitCode(err error) int {
+	var ue *usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue):
+		return 2
+	case errors.Is(err, errFindings):
+		return 3
+	}
+	return 1
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	ui := &ui{w: stderr}
+	err := dispatch(ctx, args, stdin, stdout, ui)
+	var ue *usageError
+	switch {
+	case errors.As(err, &ue):
+		ui.errorf("%s", ue.msg)
+		ui.hintf(`run "credreview %s--help" for usage`, ui.command)
+	case err != nil && !errors.Is(err, errReported) && !errors.Is(err, errFindings):
+		ui.errorf("%v", err)
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, ui *ui) error {
+	if len(args) == 0 {
+		io.WriteString(ui.w, usage)
+		return &usageError{"no command given"}
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		_, err := io.WriteString(stdout, usage)
+		return err
+	case "version", "--version":
+		_, err := fmt.Fprintf(stdout, "credreview %s\n", version)
+		return err
+	case "analyze":
+		ui.command = "analyze "
+		return analyzeCmd(ctx, args[1:], stdin, stdout, ui)
+	}
+	return &usageError{fmt.Sprintf("unknown command %q (want analyze or version)", args[0])}
+}
+
+// ui writes messages to stderr in one voice: "credreview: error: ...".
+type ui struct {
+	w       io.Writer
+	quiet   bool
+	command string
+}
+
+func (u *ui) errorf(format string, args ...any) {
+	fmt.Fprintf(u.w, "credreview: error: "+format+"\n", args...)
+}
+
+func (u *ui) hintf(format string, args ...any) {
+	fmt.Fprintf(u.w, "credreview: hint: "+format+"\n", args...)
+}
+
+func (u *ui) warnf(format string, args ...any) {
+	if !u.quiet {
+		fmt.Fprintf(u.w, "credreview: warning: "+format+"\n", args...)
+	}
+}
+
+func (u *ui) infof(format string, args ...any) {
+	if !u.quiet {
+		fmt.Fprintf(u.w, "credreview: "+format+"\n", args...)
+	}
+}
+
+type analyzeFlags struct {
+	out, format, asOf, failOn string
+	window                    time.Duration
+	quiet, help               bool
+}
+
+func analyzeCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, ui *ui) error {
+	var fl analyzeFlags
+	fs := pflag.NewFlagSet("analyze", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	fs.StringVarP(&fl.out, "out", "o", ".", "")
+	fs.StringVarP(&fl.format, "format", "f", "md", "")
+	fs.DurationVar(&fl.window, "setup-window", analyze.DefaultSetupWindow, "")
+	fs.StringVar(&fl.asOf, "as-of", "", "")
+	fs.StringVar(&fl.failOn, "fail-on", "none", "")
+	fs.BoolVarP(&fl.quiet, "quiet", "q", false, "")
+	fs.BoolVarP(&fl.help, "help", "h", false, "")
+	if err := fs.Parse(args); err != nil {
+		return &usageError{err.Error()}
+	}
+	if fl.help {
+		_, err := io.WriteString(stdout, analyzeUsage)
+		return err
+	}
+	ui.quiet = fl.quiet
+	paths := fs.Args()
+	if len(paths) == 0 {
+		return &usageError{"no PATH given: name report files or directories, or - for standard input"}
+	}
+	if fl.window < 0 {
+		return &usageError{fmt.Sprintf("--setup-window %s is negative", fl.window)}
+	}
+	failOn, err := analyze.ParseSeverity(fl.failOn)
+	if err != nil {
+		return &usageError{"--fail-on: " + err.Error()}
+	}
+	opts := analyze.Options{SetupWindow: fl.window}
+	if fl.asOf != "" {
+		if opts.AsOf, err = parseAsOf(fl.asOf); err != nil {
+			return &usageError{err.Error()}
+		}
+	}
+	fmts, err := parseFormats(fl.format)
+	if err != nil {
+		return err
+	}
+	if fl.out == "-" && len(fmts) > 1 {
+		return &usageError{fmt.Sprintf("-o - writes one format to standard output, but --format names %d", len(fmts))}
+	}
+
+	res := analyze.Analyze(ctx, paths, stdin, opts)
+	for _, p := range res.Errors {
+		ui.errorf("%s", p.Error())
+		if p.Hint != "" {
+			ui.hintf("%s", p.Hint)
+		}
+	}
+	for _, p := range res.Warnings {
+		ui.warnf("%s", p.Error())
+	}
+	if len(res.Reports) == 0 {
+		ui.errorf("no credential report could be read; nothing was written")
+		return errReported
+	}
+
+	review := &formats.Review{Tool: formats.Tool{Name: "credreview", Version: version}, Result: res}
+	written, werr := writeOutputs(fl.out, fmts, review, stdout)
+	c := res.CountBySeverity("")
+	summary := fmt.Sprintf("%d reports, %d accounts, %d findings", len(res.Reports), len(res.Accounts()), c.Total())
+	if c.Total() > 0 {
+		summary += fmt.Sprintf(" (%d high, %d medium, %d low)", c[analyze.SeverityHigh], c[analyze.SeverityMedium], c[analyze.SeverityLow])
+	}
+	if len(res.Errors) > 0 {
+		summary += fmt.Sprintf(", %d input errors", len(res.Errors))
+	}
+	if len(written) > 0 && fl.out != "-" {
+		summary += "; wrote " + strings.Join(written, ", ")
+	}
+	ui.infof("%s", summary)
+	switch {
+	case werr != nil:
+		ui.errorf("%v", werr)
+		return errReported
+	case len(res.Errors) > 0:
+		return errReported
+	case failOn != analyze.SeverityNone && res.Highest() >= failOn:
+		ui.infof("findings at or above --fail-on %s", failOn)
+		return errFindings
+	}
+	return nil
+}
+
+// parseAsOf reads a date or an RFC 3339 time.
+func parseAsOf(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("--as-of %q is not a date (2026-11-20) or a time (2026-11-20T12:00:00Z)", s)
+}
+
+func parseFormats(list string) ([]formats.Format, error) {
+	var out []formats.Format
+	seen := map[string]bool{}
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" || seen[name] {
+			continue
+		}
+		f, ok := formats.Lookup(name)
+		if !ok {
+			return nil, &usageError{fmt.Sprintf("unknown format %q (want %s)", name, strings.Join(formats.Names(), ", "))}
+		}
+		seen[name] = true
+		out = append(out, f)
+	}
+	if len(out) == 0 {
+		return nil, &usageError{"--format names no format"}
+	}
+	return out, nil
+}
+
+// writeOutputs writes each format to its file, atomically: a temporary file
+// renamed into place, so an interrupted run never leaves half a file. It
+// goes on after a failure and reports the first.
+func writeOutputs(dir string, fmts []formats.Format, r *formats.Review, stdout io.Writer) ([]string, error) {
+	if dir == "-" {
+		return []string{"standard output"}, fmts[0].Write(stdout, r)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create output directory: %w", err)
+	}
+	var written []string
+	var first error
+	for _, f := range fmts {
+		path := filepath.Join(dir, analyze.OutputBase+"."+f.Name())
+		if err := writeFile(path, f, r); err != nil {
+			if first == nil {
+				first = err
+			}
+			continue
+		}
+		written = append(written, path)
+	}
+	return written, first
+}
+
+func writeFile(path string, f formats.Format, r *formats.Review) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+			err = fmt.Errorf("write %s: %w", path, err)
+		}
+	}()
+	if err = f.Write(tmp, r); err != nil {
+		return err
+	}
+	if err = tmp.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
