@@ -243,14 +243,7 @@ func analyzeCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.W
 
 	review := &formats.Review{Tool: formats.Tool{Name: "credreview", Version: version}, Result: res}
 	written, werr := writeOutputs(fl.out, fmts, review, stdout)
-	c := res.CountBySeverity("")
-	summary := fmt.Sprintf("%d reports, %d accounts, %d findings", len(res.Reports), len(res.Accounts()), c.Total())
-	if c.Total() > 0 {
-		summary += fmt.Sprintf(" (%d high, %d medium, %d low)", c[analyze.SeverityHigh], c[analyze.SeverityMedium], c[analyze.SeverityLow])
-	}
-	if len(res.Errors) > 0 {
-		summary += fmt.Sprintf(", %d input errors", len(res.Errors))
-	}
+	summary := formats.Summary(review)
 	if len(written) > 0 && fl.out != "-" {
 		summary += "; wrote " + strings.Join(written, ", ")
 	}

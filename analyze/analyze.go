@@ -134,16 +134,20 @@ func Analyze(ctx context.Context, paths []string, stdin io.Reader, opts Options)
 			res.Findings = append(res.Findings, fd)
 		}
 	}
+	// Users in the order AWS sorts report rows, ignoring case; then key slot.
 	sort.SliceStable(res.Findings, func(i, j int) bool {
 		a, b := &res.Findings[i], &res.Findings[j]
 		if a.AccountID != b.AccountID {
 			return a.AccountID < b.AccountID
 		}
-		if a.User != b.User {
-			return a.User < b.User
+		if c := strings.Compare(strings.ToLower(a.User), strings.ToLower(b.User)); c != 0 {
+			return c < 0
 		}
 		if a.KeySlot != b.KeySlot {
 			return a.KeySlot < b.KeySlot
+		}
+		if a.User != b.User {
+			return a.User < b.User
 		}
 		return a.KeyCreated.Before(b.KeyCreated)
 	})

@@ -189,9 +189,11 @@ func (s *stream) finish() (string, error) {
 // sniff tells what a stream holds from its first bytes, and for JSON from
 // its first telling key. It reads as little as it can.
 func sniff(s *stream, name string) (kind, error) {
-	head, _ := s.Peek(512)
+	head, err := s.Peek(512)
 	trimmed := bytes.TrimLeft(head, " \t\r\n")
 	switch {
+	case len(head) == 0 && err != nil && err != io.EOF:
+		return kindUnknown, &Problem{Source: name, Message: "read failed: " + err.Error(), Hint: hintTruncatedFile}
 	case len(head) == 0:
 		return kindUnknown, &Problem{Source: name, Message: "file is empty", Hint: hintNotReport}
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -51,10 +52,11 @@ func (r *csvRow) keys() [2]keyColumns {
 
 // Hints, each given once per file.
 const (
-	hintSpreadsheet = "the file may have been opened and re-saved by a spreadsheet program, which rewrites timestamps; analyse the file AWS produced"
-	hintTruncated   = "the file ends in the middle of a row: it may be truncated; download the report again"
-	hintComma       = "IAM user names may contain commas and AWS does not quote them; credreview puts such rows back together only when the ARN ends with the user name"
-	hintNotReport   = "credreview reads credential reports (CSV, or the JSON of aws iam get-credential-report, optionally gzipped) and the JSON of aws iam list-access-keys"
+	hintSpreadsheet   = "the file may have been opened and re-saved by a spreadsheet program, which rewrites timestamps; analyse the file AWS produced"
+	hintTruncated     = "the file ends in the middle of a row: it may be truncated; download the report again"
+	hintTruncatedFile = "the file may be truncated; copy or download it again"
+	hintComma         = "IAM user names may contain commas and AWS does not quote them; credreview puts such rows back together only when the ARN ends with the user name"
+	hintNotReport     = "credreview reads credential reports (CSV, or the JSON of aws iam get-credential-report, optionally gzipped) and the JSON of aws iam list-access-keys"
 )
 
 // reportParser reads the rows of one credential report and applies the
@@ -124,10 +126,17 @@ func (p *reportParser) readError(err error, cr *commaRepair) error {
 	if cr.line > 1 {
 		msg = fmt.Sprintf("read failed after line %d: %v; the rows before it were analysed", cr.line, err)
 	}
-	return &Problem{Source: p.rep.Source, Message: msg}
+	hint := ""
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		hint = hintTruncatedFile
+	}
+	return &Problem{Source: p.rep.Source, Message: msg, Hint: hint}
 }
 
 func (p *reportParser) headerError(missing, header []string) error {
+	if !slices.Contains(header, "user") || !slices.Contains(header, "arn") {
+		return &Problem{Source: p.rep.Source, Line: 1, Message: "not a credential report: the first line is not a header with user and arn columns", Hint: hintNotReport}
+	}
 	sort.Strings(missing)
 	msg := fmt.Sprintf("not a complete credential report: missing column %s", strings.Join(missing, ", "))
 	if len(missing) > 1 {
@@ -136,7 +145,7 @@ func (p *reportParser) headerError(missing, header []string) error {
 	hint := fmt.Sprintf("the header has %d columns; AWS writes 22, starting user,arn,user_creation_time,password_enabled", len(header))
 	for _, h := range header {
 		if strings.HasSuffix(h, `\n`) || strings.HasSuffix(h, `\r`) {
-			hint = fmt.Sprintf(`header column %q ends with a literal \n: the file was written with escaped line ends, not by AWS`, h)
+			hint = fmt.Sprintf(`header column %s ends with a literal \n: the file was written with escaped line ends, not by AWS`, h)
 			break
 		}
 	}

@@ -77,6 +77,33 @@ func (e *errWriter) print(s ...string) {
 
 // Helpers shared by the formats, so that they say the same thing.
 
+// Summary says in one line what a review covers and found.
+func Summary(r *Review) string {
+	c := r.CountBySeverity("")
+	s := fmt.Sprintf("%s in %s, %s", plural(len(r.Reports), "report", "reports"), plural(len(r.Accounts()), "account", "accounts"), plural(c.Total(), "finding", "findings"))
+	if c.Total() > 0 {
+		s += fmt.Sprintf(" (%d high, %d medium, %d low)", c[analyze.SeverityHigh], c[analyze.SeverityMedium], c[analyze.SeverityLow])
+	}
+	if len(r.Errors) > 0 {
+		s += ", " + plural(len(r.Errors), "input error", "input errors")
+	}
+	return s
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
 const stampLayout = "2006-01-02T15:04:05Z"
 
 func stamp(t time.Time) string {

@@ -1,0 +1,216 @@
+package analyze
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/credreview/credreview/internal/iamfake"
+)
+
+func ExampleAnalyze() {
+	report := `user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated
+alice,arn:aws:iam::123456789012:user/alice,2025-01-09T11:20:05+00:00,true,2025-01-09T11:25:40+00:00,2025-01-09T11:20:05+00:00,N/A,false,true,2025-01-09T11:20:09+00:00,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A`
+	res := Analyze(context.Background(), []string{"-"}, strings.NewReader(report), Options{SetupWindow: time.Hour})
+	for _, f := range res.Findings {
+		fmt.Printf("%s %s: %s key %d, created %s after the user\n", f.ID, f.Severity, f.User, f.KeySlot, HumanSeconds(f.SecondsAfterUserCreated()))
+		for _, c := range f.Commands.Implement {
+			fmt.Println(c)
+		}
+	}
+	// Output:
+	// SK-E7B74DEB25 high: alice key 1, created 4 s after the user
+	// set -- $(aws iam list-access-keys --user-name=alice --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '2025-01-09T11:20:09')].AccessKeyId") && if [ $# -eq 1 ]; then aws iam update-access-key --user-name=alice --access-key-id="$1" --status Inactive; else echo "credreview: alice has no single access key created 2025-01-09T11:20:09Z; nothing changed" >&2; false; fi
+	// set -- $(aws iam list-access-keys --user-name=alice --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '2025-01-09T11:20:09')].AccessKeyId") && if [ $# -eq 1 ]; then aws iam delete-access-key --user-name=alice --access-key-id="$1"; else echo "credreview: alice has no single access key created 2025-01-09T11:20:09Z; nothing changed" >&2; false; fi
+}
+
+func TestCommandsWithKeyID(t *testing.T) {
+	f := &Finding{User: "-x", KeyID: "AKIAIOSFODNN7EXAMPLE", KeyCreated: time.Date(2025, 1, 1, 0, 0, 4, 0, time.UTC)}
+	got := commandsFor(f)
+	want := Commands{
+		Test: []string{
+			"aws iam list-access-keys --user-name=-x",
+			"aws iam get-access-key-last-used --access-key-id=AKIAIOSFODNN7EXAMPLE",
+		},
+		Implement: []string{
+			"aws iam update-access-key --user-name=-x --access-key-id=AKIAIOSFODNN7EXAMPLE --status Inactive",
+			"aws iam delete-access-key --user-name=-x --access-key-id=AKIAIOSFODNN7EXAMPLE",
+		},
+		Backout: []string{
+			"aws iam update-access-key --user-name=-x --access-key-id=AKIAIOSFODNN7EXAMPLE --status Active  # while the key is only deactivated",
+			"aws iam create-access-key --user-name=-x  # only after deletion: a NEW key with a new id; deliver its secret to the user securely",
+		},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("commands:\n%q\nwant\n%q", got, want)
+	}
+}
+
+// cliNames covers every character IAM allows in a user name, at the start,
+// in the middle and at the end, and names the CLI could mistake for options.
+func cliNames() []string {
+	names := []string{"a+b=c,d.e@f_g-h", "-", "--help", "--user-name", "=1+2", "0", "Zz", strings.Repeat("x", 63) + "-"}
+	for _, c := range "+=,.@_-" {
+		names = append(names, string(c)+"mid"+string(c))
+	}
+	return names
+}
+
+var (
+	setupTime = time.Date(2024, 11, 11, 11, 11, 21, 0, time.UTC)
+	setupKey  = "AKIASETUPKEY00000001"
+	otherKey  = "AKIAOTHERKEY00000002"
+	bystander = "AKIABYSTANDER0000003"
+)
+
+// storeFor holds the setup key, another key of the same user, and a key of
+// another user created at the very same second.
+func storeFor(name string) []iamfake.Key {
+	return []iamfake.Key{
+		{User: name, ID: setupKey, Status: "Active", Created: setupTime},
+		{User: name, ID: otherKey, Status: "Active", Created: setupTime.Add(time.Hour)},
+		{User: "bystander", ID: bystander, Status: "Active", Created: setupTime},
+	}
+}
+
+func runSh(t *testing.T, env []string, command string) (string, error) {
+	t.Helper()
+	cmd := exec.Command("sh", "-c", command)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// TestImplementWithRealCLI runs the implementation commands with the real
+// AWS CLI v2 against a loopback IAM endpoint, for every kind of legal name,
+// with and without a key id: exactly the setup key is deactivated, then
+// deleted, and nothing else is touched. The endpoint returns one key per
+// page, so the run-time selection must work across pages.
+func TestImplementWithRealCLI(t *testing.T) {
+	iamfake.RequireTool(t, iamfake.AWSCLI)
+	for _, name := range cliNames() {
+		for _, withID := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/key id %v", name, withID), func(t *testing.T) {
+				t.Parallel()
+				s := iamfake.New(nil, storeFor(name))
+				defer s.Close()
+				s.PageSize = 1
+				env := s.CLIEnv(t)
+				f := &Finding{User: name, KeyCreated: setupTime}
+				if withID {
+					f.KeyID = setupKey
+				}
+				c := commandsFor(f)
+				for _, cmd := range c.Implement {
+					if out, err := runSh(t, env, cmd); err != nil {
+						t.Fatalf("%s\n%v\n%s", cmd, err, out)
+					}
+				}
+				want := []string{"UpdateAccessKey " + name + " " + setupKey + " Inactive", "DeleteAccessKey " + name + " " + setupKey}
+				if got := s.Mutations(); !reflect.DeepEqual(got, want) {
+					t.Errorf("requests that changed IAM:\n%q\nwant\n%q", got, want)
+				}
+				left := map[string]string{}
+				for _, k := range s.Keys() {
+					left[k.User+" "+k.ID] = k.Status
+				}
+				if want := map[string]string{name + " " + otherKey: "Active", "bystander " + bystander: "Active"}; !reflect.DeepEqual(left, want) {
+					t.Errorf("store after implement: %v, want %v", left, want)
+				}
+			})
+		}
+	}
+}
+
+// TestLifecycleWithRealCLI runs every command of a finding in the order a
+// change would: test, deactivate, back out (reactivate), deactivate again,
+// delete, back out (recreate).
+func TestLifecycleWithRealCLI(t *testing.T) {
+	iamfake.RequireTool(t, iamfake.AWSCLI)
+	for _, withID := range []bool{false, true} {
+		t.Run(fmt.Sprintf("key id %v", withID), func(t *testing.T) {
+			t.Parallel()
+			name := "-x"
+			s := iamfake.New(nil, storeFor(name))
+			defer s.Close()
+			env := s.CLIEnv(t)
+			f := &Finding{User: name, KeyCreated: setupTime}
+			if withID {
+				f.KeyID = setupKey
+			}
+			c := commandsFor(f)
+			status := func() string {
+				for _, k := range s.Keys() {
+					if k.ID == setupKey {
+						return k.Status
+					}
+				}
+				return "deleted"
+			}
+			steps := []struct {
+				cmd, status string
+				output      string
+			}{
+				{c.Test[0], "Active", setupKey},
+				{c.Test[1], "Active", `"ServiceName": "N/A"`},
+				{c.Implement[0], "Inactive", ""},
+				{c.Backout[0], "Active", ""},
+				{c.Implement[0], "Inactive", ""},
+				{c.Implement[1], "deleted", ""},
+				{c.Backout[1], "deleted", "AKIANEWKEY0000000001"},
+			}
+			for _, st := range steps {
+				out, err := runSh(t, env, st.cmd)
+				if err != nil {
+					t.Fatalf("%s\n%v\n%s", st.cmd, err, out)
+				}
+				if got := status(); got != st.status {
+					t.Errorf("after %s\nkey is %s, want %s", st.cmd, got, st.status)
+				}
+				if !strings.Contains(out, st.output) {
+					t.Errorf("%s\nprinted %s, want it to contain %s", st.cmd, out, st.output)
+				}
+			}
+			if n := len(s.Keys()); n != 3 {
+				t.Errorf("%d keys at the end, want 3 (other, bystander, new)", n)
+			}
+		})
+	}
+}
+
+// TestRunTimeSelectionRefuses pins that a run-time selecting command touches
+// nothing, and fails, unless exactly one key matches.
+func TestRunTimeSelectionRefuses(t *testing.T) {
+	iamfake.RequireTool(t, iamfake.AWSCLI)
+	tests := []struct {
+		name string
+		keys []iamfake.Key
+	}{
+		{"no key created at that second", []iamfake.Key{{User: "alice", ID: setupKey, Status: "Active", Created: setupTime.Add(time.Second)}}},
+		{"two keys created at that second", []iamfake.Key{{User: "alice", ID: setupKey, Status: "Active", Created: setupTime}, {User: "alice", ID: otherKey, Status: "Active", Created: setupTime}}},
+		{"the key's user does not exist", []iamfake.Key{{User: "bob", ID: setupKey, Status: "Active", Created: setupTime}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := iamfake.New(nil, tt.keys)
+			defer s.Close()
+			env := s.CLIEnv(t)
+			c := commandsFor(&Finding{User: "alice", KeyCreated: setupTime})
+			out, err := runSh(t, env, c.Implement[1])
+			if err == nil {
+				t.Errorf("the command succeeded:\n%s", out)
+			}
+			if m := s.Mutations(); len(m) != 0 {
+				t.Errorf("IAM was changed: %q", m)
+			}
+			if tt.name != "the key's user does not exist" && !strings.Contains(out, "credreview: alice has no single access key created 2024-11-11T11:11:21Z; nothing changed") {
+				t.Errorf("message: %s", out)
+			}
+		})
+	}
+}
