@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"context"
+	"flag"
 	"os"
 	"path/filepath"
 	"sort"
@@ -151,3 +152,7 @@ func containsAll(t *testing.T, what string, got []string, want []string) {
 		}
 	}
 }
+
+// update is accepted so that go test ./... -update works across packages;
+// this package's outputs are pinned by table tests, not golden files.
+var _ = flag.Bool("update", false, "rewrite golden files (none in this package)")

@@ -207,20 +207,24 @@ func orDash(s string) string {
 }
 
 // text escapes the punctuation that Markdown would read inline (emphasis,
-// code, links, HTML, table pipes), so that a value reads literally: a name
-// such as _a_ or a message with [brackets] stays what it is. Only inline
-// punctuation matters: values never start a line.
+// code, links, HTML, table pipes) and what GitHub would turn into a link (an
+// e-mail address, "://", "www."), so that a value reads literally: a name
+// such as _a_ or x@y.z, or a message with [brackets], stays what it is. Only
+// inline punctuation matters: values never start a line.
 func text(s string) string {
 	var b strings.Builder
-	for _, r := range s {
-		switch r {
-		case '\\', '`', '*', '_', '[', ']', '<', '>', '|', '~', '&':
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case strings.IndexByte("\\`*_[]<>|~&@", c) >= 0,
+			c == ':' && strings.HasPrefix(s[i+1:], "//"),
+			c == '.' && i >= 3 && strings.EqualFold(s[i-3:i], "www"):
 			b.WriteByte('\\')
-			b.WriteRune(r)
-		case '\n', '\r', '\t':
+			b.WriteByte(c)
+		case c == '\n' || c == '\r' || c == '\t':
 			b.WriteByte(' ')
 		default:
-			b.WriteRune(r)
+			b.WriteByte(c)
 		}
 	}
 	return b.String()

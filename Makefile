@@ -1,0 +1,34 @@
+# credreview: run "make" to list the targets.
+.DEFAULT_GOAL := help
+GO ?= go
+FUZZTIME ?= 30s
+
+.PHONY: help build test update lint fuzz demo clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+build: ## Build ./credreview
+	$(GO) build -o credreview .
+
+test: ## Run go vet and every test (the README's test command)
+	$(GO) vet ./...
+	$(GO) test ./...
+
+update: ## Regenerate the golden files under testdata/ (review the diff)
+	$(GO) test ./... -update
+
+lint: ## go vet, and gofmt must have nothing to change
+	$(GO) vet ./...
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
+
+fuzz: ## Fuzz each parser for FUZZTIME (default 30s)
+	$(GO) test ./analyze -run '^$$' -fuzz '^FuzzAnalyze$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./analyze -run '^$$' -fuzz '^FuzzUnquotedCommas$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./analyze -run '^$$' -fuzz '^FuzzParseStamp$$' -fuzztime $(FUZZTIME)
+
+demo: ## Analyse samples/ into demo/ in every format
+	$(GO) run . analyze -o demo -f md,json samples/
+
+clean: ## Remove what build and demo made
+	rm -rf credreview demo

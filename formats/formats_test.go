@@ -1,0 +1,119 @@
+package formats
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/credreview/credreview/analyze"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/expected")
+
+// Absolute paths, since tests change to the repository root.
+var (
+	expectedDir, _ = filepath.Abs(filepath.Join("testdata", "expected"))
+	repoRoot, _    = filepath.Abs("..")
+)
+
+var testTool = Tool{Name: "credreview", Version: "test"}
+
+// cases are the inputs of the golden tests, relative to the repository
+// root so that the outputs name them as a user would.
+var cases = map[string][]string{
+	"samples": {"samples"},
+	"mixed":   {"formats/testdata/mixed"},
+}
+
+// review analyses a case from the repository root.
+func review(t *testing.T, name string) *Review {
+	t.Helper()
+	t.Chdir(repoRoot)
+	res := analyze.Analyze(context.Background(), cases[name], nil, analyze.Options{SetupWindow: time.Hour})
+	return &Review{Tool: testTool, Result: res}
+}
+
+func render(t *testing.T, f Format, r *Review) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := f.Write(&b, r); err != nil {
+		t.Fatalf("%s: %v", f.Name(), err)
+	}
+	return b.Bytes()
+}
+
+// golden compares got with testdata/expected/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join(expectedDir, name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./formats -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file; run go test ./formats -update and review the diff.\n%s", path, firstDiff(string(got), string(want)))
+	}
+}
+
+func firstDiff(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := 0; i < len(g) || i < len(w); i++ {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl {
+			return "line " + strconv.Itoa(i+1) + ":\n got: " + gl + "\nwant: " + wl
+		}
+	}
+	return ""
+}
+
+// TestGolden pins every text format for every case.
+func TestGolden(t *testing.T) {
+	for name := range cases {
+		for _, f := range []Format{JSON{}, Markdown{}} {
+			t.Run(name+"."+f.Name(), func(t *testing.T) {
+				r := review(t, name)
+				golden(t, name+"."+f.Name(), render(t, f, r))
+			})
+		}
+	}
+}
+
+// TestDeterministic pins that two runs give the same bytes.
+func TestDeterministic(t *testing.T) {
+	for _, f := range []Format{JSON{}, Markdown{}} {
+		a := render(t, f, review(t, "mixed"))
+		b := render(t, f, review(t, "mixed"))
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s: two runs differ", f.Name())
+		}
+	}
+}
+
+func TestWindow(t *testing.T) {
+	for d, want := range map[time.Duration]string{time.Hour: "1h", 90 * time.Minute: "1h30m", 10 * time.Second: "10s", 0: "0s", 36 * time.Hour: "36h", 61 * time.Second: "1m1s"} {
+		if got := Window(d); got != want {
+			t.Errorf("Window(%v) = %q, want %q", d, got, want)
+		}
+	}
+}

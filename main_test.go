@@ -1,0 +1,269 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// credreview runs the command in-process.
+func credreview(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	return exitCode(err), out.String(), errb.String()
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		os.MkdirAll("testdata", 0o755)
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test . -update)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (run go test . -update and review the diff):\n%s", path, got)
+	}
+}
+
+func TestHelp(t *testing.T) {
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string // golden file, or "" for none
+		stderr string
+	}{
+		{"top-level --help", []string{"--help"}, 0, "help.txt", ""},
+		{"analyze --help", []string{"analyze", "--help"}, 0, "analyze-help.txt", ""},
+		{"analyze -h", []string{"analyze", "-h"}, 0, "analyze-help.txt", ""},
+		{"version", []string{"version"}, 0, "version.txt", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := credreview(t, "", tt.args...)
+			if code != tt.code {
+				t.Errorf("exit code %d, want %d", code, tt.code)
+			}
+			golden(t, tt.stdout, stdout)
+			if stderr != tt.stderr {
+				t.Errorf("stderr = %q, want %q", stderr, tt.stderr)
+			}
+		})
+	}
+}
+
+// TestHelpMatchesREADME keeps the README's usage section and --help saying
+// the same thing.
+func TestHelpMatchesREADME(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, help, _ := credreview(t, "", "analyze", "--help")
+	if !strings.Contains(string(readme), help) {
+		t.Errorf("README.md does not contain the text of credreview analyze --help:\n%s", help)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		name   string
+		args   []string
+		stderr string
+	}{
+		{"no command", nil, "credreview: error: no command given\n"},
+		{"unknown command", []string{"scan"}, "credreview: error: unknown command \"scan\" (want analyze or version)\n"},
+		{"no path", []string{"analyze"}, "credreview: error: no PATH given: name report files or directories, or - for standard input\n"},
+		{"unknown flag", []string{"analyze", "--colour", "x"}, "credreview: error: unknown flag: --colour\n"},
+		{"unknown format", []string{"analyze", "-f", "pdf", "x"}, "credreview: error: unknown format \"pdf\" (want json, md)\n"},
+		{"empty format", []string{"analyze", "-f", ",", "x"}, "credreview: error: --format names no format\n"},
+		{"two formats to stdout", []string{"analyze", "-o", "-", "-f", "md,json", "x"}, "credreview: error: -o - writes one format to standard output, but --format names 2\n"},
+		{"bad window", []string{"analyze", "--setup-window", "soon", "x"}, "credreview: error: invalid argument \"soon\" for \"--setup-window\" flag: must be a duration like \"30s\" or \"5m\"\n"},
+		{"negative window", []string{"analyze", "--setup-window", "-1h", "x"}, "credreview: error: --setup-window -1h0m0s is negative\n"},
+		{"bad severity", []string{"analyze", "--fail-on", "critical", "x"}, "credreview: error: --fail-on: unknown severity \"critical\" (want none, low, medium or high)\n"},
+		{"bad as-of", []string{"analyze", "--as-of", "yesterday", "x"}, "credreview: error: --as-of \"yesterday\" is not a date (2026-11-20) or a time (2026-11-20T12:00:00Z)\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := credreview(t, "", tt.args...)
+			if code != 2 {
+				t.Errorf("exit code %d, want 2", code)
+			}
+			if stdout != "" {
+				t.Errorf("stdout = %q, want nothing", stdout)
+			}
+			if !strings.HasPrefix(stderr, tt.stderr) && !strings.Contains(stderr, "\n"+tt.stderr) {
+				t.Errorf("stderr = %q, want it to contain %q", stderr, tt.stderr)
+			}
+			if !strings.HasSuffix(stderr, "credreview: hint: run \"credreview "+map[bool]string{true: "analyze ", false: ""}[len(tt.args) > 0 && tt.args[0] == "analyze"]+"--help\" for usage\n") {
+				t.Errorf("stderr = %q, want a hint to --help at the end", stderr)
+			}
+		})
+	}
+}
+
+// files lists the files in dir, hidden ones too.
+func files(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	return names
+}
+
+func TestAnalyzeSamples(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := credreview(t, "", "analyze", "-o", out, "-f", "md,json", "samples")
+	if code != 0 {
+		t.Fatalf("exit code %d; stderr:\n%s", code, stderr)
+	}
+	if stdout != "" {
+		t.Errorf("stdout = %q, want nothing: data goes to files unless -o -", stdout)
+	}
+	want := "credreview: 3 reports in 3 accounts, 13 findings (7 high, 4 medium, 2 low); wrote " + filepath.Join(out, "credential-review.md") + ", " + filepath.Join(out, "credential-review.json") + "\n"
+	if stderr != want {
+		t.Errorf("stderr = %q, want %q", stderr, want)
+	}
+	if got := files(t, out); strings.Join(got, " ") != "credential-review.json credential-review.md" {
+		t.Errorf("files written: %q", got)
+	}
+	var doc struct {
+		Findings []struct{ ID, User string }
+	}
+	b, _ := os.ReadFile(filepath.Join(out, "credential-review.json"))
+	if err := json.Unmarshal(b, &doc); err != nil || len(doc.Findings) != 13 {
+		t.Errorf("json: %v, %d findings", err, len(doc.Findings))
+	}
+
+	// The same inputs and flags give byte-identical files.
+	again := t.TempDir()
+	credreview(t, "", "analyze", "-o", again, "-f", "md,json", "samples")
+	for _, f := range []string{"credential-review.md", "credential-review.json"} {
+		a, _ := os.ReadFile(filepath.Join(out, f))
+		b, _ := os.ReadFile(filepath.Join(again, f))
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs between two runs", f)
+		}
+	}
+}
+
+func TestStdoutAndStdin(t *testing.T) {
+	report, err := os.ReadFile("samples/123456789012.credential-report.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := credreview(t, string(report), "analyze", "-q", "-f", "json", "-o", "-", "-")
+	if code != 0 || stderr != "" {
+		t.Fatalf("exit code %d, stderr %q", code, stderr)
+	}
+	var doc struct {
+		Reports []struct {
+			Source string `json:"source"`
+		} `json:"reports"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil || len(doc.Reports) != 1 || doc.Reports[0].Source != "-" {
+		t.Errorf("stdout is not the JSON of the stdin report: %v %+v", err, doc)
+	}
+}
+
+// TestExitCodes pins 0, 1 and 3, and that a failed input does not stop the
+// others from being analysed and written.
+func TestExitCodes(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	os.WriteFile(bad, []byte("user,arn,user_creation_time\n"), 0o644)
+	high := "samples/123456789012.credential-report.csv"
+	onlyMedium := filepath.Join(t.TempDir(), "medium.csv")
+	b, _ := os.ReadFile(high)
+	var keep []string
+	for i, line := range strings.Split(string(b), "\n") {
+		if i < 2 || strings.HasPrefix(line, "bob,") {
+			keep = append(keep, line)
+		}
+	}
+	os.WriteFile(onlyMedium, []byte(strings.Join(keep, "\n")), 0o644)
+
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		files  string
+		stderr []string
+	}{
+		{"findings, no --fail-on", []string{high}, 0, "credential-review.md", nil},
+		{"--fail-on high with high findings", []string{"--fail-on", "high", high}, 3, "credential-review.md", []string{"credreview: findings at or above --fail-on high\n"}},
+		{"--fail-on high with medium findings", []string{"--fail-on", "high", onlyMedium}, 0, "credential-review.md", nil},
+		{"--fail-on medium with medium findings", []string{"--fail-on", "MEDIUM", onlyMedium}, 3, "credential-review.md", nil},
+		{"a bad input beside a good one", []string{bad, high}, 1, "credential-review.md", []string{
+			"credreview: error: " + bad + ":1: not a complete credential report: missing 13 columns: ",
+			"credreview: hint: the header has 3 columns",
+			", 1 input error; wrote "}},
+		{"input errors win over --fail-on", []string{"--fail-on", "low", bad, high}, 1, "credential-review.md", nil},
+		{"only bad inputs", []string{bad}, 1, "", []string{"credreview: error: no credential report could be read; nothing was written\n"}},
+		{"missing file", []string{"nope.csv"}, 1, "", []string{"credreview: error: nope.csv: no such file or directory\n"}},
+		{"quiet keeps errors", []string{"-q", bad, high}, 1, "credential-review.md", []string{"credreview: error: " + bad}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			code, _, stderr := credreview(t, "", append([]string{"analyze", "-o", out}, tt.args...)...)
+			if code != tt.code {
+				t.Errorf("exit code %d, want %d; stderr:\n%s", code, tt.code, stderr)
+			}
+			got := ""
+			if _, err := os.Stat(out); err == nil {
+				got = strings.Join(files(t, out), " ")
+			}
+			if got != tt.files {
+				t.Errorf("files %q, want %q", got, tt.files)
+			}
+			for _, s := range tt.stderr {
+				if !strings.Contains(stderr, s) {
+					t.Errorf("stderr lacks %q:\n%s", s, stderr)
+				}
+			}
+			if tt.args[0] == "-q" && (strings.Contains(stderr, "warning") || strings.Contains(stderr, "wrote")) {
+				t.Errorf("-q printed more than errors:\n%s", stderr)
+			}
+		})
+	}
+}
+
+// TestOutputFailure pins that an output that cannot be written fails the run
+// without leaving a temporary file behind.
+func TestOutputFailure(t *testing.T) {
+	out := t.TempDir()
+	// A directory where the Markdown file should go makes its rename fail.
+	os.Mkdir(filepath.Join(out, "credential-review.md"), 0o755)
+	code, _, stderr := credreview(t, "", "analyze", "-o", out, "-f", "json,md", "samples")
+	if code != 1 {
+		t.Errorf("exit code %d, want 1", code)
+	}
+	if !strings.Contains(stderr, "credreview: error: write "+filepath.Join(out, "credential-review.md")+": ") {
+		t.Errorf("stderr:\n%s", stderr)
+	}
+	if got := strings.Join(files(t, out), " "); got != "credential-review.json credential-review.md" {
+		t.Errorf("files %q: the JSON must be written, and no temporary file left", got)
+	}
+}
