@@ -62,7 +62,8 @@ Options:
     -o, --out DIR            Write credential-review.<format> files in DIR
                              (default .). With -o -, write the one requested
                              format to standard output.
-    -f, --format LIST        Comma-separated list of md, json (default md).
+    -f, --format LIST        Comma-separated list of xlsx, md, json
+                             (default xlsx,md).
         --setup-window D     Setup window, such as 10s, 15m or 1h (default 1h).
         --as-of TIME         Measure ages to TIME (2026-11-20 or
                              2026-11-20T12:00:00Z) instead of each report's
@@ -187,7 +188,7 @@ func analyzeCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.W
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	fs.StringVarP(&fl.out, "out", "o", ".", "")
-	fs.StringVarP(&fl.format, "format", "f", "md", "")
+	fs.StringVarP(&fl.format, "format", "f", "xlsx,md", "")
 	fs.DurationVar(&fl.window, "setup-window", analyze.DefaultSetupWindow, "")
 	fs.StringVar(&fl.asOf, "as-of", "", "")
 	fs.StringVar(&fl.failOn, "fail-on", "none", "")

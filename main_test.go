@@ -91,7 +91,7 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown command", []string{"scan"}, "credreview: error: unknown command \"scan\" (want analyze or version)\n"},
 		{"no path", []string{"analyze"}, "credreview: error: no PATH given: name report files or directories, or - for standard input\n"},
 		{"unknown flag", []string{"analyze", "--colour", "x"}, "credreview: error: unknown flag: --colour\n"},
-		{"unknown format", []string{"analyze", "-f", "pdf", "x"}, "credreview: error: unknown format \"pdf\" (want json, md)\n"},
+		{"unknown format", []string{"analyze", "-f", "pdf", "x"}, "credreview: error: unknown format \"pdf\" (want json, md, xlsx)\n"},
 		{"empty format", []string{"analyze", "-f", ",", "x"}, "credreview: error: --format names no format\n"},
 		{"two formats to stdout", []string{"analyze", "-o", "-", "-f", "md,json", "x"}, "credreview: error: -o - writes one format to standard output, but --format names 2\n"},
 		{"bad window", []string{"analyze", "--setup-window", "soon", "x"}, "credreview: error: invalid argument \"soon\" for \"--setup-window\" flag: must be a duration like \"30s\" or \"5m\"\n"},
@@ -211,18 +211,18 @@ func TestExitCodes(t *testing.T) {
 		files  string
 		stderr []string
 	}{
-		{"findings, no --fail-on", []string{high}, 0, "credential-review.md", nil},
-		{"--fail-on high with high findings", []string{"--fail-on", "high", high}, 3, "credential-review.md", []string{"credreview: findings at or above --fail-on high\n"}},
-		{"--fail-on high with medium findings", []string{"--fail-on", "high", onlyMedium}, 0, "credential-review.md", nil},
-		{"--fail-on medium with medium findings", []string{"--fail-on", "MEDIUM", onlyMedium}, 3, "credential-review.md", nil},
-		{"a bad input beside a good one", []string{bad, high}, 1, "credential-review.md", []string{
+		{"findings, no --fail-on", []string{high}, 0, "credential-review.md credential-review.xlsx", nil},
+		{"--fail-on high with high findings", []string{"--fail-on", "high", high}, 3, "credential-review.md credential-review.xlsx", []string{"credreview: findings at or above --fail-on high\n"}},
+		{"--fail-on high with medium findings", []string{"--fail-on", "high", onlyMedium}, 0, "credential-review.md credential-review.xlsx", nil},
+		{"--fail-on medium with medium findings", []string{"--fail-on", "MEDIUM", onlyMedium}, 3, "credential-review.md credential-review.xlsx", nil},
+		{"a bad input beside a good one", []string{bad, high}, 1, "credential-review.md credential-review.xlsx", []string{
 			"credreview: error: " + bad + ":1: not a complete credential report: missing 13 columns: ",
 			"credreview: hint: the header has 3 columns",
 			", 1 input error; wrote "}},
-		{"input errors win over --fail-on", []string{"--fail-on", "low", bad, high}, 1, "credential-review.md", nil},
+		{"input errors win over --fail-on", []string{"--fail-on", "low", bad, high}, 1, "credential-review.md credential-review.xlsx", nil},
 		{"only bad inputs", []string{bad}, 1, "", []string{"credreview: error: no credential report could be read; nothing was written\n"}},
 		{"missing file", []string{"nope.csv"}, 1, "", []string{"credreview: error: nope.csv: no such file or directory\n"}},
-		{"quiet keeps errors", []string{"-q", bad, high}, 1, "credential-review.md", []string{"credreview: error: " + bad}},
+		{"quiet keeps errors", []string{"-q", bad, high}, 1, "credential-review.md credential-review.xlsx", []string{"credreview: error: " + bad}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,314 @@
+package formats
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/csv"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf16"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/credreview/credreview/analyze"
+	"github.com/credreview/credreview/internal/iamfake"
+)
+
+// dumpXLSX writes what a reader of the workbook sees, as text: document
+// properties, then per sheet its pane, filter, merged cells, validations,
+// column widths and every row, with the type of each cell that is not a
+// plain string and the fill of coloured cells.
+func dumpXLSX(t *testing.T, data []byte) string {
+	t.Helper()
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var b strings.Builder
+	p, err := f.GetDocProps()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(&b, "properties: title=%q creator=%q created=%s modified=%s\n", p.Title, p.Creator, p.Created, p.Modified)
+	filters := map[string]string{}
+	for _, dn := range f.GetDefinedName() {
+		if dn.Name == "_xlnm._FilterDatabase" {
+			filters[dn.Scope] = dn.RefersTo
+		}
+	}
+	for _, sheet := range f.GetSheetList() {
+		fmt.Fprintf(&b, "\n== %s\n", sheet)
+		panes, _ := f.GetPanes(sheet)
+		if panes.Freeze {
+			fmt.Fprintf(&b, "frozen: %d rows, top-left %s\n", panes.YSplit, panes.TopLeftCell)
+		}
+		if fl, ok := filters[sheet]; ok {
+			fmt.Fprintf(&b, "filter: %s\n", fl)
+		}
+		merged, _ := f.GetMergeCells(sheet)
+		for _, m := range merged {
+			fmt.Fprintf(&b, "merged: %s:%s\n", m.GetStartAxis(), m.GetEndAxis())
+		}
+		dvs, _ := f.GetDataValidations(sheet)
+		for _, dv := range dvs {
+			fmt.Fprintf(&b, "validation: %s %s %s\n", dv.Sqref, dv.Type, dv.Formula1)
+		}
+		rows, err := f.GetRows(sheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var widths []string
+		ncols := 0
+		for _, r := range rows {
+			ncols = max(ncols, len(r))
+		}
+		for c := 1; c <= ncols; c++ {
+			name, _ := excelize.ColumnNumberToName(c)
+			w, _ := f.GetColWidth(sheet, name)
+			widths = append(widths, fmt.Sprintf("%s=%g", name, w))
+		}
+		fmt.Fprintf(&b, "widths: %s\n", strings.Join(widths, " "))
+		for i, r := range rows {
+			var cells []string
+			for j, v := range r {
+				if v == "" {
+					continue
+				}
+				name, _ := excelize.CoordinatesToCellName(j+1, i+1)
+				cell := fmt.Sprintf("%s=%q", name, v)
+				if typ, _ := f.GetCellType(sheet, name); typ != excelize.CellTypeSharedString && typ != excelize.CellTypeInlineString {
+					cell += fmt.Sprintf(" (type %d)", typ)
+				}
+				if fm, _ := f.GetCellFormula(sheet, name); fm != "" {
+					cell += " (formula " + fm + ")"
+				}
+				if id, _ := f.GetCellStyle(sheet, name); id != 0 {
+					if st, _ := f.GetStyle(id); st != nil && len(st.Fill.Color) > 0 && st.Fill.Color[0] != "305496" {
+						cell += " (fill " + st.Fill.Color[0] + ")"
+					}
+				}
+				cells = append(cells, cell)
+			}
+			if len(cells) > 0 {
+				fmt.Fprintf(&b, "%d: %s\n", i+1, strings.Join(cells, " | "))
+			}
+		}
+	}
+	return b.String()
+}
+
+func TestXLSXGolden(t *testing.T) {
+	for name := range cases {
+		t.Run(name, func(t *testing.T) {
+			golden(t, name+".xlsx.txt", []byte(dumpXLSX(t, render(t, XLSX{}, review(t, name)))))
+		})
+	}
+}
+
+// TestXLSXDeterministic pins byte-identical workbooks from the same review.
+func TestXLSXDeterministic(t *testing.T) {
+	// Ten times: map-order bugs show up only now and then.
+	for name := range cases {
+		first := render(t, XLSX{}, review(t, name))
+		for range 10 {
+			if again := render(t, XLSX{}, review(t, name)); !bytes.Equal(first, again) {
+				t.Fatalf("%s: two workbooks of the same review differ", name)
+			}
+		}
+	}
+}
+
+// TestXLSXTextStaysText pins that no cell is a formula and names that look
+// like formulas are strings.
+func TestXLSXTextStaysText(t *testing.T) {
+	data := render(t, XLSX{}, review(t, "samples"))
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, zf := range zr.File {
+		if !strings.HasPrefix(zf.Name, "xl/worksheets/") {
+			continue
+		}
+		rc, _ := zf.Open()
+		body, _ := io.ReadAll(rc)
+		rc.Close()
+		if bytes.Contains(body, []byte("<f>")) || bytes.Contains(body, []byte("<f ")) {
+			t.Errorf("%s has a formula", zf.Name)
+		}
+	}
+	f, _ := excelize.OpenReader(bytes.NewReader(data))
+	rows, _ := f.GetRows(sheetFindings)
+	seen := map[string]bool{}
+	for i, r := range rows[1:] {
+		cell := fmt.Sprintf("F%d", i+2)
+		if typ, _ := f.GetCellType(sheetFindings, cell); typ != excelize.CellTypeInlineString {
+			t.Errorf("%s (%q) has type %d, want an inline string", cell, r[5], typ)
+		}
+		seen[r[5]] = true
+	}
+	for _, n := range []string{"=1+2", "+ops", "-admin", "smith,john"} {
+		if !seen[n] {
+			t.Errorf("no row for user %q; users: %v", n, seen)
+		}
+	}
+}
+
+// TestXLSXColumnOrder pins that the stream writes column widths in
+// ascending order, as Excel requires.
+func TestXLSXColumnOrder(t *testing.T) {
+	data := render(t, XLSX{}, review(t, "samples"))
+	zr, _ := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	for _, zf := range zr.File {
+		if !strings.HasPrefix(zf.Name, "xl/worksheets/sheet") {
+			continue
+		}
+		rc, _ := zf.Open()
+		var ws struct {
+			Cols []struct {
+				Min int `xml:"min,attr"`
+				Max int `xml:"max,attr"`
+			} `xml:"cols>col"`
+		}
+		if err := xml.NewDecoder(rc).Decode(&ws); err != nil {
+			t.Fatal(err)
+		}
+		rc.Close()
+		for i := 1; i < len(ws.Cols); i++ {
+			if ws.Cols[i].Min <= ws.Cols[i-1].Max {
+				t.Errorf("%s: <col> %d (min %d) follows one ending at %d", zf.Name, i, ws.Cols[i].Min, ws.Cols[i-1].Max)
+			}
+		}
+	}
+}
+
+func TestCellText(t *testing.T) {
+	if got := cellText("short"); got != "short" {
+		t.Errorf("cellText changed a short value: %q", got)
+	}
+	exact := strings.Repeat("é", maxCellChars)
+	if got := cellText(exact); got != exact {
+		t.Error("cellText cut a value of exactly the limit")
+	}
+	long := strings.Repeat("x", maxCellChars+5000)
+	got := cellText(long)
+	if n := len(utf16.Encode([]rune(got))); n > maxCellChars {
+		t.Errorf("cut value has %d UTF-16 units, over %d", n, maxCellChars)
+	}
+	if !regexp.MustCompile(`\n\[cut here: 5100 more characters are in the JSON output\]$`).MatchString(got) {
+		t.Errorf("the cut is not marked: ...%q", got[len(got)-80:])
+	}
+	// A cut never splits a surrogate pair.
+	emoji := strings.Repeat("a", maxCellChars-101) + strings.Repeat("😀", 20000)
+	if got := cellText(emoji); strings.ContainsRune(got, '\uFFFD') {
+		t.Error("cellText split a surrogate pair")
+	}
+}
+
+// TestXLSXLongCellIsMarked writes a finding whose notes overflow a cell and
+// reads back the mark.
+func TestXLSXLongCellIsMarked(t *testing.T) {
+	r := review(t, "samples")
+	r.Findings[0].Notes = []string{strings.Repeat("n", 40000)}
+	f, err := excelize.OpenReader(bytes.NewReader(render(t, XLSX{}, r)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	col, _ := excelize.ColumnNumberToName(colNotes)
+	v, _ := f.GetCellValue(sheetFindings, col+"2")
+	if !strings.HasSuffix(v, "more characters are in the JSON output]") {
+		t.Errorf("an overlong cell is not marked: ...%q", v[len(v)-60:])
+	}
+}
+
+// TestXLSXWithLibreOffice opens the workbook with LibreOffice, the reader
+// a board may well use, exports every sheet as CSV, and checks that the
+// findings read back as written, tricky names literally.
+func TestXLSXWithLibreOffice(t *testing.T) {
+	soffice, err := exec.LookPath("soffice")
+	if err != nil {
+		iamfake.RequireTool(t, "/usr/bin/soffice")
+		soffice = "/usr/bin/soffice"
+	}
+	r := review(t, "mixed")
+	extra := r.Findings[0]
+	for _, name := range []string{"=1+2", "+ops", "-x", "@team", "=HYPERLINK(\"x\")"} {
+		fd := extra
+		fd.User = name
+		r.Findings = append(r.Findings, fd)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "review.xlsx")
+	if err := os.WriteFile(path, render(t, XLSX{}, r), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(soffice, "-env:UserInstallation=file://"+filepath.Join(dir, "profile"), "--headless", "--convert-to",
+		"csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1", "--outdir", dir, path)
+	cmd.Env = append(os.Environ(), "HOME="+dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("soffice: %v\n%s", err, out)
+	}
+	read := func(sheet string) [][]string {
+		b, err := os.ReadFile(filepath.Join(dir, "review-"+sheet+".csv"))
+		if err != nil {
+			t.Fatalf("LibreOffice wrote no %s sheet: %v", sheet, err)
+		}
+		rd := csv.NewReader(bytes.NewReader(b))
+		rd.FieldsPerRecord = -1
+		rows, err := rd.ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rows
+	}
+	findings := read(sheetFindings)
+	if len(findings) != len(r.Findings)+1 {
+		t.Fatalf("Findings has %d rows, want %d", len(findings), len(r.Findings)+1)
+	}
+	for i, fd := range r.Findings {
+		row := findings[i+1]
+		want := findingRow(&fd)
+		want[7] = strconv.Itoa(fd.KeySlot)
+		for j := range want {
+			if j < len(row) && row[j] != want[j] {
+				t.Errorf("row %d column %q reads %q, want %q", i+2, findingColumns[j].title, row[j], want[j])
+			}
+		}
+	}
+	summary := read(sheetSummary)
+	if !strings.HasPrefix(summary[0][0], "Credential review") {
+		t.Errorf("Summary starts %q", summary[0])
+	}
+	for _, sheet := range []string{sheetErrors, sheetWarnings, sheetAbout} {
+		if rows := read(sheet); len(rows) < 2 {
+			t.Errorf("%s sheet has %d rows", sheet, len(rows))
+		}
+	}
+}
+
+// BenchmarkXLSX measures the workbook of a large batch of findings.
+func BenchmarkXLSX(b *testing.B) {
+	one := analyze.Finding{ID: "SK-0123456789", Check: analyze.CheckSetupKey, Severity: analyze.SeverityHigh, AccountID: "123456789012", Partition: "aws",
+		User: "user", ARN: "arn:aws:iam::123456789012:user/user", KeySlot: 1, UserCreated: time.Unix(1.7e9, 0), KeyCreated: time.Unix(1.7e9+4, 0),
+		Commands: analyze.Commands{Test: []string{"aws iam list-access-keys --user-name=user"}, Implement: []string{"a", "b"}, Backout: []string{"c", "d"}}}
+	res := &analyze.Result{Options: analyze.Options{SetupWindow: time.Hour}}
+	for range 200_000 {
+		res.Findings = append(res.Findings, one)
+	}
+	r := &Review{Tool: testTool, Result: res}
+	for b.Loop() {
+		if err := (XLSX{}).Write(io.Discard, r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
