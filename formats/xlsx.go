@@ -108,7 +108,7 @@ func cellText(s string) string {
 
 type xlsxStyles struct {
 	title, heading, header, wrap, code, bold, center int
-	severity                                 map[analyze.Severity]int
+	severity                                         map[analyze.Severity]int
 }
 
 func newStyles(f *excelize.File) (*xlsxStyles, error) {
