@@ -28,7 +28,7 @@ fuzz: ## Fuzz each parser for FUZZTIME (default 30s)
 	$(GO) test ./analyze -run '^$$' -fuzz '^FuzzParseStamp$$' -fuzztime $(FUZZTIME)
 
 demo: ## Analyse samples/ into demo/ in every format
-	$(GO) run . analyze -o demo -f md,json samples/
+	$(GO) run . analyze -o demo -f xlsx,md,json,sh samples/
 
 clean: ## Remove what build and demo made
 	rm -rf credreview demo

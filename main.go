@@ -62,7 +62,7 @@ Options:
     -o, --out DIR            Write credential-review.<format> files in DIR
                              (default .). With -o -, write the one requested
                              format to standard output.
-    -f, --format LIST        Comma-separated list of xlsx, md, json
+    -f, --format LIST        Comma-separated list of xlsx, md, json, sh
                              (default xlsx,md).
         --setup-window D     Setup window, such as 10s, 15m or 1h (default 1h).
         --as-of TIME         Measure ages to TIME (2026-11-20 or

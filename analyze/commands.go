@@ -23,6 +23,16 @@ const stampSecond = "2006-01-02T15:04:05"
 // finding, using its key id when an inventory gave one.
 func commandsFor(f *Finding) Commands {
 	user := "--user-name=" + f.User
+	c := keyCommands(f, user)
+	if !f.KeyActive {
+		// Deactivating an inactive key changes nothing, so there is
+		// nothing to reactivate: that would turn on a key that was off.
+		c.Backout[0] = commentAlreadyInactive
+	}
+	return c
+}
+
+func keyCommands(f *Finding, user string) Commands {
 	if f.KeyID != "" {
 		id := "--access-key-id=" + f.KeyID
 		return Commands{
@@ -66,4 +76,8 @@ func commandsFor(f *Finding) Commands {
 const (
 	commentReactivate = "  # while the key is only deactivated"
 	commentRecreate   = "  # only after deletion: a NEW key with a new id; deliver its secret to the user securely"
+
+	// commentAlreadyInactive is the backout of deactivating a key that was
+	// already inactive: a shell comment, so the list stays runnable.
+	commentAlreadyInactive = "# nothing to reactivate: the key was already Inactive before the change"
 )

@@ -29,7 +29,7 @@ alice,arn:aws:iam::123456789012:user/alice,2025-01-09T11:20:05+00:00,true,2025-0
 }
 
 func TestCommandsWithKeyID(t *testing.T) {
-	f := &Finding{User: "-x", KeyID: "AKIAIOSFODNN7EXAMPLE", KeyCreated: time.Date(2025, 1, 1, 0, 0, 4, 0, time.UTC)}
+	f := &Finding{User: "-x", KeyID: "AKIAIOSFODNN7EXAMPLE", KeyActive: true, KeyCreated: time.Date(2025, 1, 1, 0, 0, 4, 0, time.UTC)}
 	got := commandsFor(f)
 	want := Commands{
 		Test: []string{
@@ -47,6 +47,11 @@ func TestCommandsWithKeyID(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("commands:\n%q\nwant\n%q", got, want)
+	}
+	// The backout of deactivating an already inactive key must not turn it on.
+	f.KeyActive = false
+	if got := commandsFor(f).Backout[0]; got != "# nothing to reactivate: the key was already Inactive before the change" {
+		t.Errorf("backout of an inactive key's deactivation = %q", got)
 	}
 }
 
@@ -100,7 +105,7 @@ func TestImplementWithRealCLI(t *testing.T) {
 				defer s.Close()
 				s.PageSize = 1
 				env := s.CLIEnv(t)
-				f := &Finding{User: name, KeyCreated: setupTime}
+				f := &Finding{User: name, KeyActive: true, KeyCreated: setupTime}
 				if withID {
 					f.KeyID = setupKey
 				}
@@ -138,7 +143,7 @@ func TestLifecycleWithRealCLI(t *testing.T) {
 			s := iamfake.New(nil, storeFor(name))
 			defer s.Close()
 			env := s.CLIEnv(t)
-			f := &Finding{User: name, KeyCreated: setupTime}
+			f := &Finding{User: name, KeyActive: true, KeyCreated: setupTime}
 			if withID {
 				f.KeyID = setupKey
 			}

@@ -16,7 +16,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/expected")
 
-// Absolute paths, since tests change to the repository root.
+// Absolute paths, since the tests run from the repository root.
 var (
 	expectedDir, _ = filepath.Abs(filepath.Join("testdata", "expected"))
 	repoRoot, _    = filepath.Abs("..")
@@ -31,10 +31,19 @@ var cases = map[string][]string{
 	"mixed":   {"formats/testdata/mixed"},
 }
 
-// review analyses a case from the repository root.
+// TestMain runs the tests from the repository root, so that the cases'
+// sources read as a user would give them (samples/...).
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if err := os.Chdir(repoRoot); err != nil {
+		panic(err)
+	}
+	os.Exit(m.Run())
+}
+
+// review analyses a case.
 func review(t *testing.T, name string) *Review {
 	t.Helper()
-	t.Chdir(repoRoot)
 	res := analyze.Analyze(context.Background(), cases[name], nil, analyze.Options{SetupWindow: time.Hour})
 	return &Review{Tool: testTool, Result: res}
 }

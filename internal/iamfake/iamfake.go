@@ -65,6 +65,10 @@ type Server struct {
 
 	// Faults are answered, in turn, to the named action before it succeeds.
 	Faults map[string][]Fault
+
+	// Fail, when set, is asked about every request; a fault it returns is
+	// the answer.
+	Fail func(Request) *Fault
 }
 
 // New starts an endpoint holding the given users and keys.
@@ -133,6 +137,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, Request{Action: action, Params: r.Form})
+	if s.Fail != nil {
+		if f := s.Fail(s.requests[len(s.requests)-1]); f != nil {
+			fail(w, *f)
+			return
+		}
+	}
 	if q := s.Faults[action]; len(q) > 0 {
 		s.Faults[action] = q[1:]
 		fail(w, q[0])

@@ -1,0 +1,307 @@
+package formats
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/credreview/credreview/analyze"
+	"github.com/credreview/credreview/internal/iamfake"
+)
+
+func TestScriptGolden(t *testing.T) {
+	for name := range cases {
+		t.Run(name, func(t *testing.T) {
+			golden(t, name+".sh", render(t, Script{}, review(t, name)))
+		})
+	}
+}
+
+func TestScriptShellcheck(t *testing.T) {
+	iamfake.RequireTool(t, "/usr/bin/shellcheck")
+	for name := range cases {
+		path := filepath.Join(t.TempDir(), "credential-review.sh")
+		os.WriteFile(path, render(t, Script{}, review(t, name)), 0o644)
+		if out, err := exec.Command("/usr/bin/shellcheck", "-s", "sh", path).CombinedOutput(); err != nil {
+			t.Errorf("%s: shellcheck: %v\n%s", name, err, out)
+		}
+	}
+}
+
+// store builds the keys IAM would hold for a review: each finding's key,
+// with its id or a made-up one, in the state the report shows, and for each
+// user another key created a day later that nothing may touch.
+func store(r *Review) (keys []iamfake.Key, flagged map[string]bool) {
+	flagged = map[string]bool{}
+	others := map[string]bool{}
+	for i, f := range r.Findings {
+		id := f.KeyID
+		if id == "" {
+			id = fmt.Sprintf("AKIAGENERATED%07d", i)
+		}
+		status := "Inactive"
+		if f.KeyActive {
+			status = "Active"
+		}
+		keys = append(keys, iamfake.Key{User: f.User, ID: id, Status: status, Created: f.KeyCreated})
+		flagged[id] = true
+		if !others[f.User] {
+			others[f.User] = true
+			keys = append(keys, iamfake.Key{User: f.User, ID: fmt.Sprintf("AKIAOTHER%011d", i), Status: "Active", Created: f.KeyCreated.Add(24 * time.Hour)})
+		}
+	}
+	return keys, flagged
+}
+
+// runScript runs the script with the real AWS CLI against s.
+func runScript(t *testing.T, s *iamfake.Server, script string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	cmd := exec.Command("sh", append([]string{script}, args...)...)
+	cmd.Env = s.CLIEnv(t)
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code = 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return code, out.String(), errb.String()
+}
+
+func writeScript(t *testing.T, r *Review) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "credential-review.sh")
+	if err := os.WriteFile(path, render(t, Script{}, r), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// state maps key id to status, "deleted" when gone.
+func state(s *iamfake.Server, all []iamfake.Key) map[string]string {
+	m := map[string]string{}
+	for _, k := range all {
+		m[k.ID] = "deleted"
+	}
+	for _, k := range s.Keys() {
+		m[k.ID] = k.Status
+	}
+	return m
+}
+
+// TestScriptWithRealCLI runs the script for the samples (key ids from the
+// inventory for one account, run-time selection for the others) with the
+// real AWS CLI: each phase changes exactly the flagged keys.
+func TestScriptWithRealCLI(t *testing.T) {
+	iamfake.RequireTool(t, iamfake.AWSCLI)
+	t.Parallel()
+	r := review(t, "samples")
+	keys, flagged := store(r)
+	s := iamfake.New(nil, keys)
+	defer s.Close()
+	script := writeScript(t, r)
+	initial := state(s, keys)
+
+	t.Run("no phase or a bad one calls nothing", func(t *testing.T) {
+		for _, args := range [][]string{nil, {"bogus"}, {"deactivate", "--account"}, {"deactivate", "--account", "999999999999"}, {"delete", "extra"}} {
+			code, _, stderr := runScript(t, s, script, args...)
+			if code != 2 {
+				t.Errorf("%q: exit %d, want 2", args, code)
+			}
+			if !strings.Contains(stderr, "usage: sh credential-review.sh deactivate|delete|reactivate [--account ID]") && !strings.Contains(stderr, "no findings for account 999999999999") {
+				t.Errorf("%q: stderr %q", args, stderr)
+			}
+		}
+		if n := len(s.Requests()); n != 0 {
+			t.Fatalf("%d requests reached IAM", n)
+		}
+	})
+
+	t.Run("deactivate one account", func(t *testing.T) {
+		code, stdout, stderr := runScript(t, s, script, "deactivate", "--account", "345678901234")
+		if code != 0 {
+			t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+		}
+		want := copyMap(initial)
+		for _, f := range r.Findings {
+			if f.AccountID == "345678901234" {
+				want[idOf(keys, f)] = "Inactive"
+			}
+		}
+		if got := state(s, keys); !reflect.DeepEqual(got, want) {
+			t.Errorf("after deactivate --account:\n%v\nwant\n%v", got, want)
+		}
+		if !strings.Contains(stdout, "+ set -- $(aws iam list-access-keys --user-name=ivan") {
+			t.Errorf("commands are not echoed:\n%s", stdout)
+		}
+	})
+
+	t.Run("deactivate, reactivate, delete", func(t *testing.T) {
+		if code, stdout, stderr := runScript(t, s, script, "deactivate"); code != 0 {
+			t.Fatalf("deactivate: exit %d\n%s%s", code, stdout, stderr)
+		}
+		want := copyMap(initial)
+		for id := range flagged {
+			want[id] = "Inactive"
+		}
+		if got := state(s, keys); !reflect.DeepEqual(got, want) {
+			t.Errorf("after deactivate:\n%v\nwant\n%v", got, want)
+		}
+		if code, stdout, stderr := runScript(t, s, script, "reactivate"); code != 0 {
+			t.Fatalf("reactivate: exit %d\n%s%s", code, stdout, stderr)
+		}
+		if got := state(s, keys); !reflect.DeepEqual(got, initial) {
+			t.Errorf("reactivate did not restore the keys:\n%v\nwant\n%v", got, initial)
+		}
+		if code, stdout, stderr := runScript(t, s, script, "delete"); code != 0 {
+			t.Fatalf("delete: exit %d\n%s%s", code, stdout, stderr)
+		}
+		want = copyMap(initial)
+		for id := range flagged {
+			want[id] = "deleted"
+		}
+		if got := state(s, keys); !reflect.DeepEqual(got, want) {
+			t.Errorf("after delete:\n%v\nwant\n%v", got, want)
+		}
+		for _, m := range s.Mutations() {
+			if strings.Contains(m, "AKIAOTHER") {
+				t.Errorf("a key that was not flagged was changed: %s", m)
+			}
+		}
+	})
+}
+
+func copyMap(m map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func idOf(keys []iamfake.Key, f analyze.Finding) string {
+	for _, k := range keys {
+		if k.User == f.User && k.Created.Equal(f.KeyCreated) {
+			return k.ID
+		}
+	}
+	return ""
+}
+
+// TestScriptStopsAtFirstFailure pins that a failing command stops the
+// script, which says what was done and what was not, and touches nothing
+// after it.
+func TestScriptStopsAtFirstFailure(t *testing.T) {
+	iamfake.RequireTool(t, iamfake.AWSCLI)
+	t.Parallel()
+	r := review(t, "samples")
+	keys, _ := store(r)
+	s := iamfake.New(nil, keys)
+	defer s.Close()
+	var third analyze.Finding
+	for _, f := range r.Findings {
+		if f.AccountID == "210987654321" {
+			third = f // frank, key 1: the account's first finding
+			break
+		}
+	}
+	failID := idOf(keys, third)
+	s.Fail = func(req iamfake.Request) *iamfake.Fault {
+		if req.Action == "UpdateAccessKey" && req.Params.Get("AccessKeyId") == failID {
+			return &iamfake.Fault{Status: 403, Code: "AccessDenied", Message: "User is not authorized to perform: iam:UpdateAccessKey"}
+		}
+		return nil
+	}
+	code, _, stderr := runScript(t, s, writeScript(t, r), "deactivate", "--account=210987654321")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, stderr)
+	}
+	var rest []string
+	for _, f := range r.Findings {
+		if f.AccountID == "210987654321" && f.ID != third.ID {
+			rest = append(rest, f.ID)
+		}
+	}
+	for _, want := range []string{
+		"credential-review.sh: deactivate: the command for " + third.ID + " (account 210987654321) failed; stopping",
+		"credential-review.sh: done: nothing",
+		"credential-review.sh: not done: " + third.ID + " " + strings.Join(rest, " "),
+	} {
+		if !strings.Contains(stderr, want+"\n") {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if m := s.Mutations(); len(m) != 1 {
+		t.Errorf("requests that change IAM: %q, want only the failed one", m)
+	}
+}
+
+// TestScriptTrickyNames runs deactivate and delete for users with every
+// legal character in every position, with and without key ids.
+func TestScriptTrickyNames(t *testing.T) {
+	iamfake.RequireTool(t, iamfake.AWSCLI)
+	t.Parallel()
+	names := []string{"a+b=c,d.e@f_g-h", "-", "--help", "=1+2", "+x+", "=x=", ",x,", ".x.", "@x@", "_x_", "-x-", "0"}
+	// A report as AWS writes it (unquoted, commas and all) and an inventory
+	// that names every other key.
+	const header = "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active," +
+		"access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service," +
+		"access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service," +
+		"cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated"
+	lines := []string{header}
+	var inventory []string
+	for i, n := range names {
+		lines = append(lines, n+",arn:aws:iam::123456789012:user/"+n+",2025-03-03T03:03:00+00:00,true,N/A,N/A,N/A,false,true,2025-03-03T03:03:03+00:00,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A")
+		if i%2 == 1 {
+			inventory = append(inventory, fmt.Sprintf(`{"UserName": %q, "AccessKeyId": "AKIALITERAL%09d", "Status": "Active", "CreateDate": "2025-03-03T03:03:03Z"}`, n, i))
+		}
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "report.csv"), []byte(strings.Join(lines, "\n")), 0o644)
+	os.WriteFile(filepath.Join(dir, "123456789012.keys.json"), []byte(`{"AccessKeyMetadata": [`+strings.Join(inventory, ",")+`]}`), 0o644)
+	res := analyze.Analyze(context.Background(), []string{dir}, nil, analyze.Options{SetupWindow: time.Hour})
+	if len(res.Errors) > 0 || len(res.Findings) != len(names) {
+		t.Fatalf("errors %v, %d findings", res.Errors, len(res.Findings))
+	}
+	literal := 0
+	for _, f := range res.Findings {
+		if f.KeyID != "" {
+			literal++
+		}
+	}
+	if literal != len(names)/2 {
+		t.Fatalf("%d findings with key ids, want %d", literal, len(names)/2)
+	}
+	r := &Review{Tool: testTool, Result: res}
+	keys, flagged := store(r)
+	s := iamfake.New(nil, keys)
+	defer s.Close()
+	script := writeScript(t, r)
+	for _, phase := range []string{"deactivate", "delete"} {
+		if code, stdout, stderr := runScript(t, s, script, phase); code != 0 {
+			t.Fatalf("%s: exit %d\n%s%s", phase, code, stdout, stderr)
+		}
+	}
+	var got []string
+	for _, k := range s.Keys() {
+		if flagged[k.ID] {
+			got = append(got, k.User)
+		}
+	}
+	sort.Strings(got)
+	if len(got) != 0 {
+		t.Errorf("flagged keys left after delete: %q", got)
+	}
+	if n := len(s.Keys()); n != len(names) {
+		t.Errorf("%d keys left, want the %d other keys", n, len(names))
+	}
+}
