@@ -21,10 +21,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/pflag"
 
 	"github.com/credreview/credreview/analyze"
+	"github.com/credreview/credreview/fetch"
 	"github.com/credreview/credreview/formats"
+	"github.com/credreview/credreview/internal/atomicfile"
 )
 
 // version is the release; outputs name it, so it is a constant rather than
@@ -38,9 +44,12 @@ exact aws iam commands, JSON and a script.
 
 Usage:
     credreview analyze [options] PATH...
+    credreview fetch [options] -o DIR
     credreview version
 
-Run "credreview analyze --help" for the options.
+analyze reads reports offline; fetch exports them from AWS, with the key
+ids, on a connected machine. Run "credreview analyze --help" or
+"credreview fetch --help" for the options.
 `
 
 const analyzeUsage = `Usage:
@@ -83,6 +92,49 @@ Examples:
     credreview analyze reports/
     credreview analyze -f json -o - 123456789012.csv.gz
     aws iam get-credential-report | credreview analyze -f md -o - -
+`
+
+const fetchUsage = `Usage:
+    credreview fetch [options] -o DIR
+
+Exports each account's credential report and the access keys of its users,
+as the evidence that credreview analyze reads offline: in DIR,
+ACCOUNT.credential-report.json as aws iam get-credential-report prints it
+(the report IAM returned, unchanged) and ACCOUNT.access-keys.json as
+aws iam list-access-keys prints it (all users merged). Files are written
+whole or not at all. The credentials need iam:GenerateCredentialReport,
+iam:GetCredentialReport and iam:ListAccessKeys.
+
+Credentials and endpoints come from the AWS SDK's standard configuration:
+environment variables, the shared config and credentials files (named and
+SSO profiles), AWS_ENDPOINT_URL_IAM and AWS_ENDPOINT_URL.
+
+Options:
+    -o, --out DIR          Save the files in DIR, created if missing.
+        --profile NAME     Export the account of profile NAME; repeat for
+                           several accounts (default: the default
+                           credentials).
+        --role-arn ARN     Assume role ARN from the base credentials (the
+                           one --profile, or the default) and export its
+                           account; repeat for several accounts.
+        --region REGION    Region for the SDK and STS (default: from the
+                           configuration, else us-east-1).
+        --timeout D        Give up on an account after D (default 10m).
+    -q, --quiet            Print errors only.
+    -h, --help             Print this help.
+
+IAM may take a while to generate a report, and may throttle: fetch waits
+with growing pauses and retries, within --timeout. One account failing does
+not stop the others; a summary says what was saved and what failed.
+
+Exit codes:
+    0  every account was saved
+    1  some account failed; the others were saved
+    2  usage error
+
+Examples:
+    credreview fetch --profile prod --profile staging -o evidence/
+    credreview fetch --role-arn arn:aws:iam::123456789012:role/Audit -o evidence/
 `
 
 func main() {
@@ -145,8 +197,11 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 	case "analyze":
 		ui.command = "analyze "
 		return analyzeCmd(ctx, args[1:], stdin, stdout, ui)
+	case "fetch":
+		ui.command = "fetch "
+		return fetchCmd(ctx, args[1:], stdout, ui)
 	}
-	return &usageError{fmt.Sprintf("unknown command %q (want analyze or version)", args[0])}
+	return &usageError{fmt.Sprintf("unknown command %q (want analyze, fetch or version)", args[0])}
 }
 
 // ui writes messages to stderr in one voice: "credreview: error: ...".
@@ -318,26 +373,150 @@ func writeOutputs(dir string, fmts []formats.Format, r *formats.Review, stdout i
 	return written, first
 }
 
-func writeFile(path string, f formats.Format, r *formats.Review) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
+func writeFile(path string, f formats.Format, r *formats.Review) error {
+	if err := atomicfile.Write(path, func(w io.Writer) error { return f.Write(w, r) }); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-			err = fmt.Errorf("write %s: %w", path, err)
+	return nil
+}
+
+type fetchFlags struct {
+	out, region     string
+	profiles, roles []string
+	timeout         time.Duration
+	quiet, help     bool
+}
+
+func fetchCmd(ctx context.Context, args []string, stdout io.Writer, ui *ui) error {
+	var fl fetchFlags
+	fs := pflag.NewFlagSet("fetch", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	fs.StringVarP(&fl.out, "out", "o", "", "")
+	fs.StringArrayVar(&fl.profiles, "profile", nil, "")
+	fs.StringArrayVar(&fl.roles, "role-arn", nil, "")
+	fs.StringVar(&fl.region, "region", "", "")
+	fs.DurationVar(&fl.timeout, "timeout", 10*time.Minute, "")
+	fs.BoolVarP(&fl.quiet, "quiet", "q", false, "")
+	fs.BoolVarP(&fl.help, "help", "h", false, "")
+	if err := fs.Parse(args); err != nil {
+		return &usageError{err.Error()}
+	}
+	if fl.help {
+		_, err := io.WriteString(stdout, fetchUsage)
+		return err
+	}
+	ui.quiet = fl.quiet
+	switch {
+	case fs.NArg() > 0:
+		return &usageError{fmt.Sprintf("fetch takes no arguments, but was given %q", fs.Args())}
+	case fl.out == "" || fl.out == "-":
+		return &usageError{"-o DIR is required: the folder to save the reports and key inventories in"}
+	case fl.timeout <= 0:
+		return &usageError{fmt.Sprintf("--timeout %s must be positive", fl.timeout)}
+	case len(fl.roles) > 0 && len(fl.profiles) > 1:
+		return &usageError{"--role-arn assumes roles from one base profile; give at most one --profile with it"}
+	}
+	if err := os.MkdirAll(fl.out, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", fl.out, err)
+	}
+
+	opts := fetch.DefaultOptions(fl.out)
+	opts.Timeout = fl.timeout
+	opts.Progress = func(target, msg string) { ui.infof("fetch: %s: %s", target, msg) }
+	targets, failed := fetchTargets(ctx, fl)
+	saved := fetch.All(ctx, targets, opts)
+	saved = append(failed, saved...)
+	var ok, bad []string
+	for _, s := range saved {
+		for _, w := range s.Warnings {
+			ui.warnf("fetch: %s: %s", s.Target, w)
 		}
-	}()
-	if err = f.Write(tmp, r); err != nil {
-		return err
+		if s.Err != nil {
+			ui.errorf("fetch: %s: %v", s.Target, s.Err)
+			if errors.Is(s.Err, fetch.ErrAccessDenied) {
+				ui.hintf("grant %s to these credentials, or use others with --profile or --role-arn", fetch.Permissions)
+			}
+			bad = append(bad, s.Target)
+			continue
+		}
+		ok = append(ok, s.Account)
 	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return err
+	summary := fmt.Sprintf("fetch: saved %s in %s", plural(len(ok), "account", "accounts"), fl.out)
+	if len(ok) > 0 {
+		summary += " (" + strings.Join(ok, ", ") + ")"
 	}
-	if err = tmp.Close(); err != nil {
-		return err
+	if len(bad) > 0 {
+		summary += fmt.Sprintf("; %d failed (%s)", len(bad), strings.Join(bad, ", "))
 	}
-	return os.Rename(tmp.Name(), path)
+	ui.infof("%s", summary)
+	if len(bad) > 0 {
+		return errReported
+	}
+	return nil
+}
+
+// fetchTargets turns the flags into the accounts to export: one per role,
+// assumed from the base credentials, or else one per profile, or else the
+// default credentials. A profile that cannot be loaded is a failed account.
+func fetchTargets(ctx context.Context, fl fetchFlags) (targets []fetch.Target, failed []fetch.Saved) {
+	load := func(profile string) (aws.Config, error) {
+		var lo []func(*config.LoadOptions) error
+		if profile != "" {
+			lo = append(lo, config.WithSharedConfigProfile(profile))
+		}
+		if fl.region != "" {
+			lo = append(lo, config.WithRegion(fl.region))
+		}
+		cfg, err := config.LoadDefaultConfig(ctx, lo...)
+		if err == nil && cfg.Region == "" {
+			cfg.Region = "us-east-1" // IAM is global; the SDK still wants a region
+		}
+		return cfg, err
+	}
+	name := func(profile string) string {
+		if profile == "" {
+			return "default credentials"
+		}
+		return "profile " + profile
+	}
+	if len(fl.roles) > 0 {
+		base := ""
+		if len(fl.profiles) == 1 {
+			base = fl.profiles[0]
+		}
+		cfg, err := load(base)
+		if err != nil {
+			return nil, []fetch.Saved{{Target: name(base), Err: err}}
+		}
+		client := sts.NewFromConfig(cfg)
+		for _, arn := range fl.roles {
+			c := cfg.Copy()
+			c.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(client, arn, func(o *stscreds.AssumeRoleOptions) {
+				o.RoleSessionName = "credreview-fetch"
+			}))
+			targets = append(targets, fetch.Target{Name: "role " + arn, Config: c})
+		}
+		return targets, nil
+	}
+	profiles := fl.profiles
+	if len(profiles) == 0 {
+		profiles = []string{""}
+	}
+	for _, p := range profiles {
+		cfg, err := load(p)
+		if err != nil {
+			failed = append(failed, fetch.Saved{Target: name(p), Err: err})
+			continue
+		}
+		targets = append(targets, fetch.Target{Name: name(p), Config: cfg})
+	}
+	return targets, failed
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

@@ -88,7 +88,7 @@ func TestUsageErrors(t *testing.T) {
 		stderr string
 	}{
 		{"no command", nil, "credreview: error: no command given\n"},
-		{"unknown command", []string{"scan"}, "credreview: error: unknown command \"scan\" (want analyze or version)\n"},
+		{"unknown command", []string{"scan"}, "credreview: error: unknown command \"scan\" (want analyze, fetch or version)\n"},
 		{"no path", []string{"analyze"}, "credreview: error: no PATH given: name report files or directories, or - for standard input\n"},
 		{"unknown flag", []string{"analyze", "--colour", "x"}, "credreview: error: unknown flag: --colour\n"},
 		{"unknown format", []string{"analyze", "-f", "pdf", "x"}, "credreview: error: unknown format \"pdf\" (want json, md, sh, xlsx)\n"},

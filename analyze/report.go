@@ -67,6 +67,9 @@ type reportParser struct {
 	pr   *problems
 	idx  *unboundIndex
 
+	// keyHolder, when set, is told the name of each user that has a key.
+	keyHolder func(user string)
+
 	// asOf, when known before the rows are read (from --as-of or the
 	// envelope's GeneratedTime), lets rows be checked for times after it.
 	asOf int64
@@ -277,6 +280,9 @@ func (p *reportParser) row(line int, r *csvRow) {
 		if p.idx != nil {
 			p.idx.count(p.rep, r.User, k.created)
 		}
+	}
+	if p.keyHolder != nil && !dup && (keys[0].exists || keys[1].exists) {
+		p.keyHolder(r.User)
 	}
 	if p.asOf != 0 {
 		p.checkFuture(line, r, created, keys[0].created, keys[1].created, keys[0].usedT, keys[1].usedT)

@@ -32,6 +32,8 @@ type Key struct {
 type Request struct {
 	Action string
 	Params url.Values
+	// AccessKey is the access key id the request was signed with.
+	AccessKey string
 }
 
 // Fault is an error response to give instead of a success.
@@ -136,7 +138,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	action := r.Form.Get("Action")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests = append(s.requests, Request{Action: action, Params: r.Form})
+	s.requests = append(s.requests, Request{Action: action, Params: r.Form, AccessKey: signer(r.Header.Get("Authorization"))})
 	if s.Fail != nil {
 		if f := s.Fail(s.requests[len(s.requests)-1]); f != nil {
 			fail(w, *f)
@@ -202,6 +204,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			state, s.GenerateStates = s.GenerateStates[0], s.GenerateStates[1:]
 		}
 		ok200(w, action, "<State>"+state+"</State><Description>No report exists. Starting a new report generation task</Description>")
+	case "AssumeRole": // STS, for tests that point every service here
+		arn := p.Get("RoleArn")
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprintf(w, `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>%s</AccessKeyId><SecretAccessKey>fake-secret</SecretAccessKey><SessionToken>fake-token</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROAFAKE:%s</AssumedRoleId><Arn>%s</Arn></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></AssumeRoleResponse>`,
+			AssumedKey, esc(p.Get("RoleSessionName")), esc(arn))
 	case "GetCredentialReport":
 		ok200(w, action, fmt.Sprintf("<Content>%s</Content><ReportFormat>text/csv</ReportFormat><GeneratedTime>%s</GeneratedTime>",
 			base64.StdEncoding.EncodeToString(s.Report), s.Generated.UTC().Format(time.RFC3339)))
@@ -257,6 +264,19 @@ func (s *Server) find(w http.ResponseWriter, p url.Values) (*Key, bool) {
 	}
 	fail(w, Fault{404, "NoSuchEntity", "The Access Key with id " + id + " cannot be found."})
 	return nil, false
+}
+
+// AssumedKey is the access key id of the credentials AssumeRole hands out.
+const AssumedKey = "ASIAASSUMEDROLEFAKE1"
+
+// signer reads the access key id from a SigV4 Authorization header.
+func signer(auth string) string {
+	_, rest, ok := strings.Cut(auth, "Credential=")
+	if !ok {
+		return ""
+	}
+	id, _, _ := strings.Cut(rest, "/")
+	return id
 }
 
 func noSuchUser(u string) Fault {

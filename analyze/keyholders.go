@@ -1,0 +1,22 @@
+package analyze
+
+import "bytes"
+
+// KeyHolders reads a credential report as IAM returned it and names its
+// account and partition, and the users that have at least one access key:
+// those whose keys an inventory must list. It reads rows as Analyze does,
+// unquoted commas in names included; rows it cannot read are returned as
+// problems, and the rest still count.
+func KeyHolders(name string, report []byte) (account, partition string, users []string, rowProblems []Problem, err error) {
+	rep := &Report{Source: name}
+	pr := &problems{source: name}
+	p := &reportParser{rep: rep, opts: &Options{}, pr: pr, keyHolder: func(u string) { users = append(users, u) }}
+	if err := p.parse(bytes.NewReader(bytes.TrimPrefix(report, []byte("\uFEFF")))); err != nil {
+		return "", "", nil, nil, err
+	}
+	pr.finish()
+	if rep.AccountID == "" {
+		return "", "", nil, pr.errors, &Problem{Source: name, Message: "the report names no account: it has no rows"}
+	}
+	return rep.AccountID, rep.Partition, users, pr.errors, nil
+}

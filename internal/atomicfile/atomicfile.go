@@ -1,0 +1,36 @@
+// Package atomicfile writes files that appear whole or not at all: the
+// content goes to a temporary file in the same directory, which is renamed
+// into place only once it is complete. An interrupted run never leaves half
+// a file. Both the analyze outputs and the fetched evidence are written this
+// way, hence a package of their own.
+package atomicfile
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// Write creates or replaces path with what write writes, mode 0644.
+func Write(path string, write func(io.Writer) error) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err = write(tmp); err != nil {
+		return err
+	}
+	if err = tmp.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
