@@ -141,7 +141,9 @@ func TestFetch(t *testing.T) {
 		t.Errorf("ReportFormat %q, GeneratedTime %q", rep.ReportFormat, rep.GeneratedTime)
 	}
 
-	var inv struct{ AccessKeyMetadata []struct{ UserName, AccessKeyId, Status, CreateDate string } }
+	var inv struct {
+		AccessKeyMetadata []struct{ UserName, AccessKeyId, Status, CreateDate string }
+	}
 	readJSON(t, filepath.Join(opts.Dir, "123456789012.access-keys.json"), &inv)
 	var got []string
 	for _, k := range inv.AccessKeyMetadata {
