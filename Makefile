@@ -26,6 +26,8 @@ fuzz: ## Fuzz each parser for FUZZTIME (default 30s)
 	$(GO) test ./analyze -run '^$$' -fuzz '^FuzzAnalyze$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./analyze -run '^$$' -fuzz '^FuzzUnquotedCommas$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./analyze -run '^$$' -fuzz '^FuzzParseStamp$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./analyze -run '^$$' -fuzz '^FuzzFastPath$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./analyze -run '^$$' -fuzz '^FuzzFastPathRows$$' -fuzztime $(FUZZTIME)
 
 demo: ## Analyse samples/ into demo/ in every format
 	$(GO) run . analyze -o demo -f xlsx,md,json,sh samples/

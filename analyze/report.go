@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -37,6 +38,22 @@ type csvRow struct {
 	Key2LastUsedService string `csv:"access_key_2_last_used_service"`
 }
 
+// csvColumns are csvRow's csv tags, in field order; fields returns the
+// fields in the same order. A test keeps the three in step.
+var csvColumns = [...]string{
+	"user", "arn", "user_creation_time", "password_enabled", "password_last_used", "mfa_active",
+	"access_key_1_active", "access_key_1_last_rotated", "access_key_1_last_used_date", "access_key_1_last_used_region", "access_key_1_last_used_service",
+	"access_key_2_active", "access_key_2_last_rotated", "access_key_2_last_used_date", "access_key_2_last_used_region", "access_key_2_last_used_service",
+}
+
+func (r *csvRow) fields() [len(csvColumns)]*string {
+	return [...]*string{
+		&r.User, &r.ARN, &r.UserCreationTime, &r.PasswordEnabled, &r.PasswordLastUsed, &r.MFAActive,
+		&r.Key1Active, &r.Key1LastRotated, &r.Key1LastUsedDate, &r.Key1LastUsedRegion, &r.Key1LastUsedService,
+		&r.Key2Active, &r.Key2LastRotated, &r.Key2LastUsedDate, &r.Key2LastUsedRegion, &r.Key2LastUsedService,
+	}
+}
+
 // keyColumns are one access key's columns of a row.
 type keyColumns struct {
 	slot                                   int
@@ -70,6 +87,10 @@ type reportParser struct {
 	// keyHolder, when set, is told the name of each user that has a key.
 	keyHolder func(user string)
 
+	// slowOnly sends every line through encoding/csv and gocsv, for tests
+	// that check the fast path reads the same.
+	slowOnly bool
+
 	// asOf, when known before the rows are read (from --as-of or the
 	// envelope's GeneratedTime), lets rows be checked for times after it.
 	asOf int64
@@ -87,47 +108,65 @@ type findingKey struct {
 }
 
 func (p *reportParser) parse(r io.Reader) error {
-	cr := newCommaRepair(bufio.NewReaderSize(r, 64<<10))
-	cv := csv.NewReader(cr)
+	lr := &lineReader{br: bufio.NewReaderSize(r, 64<<10)}
+	feed := &slowFeed{lr: lr}
+	cv := csv.NewReader(feed)
 	cv.ReuseRecord = true
 	um, err := gocsv.NewUnmarshaller(cv, csvRow{})
 	if err == io.EOF {
 		return &Problem{Source: p.rep.Source, Message: "file is empty", Hint: hintNotReport}
 	}
 	if err != nil {
-		return p.readError(err, cr)
+		return p.readError(err, lr)
 	}
 	if missing := um.MismatchedStructFields; len(missing) > 0 {
 		return p.headerError(missing, um.Headers)
 	}
+	fast := newFastDecoder(um.Headers)
+	var row csvRow
 	for {
-		v, err := um.Read()
-		if err == io.EOF {
+		line, ok := lr.next()
+		if !ok {
 			break
 		}
+		if body, _ := splitEOL(line); len(body) == 0 {
+			continue // encoding/csv skips blank lines too
+		}
+		if !p.slowOnly && fast.decode(line, &row) {
+			p.row(lr.line, &row)
+			continue
+		}
+		if p.slowOnly {
+			line = fast.quoteRepaired(line)
+		}
+		feed.push(line, lr.line)
+		v, err := um.Read()
 		if err != nil {
 			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				p.rowError(pe, cr)
-				continue
+			if !errors.As(err, &pe) {
+				return p.readError(err, lr)
 			}
-			return p.readError(err, cr)
+			p.rowError(pe, feed, fast.fields, lr)
+			continue
 		}
-		row := v.(csvRow)
-		line, _ := cv.FieldPos(0)
-		p.row(line, &row)
+		row = v.(csvRow)
+		csvLine, _ := cv.FieldPos(0)
+		p.row(feed.physical(csvLine), &row)
+	}
+	if lr.err != nil && lr.err != io.EOF {
+		return p.readError(lr.err, lr)
 	}
 	return nil
 }
 
-func (p *reportParser) readError(err error, cr *commaRepair) error {
+func (p *reportParser) readError(err error, lr *lineReader) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		return &Problem{Source: p.rep.Source, Line: pe.Line, Message: "header: " + pe.Err.Error()}
 	}
 	msg := "read failed: " + err.Error()
-	if cr.line > 1 {
-		msg = fmt.Sprintf("read failed after line %d: %v; the rows before it were analysed", cr.line, err)
+	if lr.line > 1 {
+		msg = fmt.Sprintf("read failed after line %d: %v; the rows before it were analysed", lr.line, err)
 	}
 	hint := ""
 	if errors.Is(err, io.ErrUnexpectedEOF) {
@@ -155,21 +194,24 @@ func (p *reportParser) headerError(missing, header []string) error {
 	return &Problem{Source: p.rep.Source, Line: 1, Message: msg, Hint: hint}
 }
 
-func (p *reportParser) rowError(pe *csv.ParseError, cr *commaRepair) {
+// rowError reports a line that encoding/csv rejected.
+func (p *reportParser) rowError(pe *csv.ParseError, feed *slowFeed, fields int, lr *lineReader) {
+	line := feed.physical(pe.StartLine)
 	if !errors.Is(pe.Err, csv.ErrFieldCount) {
-		p.pr.errorf(pe.Line, "", "not valid CSV: %v; the row was not analysed", pe.Err)
+		p.pr.errorf(feed.physical(pe.Line), "", "not valid CSV: %v; the row was not analysed", pe.Err)
 		return
 	}
-	n, known := cr.badCounts[pe.StartLine]
+	body, _ := splitEOL(feed.last)
+	n := bytes.Count(body, []byte{','}) + 1
 	switch {
-	case !known:
-		p.pr.errorf(pe.StartLine, "", "the row has a different number of fields than the header (%d); it was not analysed", cr.fields)
-	case n > cr.fields:
-		p.pr.errorf(pe.StartLine, hintComma, "the row has %d fields, the header %d, and the extra commas are not part of a user name that the ARN ends with; the row was not analysed", n, cr.fields)
-	case pe.StartLine == cr.lastLine:
-		p.pr.errorf(pe.StartLine, hintTruncated, "the last row has %d of the header's %d fields; it was not analysed", n, cr.fields)
+	case bytes.IndexByte(body, '"') >= 0:
+		p.pr.errorf(line, "", "the row has a different number of fields than the header (%d); it was not analysed", fields)
+	case n > fields:
+		p.pr.errorf(line, hintComma, "the row has %d fields, the header %d, and the extra commas are not part of a user name that the ARN ends with; the row was not analysed", n, fields)
+	case lr.atEOF() && line == lr.line:
+		p.pr.errorf(line, hintTruncated, "the last row has %d of the header's %d fields; it was not analysed", n, fields)
 	default:
-		p.pr.errorf(pe.StartLine, "", "the row has %d fields, the header %d; it was not analysed", n, cr.fields)
+		p.pr.errorf(line, "", "the row has %d fields, the header %d; it was not analysed", n, fields)
 	}
 }
 

@@ -1,0 +1,248 @@
+package analyze
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"strings"
+)
+
+// A report is read line by line, in order. Most lines are in AWS's own
+// dialect: unquoted fields, as many as the header has. fastDecoder splits
+// those on commas straight into a csvRow, by header position; it is what
+// encoding/csv and gocsv would give, at a fraction of the cost (gocsv's
+// reflection alone costs about twice a bare encoding/csv read). Every other
+// line (quoted fields, a row cut short, extra commas that are not part of a
+// user name) goes to encoding/csv and gocsv through slowFeed, which also
+// hands them any further lines a quoted field spans. Either way the rows
+// reach the check in the order of the file.
+
+// lineReader reads physical lines and counts them.
+type lineReader struct {
+	br   *bufio.Reader
+	long []byte
+	line int // lines read so far
+	err  error
+}
+
+// next returns the next line with its line end, or false at the end of the
+// input (err then says whether that was io.EOF).
+func (l *lineReader) next() ([]byte, bool) {
+	if l.err != nil {
+		return nil, false
+	}
+	line, err := l.br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		l.long = append(l.long[:0], line...)
+		for err == bufio.ErrBufferFull {
+			line, err = l.br.ReadSlice('\n')
+			l.long = append(l.long, line...)
+		}
+		line = l.long
+	}
+	if err != nil {
+		l.err = err
+	}
+	if len(line) == 0 {
+		return nil, false
+	}
+	l.line++
+	return line, true
+}
+
+// atEOF reports whether no byte follows the last line read.
+func (l *lineReader) atEOF() bool {
+	if l.err != nil {
+		return l.err == io.EOF
+	}
+	_, err := l.br.Peek(1)
+	return err == io.EOF
+}
+
+// slowFeed is what encoding/csv reads: the lines the parser pushes, and,
+// when a quoted field goes on, the next physical lines on demand.
+type slowFeed struct {
+	lr      *lineReader
+	pending []byte
+	lines   []int // physical number of each line handed over, in order
+	last    []byte
+}
+
+func (s *slowFeed) push(line []byte, number int) {
+	s.pending = append(s.pending[:0], line...)
+	s.last = s.pending
+	s.lines = append(s.lines, number)
+}
+
+func (s *slowFeed) Read(p []byte) (int, error) {
+	if len(s.pending) == 0 {
+		line, ok := s.lr.next()
+		if !ok {
+			if s.lr.err != nil && s.lr.err != io.EOF {
+				return 0, s.lr.err
+			}
+			return 0, io.EOF
+		}
+		s.push(line, s.lr.line)
+	}
+	n := copy(p, s.pending)
+	s.pending = s.pending[n:]
+	return n, nil
+}
+
+// physical turns the number of a line as encoding/csv counts them (the
+// lines it was handed) into its number in the file.
+func (s *slowFeed) physical(csvLine int) int {
+	if csvLine >= 1 && csvLine <= len(s.lines) {
+		return s.lines[csvLine-1]
+	}
+	return csvLine
+}
+
+// fastDecoder splits unquoted lines by the header's columns.
+type fastDecoder struct {
+	fields   int                  // in the header
+	column   [len(csvColumns)]int // header position of each csvRow field
+	userCol  int
+	adjacent bool  // arn right after user, as AWS writes them
+	offs     []int // start of each field in the line being decoded, and one past the end
+}
+
+// newFastDecoder maps the header (as gocsv read it) to csvRow's fields.
+func newFastDecoder(header []string) *fastDecoder {
+	d := &fastDecoder{fields: len(header), userCol: -1}
+	for i, name := range csvColumns {
+		d.column[i] = -1
+		for j, h := range header {
+			if h == name {
+				d.column[i] = j
+				break
+			}
+		}
+	}
+	d.userCol = d.column[0]
+	d.adjacent = d.userCol >= 0 && d.column[1] == d.userCol+1
+	return d
+}
+
+// split finds the fields of an unquoted line body: field i is
+// body[offs[i] : offs[i+1]-1].
+func (d *fastDecoder) split(body string) []int {
+	offs := append(d.offs[:0], 0)
+	for i := 0; ; {
+		j := strings.IndexByte(body[i:], ',')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+		offs = append(offs, i)
+	}
+	offs = append(offs, len(body)+1)
+	d.offs = offs
+	return offs
+}
+
+// userSpan finds where the user and arn fields of a line with extra fields
+// begin and end. A user name cannot contain ':', so the ARN starts at the
+// first field after the user column that starts with "arn:"; the fields
+// before it make up the user name, the remaining extra fields belong to the
+// ARN, and the ARN must end with "/" and the user name.
+func (d *fastDecoder) userSpan(body string, offs []int) (user, arn [2]int, ok bool) {
+	extra := len(offs) - 1 - d.fields
+	if extra <= 0 || !d.adjacent {
+		return user, arn, false
+	}
+	u := d.userCol
+	field := func(i int) string { return body[offs[i] : offs[i+1]-1] }
+	start := -1
+	for j := u + 1; j <= u+1+extra; j++ {
+		if strings.HasPrefix(field(j), "arn:") {
+			start = j
+			break
+		}
+	}
+	if start < 0 {
+		return user, arn, false
+	}
+	end := start + 1 + extra - (start - u - 1) // one past the ARN's last field
+	user = [2]int{offs[u], offs[start] - 1}
+	arn = [2]int{offs[start], offs[end] - 1}
+	name, a := body[user[0]:user[1]], body[arn[0]:arn[1]]
+	if !strings.HasSuffix(a, name) || len(a) == len(name) || a[len(a)-len(name)-1] != '/' {
+		return user, arn, false
+	}
+	return user, arn, true
+}
+
+// decode fills row from an unquoted line, putting back together a user name
+// with commas. It reports false for a line that encoding/csv must read.
+func (d *fastDecoder) decode(line []byte, row *csvRow) bool {
+	body, _ := splitEOL(line)
+	if bytes.IndexByte(body, '"') >= 0 {
+		return false
+	}
+	s := string(body) // one allocation; the fields are substrings of it
+	offs := d.split(s)
+	n := len(offs) - 1
+	get := func(col int) string { return s[offs[col] : offs[col+1]-1] }
+	if n < d.fields {
+		return false
+	}
+	shift, user, arn := 0, [2]int{}, [2]int{}
+	if n > d.fields {
+		var ok bool
+		if user, arn, ok = d.userSpan(s, offs); !ok {
+			return false
+		}
+		shift = n - d.fields
+	}
+	for i, p := range row.fields() {
+		col := d.column[i]
+		switch {
+		case shift == 0:
+			*p = get(col)
+		case col == d.userCol:
+			*p = s[user[0]:user[1]]
+		case col == d.userCol+1:
+			*p = s[arn[0]:arn[1]]
+		case col < d.userCol:
+			*p = get(col)
+		default:
+			*p = get(col + shift)
+		}
+	}
+	return true
+}
+
+// quoteRepaired rewrites an unquoted line with extra fields, whose user name
+// the ARN puts back together, with the user and arn fields quoted, as
+// encoding/csv needs it. It is how lines reach gocsv when the fast path is
+// off, which tests use to check that both paths read the same.
+func (d *fastDecoder) quoteRepaired(line []byte) []byte {
+	body, eol := splitEOL(line)
+	if bytes.IndexByte(body, '"') >= 0 {
+		return line
+	}
+	s := string(body)
+	user, arn, ok := d.userSpan(s, d.split(s))
+	if !ok {
+		return line
+	}
+	return []byte(s[:user[0]] + `"` + s[user[0]:user[1]] + `","` + s[arn[0]:arn[1]] + `"` + s[arn[1]:] + string(eol))
+}
+
+// splitEOL cuts the line end off a line: \n or \r\n, or on the last line
+// a lone \r, as encoding/csv does.
+func splitEOL(line []byte) (body, eol []byte) {
+	n := len(line)
+	switch {
+	case n > 0 && line[n-1] == '\n':
+		n--
+		if n > 0 && line[n-1] == '\r' {
+			n--
+		}
+	case n > 0 && line[n-1] == '\r':
+		n--
+	}
+	return line[:n], line[n:]
+}
