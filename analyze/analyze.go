@@ -8,15 +8,15 @@
 package analyze
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -123,6 +123,13 @@ func Analyze(ctx context.Context, paths []string, stdin io.Reader, opts Options)
 		}
 	}
 	supersede(res, reports)
+	total := 0
+	for _, f := range reports {
+		if f.report.SupersededBy == "" {
+			total += len(f.findings)
+		}
+	}
+	res.Findings = make([]Finding, 0, total)
 	for _, f := range reports {
 		if f.report.SupersededBy != "" {
 			res.Superseded = append(res.Superseded, *f.report)
@@ -133,31 +140,38 @@ func Analyze(ctx context.Context, paths []string, stdin io.Reader, opts Options)
 			fd.AsOf = f.report.AsOf
 			res.Findings = append(res.Findings, fd)
 		}
+		f.findings = nil
 	}
-	// Users in the order AWS sorts report rows, ignoring case; then key slot.
-	sort.SliceStable(res.Findings, func(i, j int) bool {
-		a, b := &res.Findings[i], &res.Findings[j]
-		if a.AccountID != b.AccountID {
-			return a.AccountID < b.AccountID
-		}
-		if c := strings.Compare(strings.ToLower(a.User), strings.ToLower(b.User)); c != 0 {
-			return c < 0
-		}
-		if a.KeySlot != b.KeySlot {
-			return a.KeySlot < b.KeySlot
-		}
-		if a.User != b.User {
-			return a.User < b.User
-		}
-		return a.KeyCreated.Before(b.KeyCreated)
-	})
+	sortFindings(res.Findings)
 	matchKeys(res, invs, idx)
-	for i := range res.Findings {
-		f := &res.Findings[i]
-		f.ID = findingID(f)
-		f.Commands = commandsFor(f)
-	}
 	return res
+}
+
+// sortFindings orders findings by account, then user in the order AWS sorts
+// report rows (ignoring case), then key slot; ties by exact name and key
+// creation, so the order is total.
+func sortFindings(fs []Finding) {
+	lower := make([]string, len(fs))
+	order := make([]int, len(fs))
+	for i := range fs {
+		lower[i] = strings.ToLower(fs[i].User)
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(i, j int) int {
+		a, b := &fs[i], &fs[j]
+		return cmp.Or(
+			strings.Compare(a.AccountID, b.AccountID),
+			strings.Compare(lower[i], lower[j]),
+			cmp.Compare(a.KeySlot, b.KeySlot),
+			strings.Compare(a.User, b.User),
+			a.KeyCreated.Compare(b.KeyCreated),
+		)
+	})
+	sorted := make([]Finding, len(fs))
+	for k, i := range order {
+		sorted[k] = fs[i]
+	}
+	copy(fs, sorted)
 }
 
 // parallel runs fn for 0..n-1 on at most GOMAXPROCS goroutines; results go
@@ -194,11 +208,11 @@ func classify(in input, f *fileResult) kind {
 		return kindUnknown
 	}
 	if k != kindInventory {
-		s.raw.Close()
+		s.close()
 		return k
 	}
 	// The sniff consumed the start of the stream: read the input again.
-	s.raw.Close()
+	s.close()
 	if s, err = openStream(in); err != nil {
 		f.pr.fail(err)
 		return kindUnknown
@@ -226,7 +240,7 @@ func readReport(in input, f *fileResult, opts *Options, idx *unboundIndex) {
 		return
 	}
 	rep := &Report{Source: in.name, Format: "csv"}
-	body := io.Reader(s)
+	body := io.Reader(s.Reader)
 	if f.kind == kindReportJSON {
 		rep.Format = "get-credential-report json"
 		content, generated, err := readEnvelope(s, in.name)
@@ -241,7 +255,8 @@ func readReport(in input, f *fileResult, opts *Options, idx *unboundIndex) {
 	if s.gzipped {
 		rep.Format += "+gzip"
 	}
-	p := &reportParser{rep: rep, opts: opts, pr: &f.pr, idx: idx}
+	p := &reportParser{rep: rep, opts: opts, pr: &f.pr, idx: idx, seen: userSets.Get().(*userSet)}
+	defer func() { p.seen.reset(); userSets.Put(p.seen) }()
 	switch {
 	case !opts.AsOf.IsZero():
 		p.asOf = opts.AsOf.Unix()
@@ -364,6 +379,20 @@ func reportTime(r *Report) time.Time {
 // findingID names a finding by what identifies the key: the same key in a
 // later run gets the same id; a replaced key (new creation time) a new one.
 func findingID(f *Finding) string {
-	h := sha256.Sum256([]byte(strings.Join([]string{f.Check, f.Partition, f.AccountID, f.User, fmt.Sprint(f.KeySlot), f.KeyCreated.UTC().Format(time.RFC3339)}, "\x00")))
-	return "SK-" + strings.ToUpper(hex.EncodeToString(h[:5]))
+	var buf [256]byte
+	b := append(buf[:0], f.Check...)
+	for _, s := range [...]string{f.Partition, f.AccountID, f.User} {
+		b = append(append(b, 0), s...)
+	}
+	b = append(append(b, 0), byte('0'+f.KeySlot))
+	b = append(b, 0)
+	b = f.KeyCreated.UTC().AppendFormat(b, time.RFC3339)
+	h := sha256.Sum256(b)
+	var id [13]byte
+	copy(id[:], "SK-")
+	const digits = "0123456789ABCDEF"
+	for i, c := range h[:5] {
+		id[3+2*i], id[4+2*i] = digits[c>>4], digits[c&0xF]
+	}
+	return string(id[:])
 }

@@ -18,7 +18,7 @@ alice,arn:aws:iam::123456789012:user/alice,2025-01-09T11:20:05+00:00,true,2025-0
 	res := Analyze(context.Background(), []string{"-"}, strings.NewReader(report), Options{SetupWindow: time.Hour})
 	for _, f := range res.Findings {
 		fmt.Printf("%s %s: %s key %d, created %s after the user\n", f.ID, f.Severity, f.User, f.KeySlot, HumanSeconds(f.SecondsAfterUserCreated()))
-		for _, c := range f.Commands.Implement {
+		for _, c := range f.Commands().Implement {
 			fmt.Println(c)
 		}
 	}

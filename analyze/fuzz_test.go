@@ -32,7 +32,7 @@ func FuzzAnalyze(f *testing.F) {
 			if !ValidUserName(fd.User) {
 				t.Fatalf("finding for illegal user name %q", fd.User)
 			}
-			for _, c := range append(append(fd.Commands.Test, fd.Commands.Implement...), fd.Commands.Backout...) {
+			for _, c := range append(append(fd.Commands().Test, fd.Commands().Implement...), fd.Commands().Backout...) {
 				if strings.HasPrefix(c, "# ") || strings.HasPrefix(c, "aws iam get-access-key-last-used") {
 					continue // a comment, or a command that names only the key
 				}

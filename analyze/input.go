@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // Stdin is the path that names standard input.
@@ -149,6 +150,27 @@ type stream struct {
 	sum     hash.Hash
 	tee     io.Reader
 	gzipped bool
+	bufs    []*bufio.Reader // from readers, to give back
+}
+
+// readers recycles the read buffers: a batch opens thousands of files.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
+
+func (s *stream) buffer(r io.Reader) *bufio.Reader {
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(r)
+	s.bufs = append(s.bufs, br)
+	return br
+}
+
+// close closes the file and gives back the buffers.
+func (s *stream) close() {
+	s.raw.Close()
+	for _, br := range s.bufs {
+		br.Reset(nil)
+		readers.Put(br)
+	}
+	s.bufs = nil
 }
 
 // openStream opens an input and peels off gzip and a UTF-8 byte order mark.
@@ -159,17 +181,17 @@ func openStream(in input) (*stream, error) {
 	}
 	s := &stream{raw: raw, sum: sha256.New()}
 	s.tee = io.TeeReader(raw, s.sum)
-	s.Reader = bufio.NewReaderSize(s.tee, 64<<10)
+	s.Reader = s.buffer(s.tee)
 	if magic, _ := s.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(s.Reader)
 		if err != nil {
-			raw.Close()
+			s.close()
 			return nil, &Problem{Source: in.name, Message: "not a valid gzip file: " + err.Error()}
 		}
-		s.Reader = bufio.NewReaderSize(zr, 64<<10)
+		s.Reader = s.buffer(zr)
 		s.gzipped = true
 		if magic, _ := s.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-			raw.Close()
+			s.close()
 			return nil, &Problem{Source: in.name, Message: "gzip inside gzip", Hint: "decompress the file once and analyse what it holds"}
 		}
 	}
@@ -182,7 +204,7 @@ func openStream(in input) (*stream, error) {
 // finish reads what is left of the file for its hash and closes it.
 func (s *stream) finish() (string, error) {
 	_, err := io.Copy(io.Discard, s.tee)
-	s.raw.Close()
+	s.close()
 	return hex.EncodeToString(s.sum.Sum(nil)), err
 }
 

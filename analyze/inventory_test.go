@@ -81,11 +81,11 @@ func TestInventoryMatching(t *testing.T) {
 						t.Errorf("finding %d: notes %q lack %q", i, all, part)
 					}
 				}
-				if f.KeyID != "" && !strings.Contains(f.Commands.Implement[1], "--access-key-id="+f.KeyID) {
-					t.Errorf("finding %d: commands do not use the key id: %q", i, f.Commands.Implement[1])
+				if f.KeyID != "" && !strings.Contains(f.Commands().Implement[1], "--access-key-id="+f.KeyID) {
+					t.Errorf("finding %d: commands do not use the key id: %q", i, f.Commands().Implement[1])
 				}
-				if f.KeyID == "" && !strings.Contains(f.Commands.Implement[1], "starts_with(CreateDate") {
-					t.Errorf("finding %d: commands do not select the key at run time: %q", i, f.Commands.Implement[1])
+				if f.KeyID == "" && !strings.Contains(f.Commands().Implement[1], "starts_with(CreateDate") {
+					t.Errorf("finding %d: commands do not select the key at run time: %q", i, f.Commands().Implement[1])
 				}
 			}
 		})

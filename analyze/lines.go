@@ -3,8 +3,11 @@ package analyze
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"io"
+	"math/bits"
 	"strings"
+	"unsafe"
 )
 
 // A report is read line by line, in order. Most lines are in AWS's own
@@ -126,16 +129,26 @@ func newFastDecoder(header []string) *fastDecoder {
 }
 
 // split finds the fields of an unquoted line body: field i is
-// body[offs[i] : offs[i+1]-1].
+// body[offs[i] : offs[i+1]-1]. It looks at eight bytes at a time for commas:
+// rows are a couple of hundred bytes of short fields, where calling
+// strings.IndexByte per field costs more than the search.
 func (d *fastDecoder) split(body string) []int {
+	const ones, highs, commas = 0x0101010101010101, 0x8080808080808080, 0x2C2C2C2C2C2C2C2C
 	offs := append(d.offs[:0], 0)
-	for i := 0; ; {
-		j := strings.IndexByte(body[i:], ',')
-		if j < 0 {
-			break
+	i := 0
+	for ; i+8 <= len(body); i += 8 {
+		x := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(body[i:]), 8)) ^ commas
+		// High bit set in each byte of x that is zero, that is, a comma.
+		m := ^(((x &^ highs) + (highs - ones)) | x) & highs
+		for m != 0 {
+			offs = append(offs, i+bits.TrailingZeros64(m)/8+1)
+			m &= m - 1
 		}
-		i += j + 1
-		offs = append(offs, i)
+	}
+	for ; i < len(body); i++ {
+		if body[i] == ',' {
+			offs = append(offs, i+1)
+		}
 	}
 	offs = append(offs, len(body)+1)
 	d.offs = offs
@@ -176,12 +189,17 @@ func (d *fastDecoder) userSpan(body string, offs []int) (user, arn [2]int, ok bo
 
 // decode fills row from an unquoted line, putting back together a user name
 // with commas. It reports false for a line that encoding/csv must read.
+//
+// The fields point into line, which the next read overwrites: the caller
+// must clone what it keeps. Not copying a quarter of a kilobyte for each of
+// hundreds of thousands of rows that are checked and forgotten is most of
+// what makes large batches fast.
 func (d *fastDecoder) decode(line []byte, row *csvRow) bool {
 	body, _ := splitEOL(line)
-	if bytes.IndexByte(body, '"') >= 0 {
+	if len(body) == 0 || bytes.IndexByte(body, '"') >= 0 {
 		return false
 	}
-	s := string(body) // one allocation; the fields are substrings of it
+	s := unsafe.String(&body[0], len(body))
 	offs := d.split(s)
 	n := len(offs) - 1
 	get := func(col int) string { return s[offs[col] : offs[col+1]-1] }

@@ -54,17 +54,21 @@ func (r *csvRow) fields() [len(csvColumns)]*string {
 	}
 }
 
-// keyColumns are one access key's columns of a row.
-type keyColumns struct {
-	slot                                   int
-	active, rotated, used, region, service string
-}
-
-func (r *csvRow) keys() [2]keyColumns {
-	return [2]keyColumns{
-		{1, r.Key1Active, r.Key1LastRotated, r.Key1LastUsedDate, r.Key1LastUsedRegion, r.Key1LastUsedService},
-		{2, r.Key2Active, r.Key2LastRotated, r.Key2LastUsedDate, r.Key2LastUsedRegion, r.Key2LastUsedService},
+// keyColumn is a column of key slot 1 or 2: rotated, service or region.
+func (r *csvRow) keyColumn(slot int, which string) string {
+	switch {
+	case slot == 1 && which == "rotated":
+		return r.Key1LastRotated
+	case slot == 1 && which == "service":
+		return r.Key1LastUsedService
+	case slot == 1:
+		return r.Key1LastUsedRegion
+	case which == "rotated":
+		return r.Key2LastRotated
+	case which == "service":
+		return r.Key2LastUsedService
 	}
+	return r.Key2LastUsedRegion
 }
 
 // Hints, each given once per file.
@@ -95,20 +99,19 @@ type reportParser struct {
 	// envelope's GeneratedTime), lets rows be checked for times after it.
 	asOf int64
 
-	accountLine int            // line of the row that set the account, 0 if none yet
-	seen        map[string]int // lower-cased user name -> line of its first row
+	accountLine int    // line of the row that set the account, 0 if none yet
+	arnPrefix   string // arn:PARTITION:iam::ACCOUNT: of the report, once known
+	seen        *userSet
+	sawDup      bool // a user's row repeated: findings may repeat too
 	findings    []Finding
-	found       map[findingKey]bool
-}
-
-type findingKey struct {
-	user    string
-	slot    int
-	created int64
 }
 
 func (p *reportParser) parse(r io.Reader) error {
-	lr := &lineReader{br: bufio.NewReaderSize(r, 64<<10)}
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReaderSize(r, 64<<10)
+	}
+	lr := &lineReader{br: br}
 	feed := &slowFeed{lr: lr}
 	cv := csv.NewReader(feed)
 	cv.ReuseRecord = true
@@ -153,10 +156,32 @@ func (p *reportParser) parse(r io.Reader) error {
 		csvLine, _ := cv.FieldPos(0)
 		p.row(feed.physical(csvLine), &row)
 	}
+	if p.sawDup {
+		p.findings = dedupe(p.findings)
+	}
 	if lr.err != nil && lr.err != io.EOF {
 		return p.readError(lr.err, lr)
 	}
 	return nil
+}
+
+// dedupe keeps the first finding of each key when a user's row repeats.
+func dedupe(fs []Finding) []Finding {
+	type key struct {
+		user    string
+		slot    int
+		created int64
+	}
+	seen := map[key]bool{}
+	out := fs[:0]
+	for _, f := range fs {
+		k := key{strings.ToLower(f.User), f.KeySlot, f.KeyCreated.Unix()}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func (p *reportParser) readError(err error, lr *lineReader) error {
@@ -217,6 +242,9 @@ func (p *reportParser) rowError(pe *csv.ParseError, feed *slowFeed, fields int, 
 
 // row checks one row. A row with a value it cannot read is an error for that
 // row alone; the rest of the report is still analysed.
+//
+// The row's strings may point into the read buffer (see fastDecoder.decode),
+// so row keeps none of them: what it keeps, it clones.
 func (p *reportParser) row(line int, r *csvRow) {
 	p.rep.rows++
 	if r.User == rootUser {
@@ -227,15 +255,20 @@ func (p *reportParser) row(line int, r *csvRow) {
 		p.pr.errorf(line, "", "user name %q is not a legal IAM user name (1 to 64 letters, digits and + = , . @ _ -); the row was not analysed", r.User)
 		return
 	}
-	a, ok := parseARN(r.ARN)
-	if !ok {
-		p.pr.errorf(line, "", "arn %q is not an IAM ARN (arn:PARTITION:iam::ACCOUNT:user/NAME); the row was not analysed", r.ARN)
-		return
+	// Most rows are of the account the report is of: a prefix says so.
+	resource, ok := strings.CutPrefix(r.ARN, p.arnPrefix)
+	if !ok || p.arnPrefix == "" || resource == "" {
+		a, ok := parseARN(r.ARN)
+		if !ok {
+			p.pr.errorf(line, "", "arn %q is not an IAM ARN (arn:PARTITION:iam::ACCOUNT:user/NAME); the row was not analysed", r.ARN)
+			return
+		}
+		if !p.account(line, a) {
+			return
+		}
+		resource = a.resource
 	}
-	if !p.account(line, a) {
-		return
-	}
-	if rest, ok := strings.CutPrefix(a.resource, "user/"); !ok {
+	if rest, ok := strings.CutPrefix(resource, "user/"); !ok {
 		p.pr.warnf(line, "arn %q is not a user ARN (arn:PARTITION:iam::ACCOUNT:user/NAME); the row is still checked", r.ARN)
 	} else if rest != r.User && !strings.HasSuffix(rest, "/"+r.User) {
 		p.pr.warnf(line, "arn %q does not end with the user name %q; the row is still checked", r.ARN, r.User)
@@ -265,40 +298,24 @@ func (p *reportParser) row(line int, r *csvRow) {
 		return
 	}
 
-	type key struct {
-		keyColumns
-		active         bool
-		exists, used   bool
-		created, usedT int64
+	var keys [2]keyState
+	if keys[0], ok = p.key(line, 1, r.Key1Active, r.Key1LastRotated, r.Key1LastUsedDate); !ok {
+		return
 	}
-	var keys [2]key
-	for i, kc := range r.keys() {
-		k := key{keyColumns: kc}
-		if k.active, err = parseBool(kc.active); err != nil {
-			p.pr.errorf(line, "", "access_key_%d_active: %v; the row was not analysed", kc.slot, err)
-			return
-		}
-		if k.created, k.exists, err = stampOrSentinel(kc.rotated); err != nil {
-			p.badValue(line, fmt.Sprintf("access_key_%d_last_rotated", kc.slot), kc.rotated)
-			return
-		}
-		if k.usedT, k.used, err = stampOrSentinel(kc.used); err != nil {
-			p.badValue(line, fmt.Sprintf("access_key_%d_last_used_date", kc.slot), kc.used)
-			return
-		}
-		keys[i] = k
+	if keys[1], ok = p.key(line, 2, r.Key2Active, r.Key2LastRotated, r.Key2LastUsedDate); !ok {
+		return
 	}
 
 	// The row is readable: count it, once per user.
-	lower := strings.ToLower(r.User)
-	first, dup := p.seen[lower]
+	if p.seen == nil {
+		p.seen = &userSet{}
+	}
+	first := p.seen.add(r.User, line)
+	dup := first != 0
 	if dup {
+		p.sawDup = true
 		p.pr.warnf(line, "user %s appears again (first at line %d); both rows are checked, the user is counted once", r.User, first)
 	} else {
-		if p.seen == nil {
-			p.seen = map[string]int{}
-		}
-		p.seen[strings.Clone(lower)] = line
 		p.rep.Users++
 		if console {
 			p.rep.ConsoleUsers++
@@ -311,7 +328,8 @@ func (p *reportParser) row(line int, r *csvRow) {
 		p.newer(k.usedT)
 		if !k.exists {
 			if k.active {
-				p.pr.warnf(line, "access_key_%d_active is true but access_key_%d_last_rotated is %s: the key has no creation time and cannot be checked", k.slot, k.slot, k.rotated)
+				slot := i + 1
+				p.pr.warnf(line, "access_key_%d_active is true but access_key_%d_last_rotated is %s: the key has no creation time and cannot be checked", slot, slot, r.keyColumn(slot, "rotated"))
 			}
 			continue
 		}
@@ -324,7 +342,7 @@ func (p *reportParser) row(line int, r *csvRow) {
 		}
 	}
 	if p.keyHolder != nil && !dup && (keys[0].exists || keys[1].exists) {
-		p.keyHolder(r.User)
+		p.keyHolder(strings.Clone(r.User))
 	}
 	if p.asOf != 0 {
 		p.checkFuture(line, r, created, keys[0].created, keys[1].created, keys[0].usedT, keys[1].usedT)
@@ -340,43 +358,62 @@ func (p *reportParser) row(line int, r *csvRow) {
 		}
 		d := k.created - created
 		if d < 0 {
-			p.pr.warnf(line, "access key %d of %s was created %s before the user; the row is inconsistent and the key is not a setup-time key", k.slot, r.User, HumanSeconds(-d))
+			p.pr.warnf(line, "access key %d of %s was created %s before the user; the row is inconsistent and the key is not a setup-time key", i+1, r.User, HumanSeconds(-d))
 			continue
 		}
 		if d > int64(p.opts.SetupWindow.Seconds()) {
 			continue
 		}
-		fk := findingKey{lower, k.slot, k.created}
-		if p.found[fk] {
-			continue
-		}
-		if p.found == nil {
-			p.found = map[findingKey]bool{}
-		}
-		p.found[fk] = true
 		f := Finding{
 			Check:              CheckSetupKey,
 			Source:             p.rep.Source,
 			Line:               line,
-			AccountID:          a.account,
-			Partition:          a.partition,
-			User:               r.User,
-			ARN:                r.ARN,
-			KeySlot:            k.slot,
+			AccountID:          p.rep.AccountID,
+			Partition:          p.rep.Partition,
+			User:               strings.Clone(r.User),
+			ARN:                strings.Clone(r.ARN),
+			KeySlot:            i + 1,
 			KeyActive:          k.active,
 			UserCreated:        unix(created),
 			KeyCreated:         unix(k.created),
-			KeyLastUsedService: k.service,
-			KeyLastUsedRegion:  k.region,
-			PasswordLastUsed:   pwUse.PasswordUse,
+			KeyLastUsedService: strings.Clone(r.keyColumn(i+1, "service")),
+			KeyLastUsedRegion:  strings.Clone(r.keyColumn(i+1, "region")),
+			PasswordLastUsed:   pwUse.public(),
 			MFAActive:          mfa,
 		}
 		if k.used {
 			f.KeyLastUsed = unix(k.usedT)
 		}
 		f.Severity = severityOf(k.active, k.used)
+		f.ID = findingID(&f)
 		p.findings = append(p.findings, f)
 	}
+}
+
+// keyState is what a row says of one access key.
+type keyState struct {
+	active, exists, used bool
+	created, usedT       int64 // Unix seconds; 0 when there is none
+}
+
+// key reads one access key's columns; false when one cannot be read, which
+// it has reported.
+func (p *reportParser) key(line, slot int, active, rotated, used string) (keyState, bool) {
+	var k keyState
+	var err error
+	if k.active, err = parseBool(active); err != nil {
+		p.pr.errorf(line, "", "access_key_%d_active: %v; the row was not analysed", slot, err)
+		return k, false
+	}
+	if k.created, k.exists, err = stampOrSentinel(rotated); err != nil {
+		p.badValue(line, fmt.Sprintf("access_key_%d_last_rotated", slot), rotated)
+		return k, false
+	}
+	if k.usedT, k.used, err = stampOrSentinel(used); err != nil {
+		p.badValue(line, fmt.Sprintf("access_key_%d_last_used_date", slot), used)
+		return k, false
+	}
+	return k, true
 }
 
 // severityOf is the setup-key check's severity: an active key that was never
@@ -416,7 +453,9 @@ func (p *reportParser) root(line int, r *csvRow) {
 func (p *reportParser) account(line int, a arn) bool {
 	if p.accountLine == 0 {
 		p.accountLine = line
-		p.rep.AccountID, p.rep.Partition = a.account, a.partition
+		// Kept: the row's strings may point into the read buffer.
+		p.rep.AccountID, p.rep.Partition = strings.Clone(a.account), strings.Clone(a.partition)
+		p.arnPrefix = "arn:" + p.rep.Partition + ":iam::" + p.rep.AccountID + ":"
 		if len(a.account) != 12 {
 			p.pr.warnf(line, "account id %s has %d digits; AWS account ids have 12", a.account, len(a.account))
 		}
@@ -453,16 +492,24 @@ func (p *reportParser) checkFuture(line int, r *csvRow, stamps ...int64) {
 	}
 }
 
-// passwordUse is a parsed password_last_used.
+// passwordUse is a parsed password_last_used, kept as seconds: most rows
+// never become a finding, which is when it becomes a PasswordUse.
 type passwordUse struct {
-	PasswordUse
-	sec int64
+	sec          int64
+	known, never bool
+}
+
+func (u passwordUse) public() PasswordUse {
+	if u.known {
+		return PasswordUse{Time: unix(u.sec)}
+	}
+	return PasswordUse{Never: u.never}
 }
 
 func parsePasswordUse(s string) (passwordUse, error) {
 	switch s {
 	case notApplicable:
-		return passwordUse{PasswordUse: PasswordUse{Never: true}}, nil
+		return passwordUse{never: true}, nil
 	case noInformation, notSupported:
 		return passwordUse{}, nil
 	}
@@ -470,7 +517,7 @@ func parsePasswordUse(s string) (passwordUse, error) {
 	if err != nil {
 		return passwordUse{}, err
 	}
-	return passwordUse{PasswordUse{Time: unix(sec)}, sec}, nil
+	return passwordUse{sec: sec, known: true}, nil
 }
 
 // HumanSeconds writes a number of seconds the way a reviewer reads it: 4 s,

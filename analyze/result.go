@@ -136,9 +136,12 @@ type Finding struct {
 
 	// Notes are what key inventories say that differs from the report.
 	Notes []string
-
-	Commands Commands
 }
+
+// Commands writes the commands that test, remove and restore the finding's
+// key. They are derived, not stored: a batch can have tens of thousands of
+// findings, and each output format asks for them once as it writes.
+func (f *Finding) Commands() Commands { return commandsFor(f) }
 
 // SecondsAfterUserCreated is how long after its user the key was created.
 func (f *Finding) SecondsAfterUserCreated() int64 {

@@ -148,3 +148,16 @@ func TestHumanSeconds(t *testing.T) {
 		}
 	}
 }
+
+func TestDaysFromCivil(t *testing.T) {
+	for y := 1900; y <= 2300; y++ {
+		for m := 1; m <= 12; m++ {
+			for _, d := range []int{1, 15, daysIn(m, y)} {
+				want := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC).Unix() / 86400
+				if got := daysFromCivil(y, m, d); got != want {
+					t.Fatalf("daysFromCivil(%d, %d, %d) = %d, want %d", y, m, d, got, want)
+				}
+			}
+		}
+	}
+}

@@ -1,14 +1,25 @@
 package formats
 
 import (
-	"encoding/json"
 	"io"
+	"runtime"
+	"strconv"
+	"sync"
+	"unicode/utf8"
 
 	"github.com/credreview/credreview/analyze"
 )
 
-// JSON writes one document for pipelines. Times are RFC 3339 in UTC; a value
-// the report does not have is null, never an empty string.
+// JSON writes one document for pipelines: tool, parameters, summary,
+// reports, superseded_reports, inventories, findings, warnings and errors.
+// Times are RFC 3339 in UTC; a value the report does not have is null,
+// never an empty string.
+//
+// It is written by hand, in the layout encoding/json gives with a two-space
+// indent and no HTML escaping (a test holds it to that, byte for byte):
+// for a batch of many thousand findings encoding/json's reflection and
+// indentation pass took three times as long as the whole analysis, and held
+// the document twice in memory. Here it streams.
 type JSON struct{}
 
 var _ Format = JSON{}
@@ -18,219 +29,184 @@ func init() { register(JSON{}) }
 // Name implements Format.
 func (JSON) Name() string { return "json" }
 
-type jsonDoc struct {
-	Tool        jsonTool        `json:"tool"`
-	Parameters  jsonParameters  `json:"parameters"`
-	Summary     jsonSummary     `json:"summary"`
-	Reports     []jsonReport    `json:"reports"`
-	Superseded  []jsonReport    `json:"superseded_reports"`
-	Inventories []jsonInventory `json:"inventories"`
-	Findings    []jsonFinding   `json:"findings"`
-	Warnings    []jsonProblem   `json:"warnings"`
-	Errors      []jsonProblem   `json:"errors"`
-}
-
-type jsonTool struct {
-	Name    string `json:"name"`
-	Version string `json:"version"`
-}
-
-type jsonParameters struct {
-	Check              string  `json:"check"`
-	SetupWindow        string  `json:"setup_window"`
-	SetupWindowSeconds int64   `json:"setup_window_seconds"`
-	AsOf               *string `json:"as_of"`
-	AsOfRule           string  `json:"as_of_rule"`
-}
-
-type jsonSummary struct {
-	Accounts int `json:"accounts"`
-	Findings int `json:"findings"`
-	High     int `json:"high"`
-	Medium   int `json:"medium"`
-	Low      int `json:"low"`
-	Errors   int `json:"errors"`
-}
-
-type jsonReport struct {
-	Source       string  `json:"source"`
-	SHA256       string  `json:"sha256"`
-	Format       string  `json:"format"`
-	AccountID    *string `json:"account_id"`
-	Partition    *string `json:"partition"`
-	Generated    *string `json:"generated_time"`
-	AsOf         *string `json:"as_of"`
-	AsOfRule     string  `json:"as_of_rule"`
-	Users        int     `json:"users"`
-	ConsoleUsers int     `json:"console_users"`
-	Keys         int     `json:"keys"`
-	SupersededBy *string `json:"superseded_by,omitempty"`
-}
-
-type jsonInventory struct {
-	Source    string  `json:"source"`
-	SHA256    string  `json:"sha256"`
-	AccountID *string `json:"account_id"`
-	Keys      int     `json:"keys"`
-}
-
-type jsonFinding struct {
-	ID                 string       `json:"id"`
-	Check              string       `json:"check"`
-	Severity           string       `json:"severity"`
-	AccountID          string       `json:"account_id"`
-	Partition          string       `json:"partition"`
-	User               string       `json:"user"`
-	ARN                string       `json:"arn"`
-	KeySlot            int          `json:"key_slot"`
-	KeyID              *string      `json:"key_id"`
-	KeyIDNote          string       `json:"key_id_note"`
-	KeyActive          bool         `json:"key_active"`
-	UserCreated        string       `json:"user_created"`
-	KeyCreated         string       `json:"key_created"`
-	SecondsAfter       int64        `json:"seconds_after_user_created"`
-	AsOf               string       `json:"as_of"`
-	KeyAgeDays         int64        `json:"key_age_days"`
-	KeyLastUsed        *string      `json:"key_last_used"`
-	KeyLastUsedService *string      `json:"key_last_used_service"`
-	KeyLastUsedRegion  *string      `json:"key_last_used_region"`
-	PasswordLastUsed   *string      `json:"password_last_used"`
-	MFAActive          bool         `json:"mfa_active"`
-	Source             string       `json:"source"`
-	Line               int          `json:"line"`
-	Notes              []string     `json:"notes"`
-	Commands           jsonCommands `json:"commands"`
-}
-
-type jsonCommands struct {
-	Test      []string `json:"test"`
-	Implement []string `json:"implement"`
-	Backout   []string `json:"backout"`
-}
-
-type jsonProblem struct {
-	Source  string  `json:"source"`
-	Line    *int    `json:"line"`
-	Message string  `json:"message"`
-	Hint    *string `json:"hint"`
-}
-
 // Write implements Format.
 func (JSON) Write(w io.Writer, r *Review) error {
+	j := &jsonWriter{w: w}
 	c := r.CountBySeverity("")
-	doc := jsonDoc{
-		Tool: jsonTool{r.Tool.Name, r.Tool.Version},
-		Parameters: jsonParameters{
-			Check:              analyze.CheckSetupKey,
-			SetupWindow:        Window(r.Options.SetupWindow),
-			SetupWindowSeconds: int64(r.Options.SetupWindow.Seconds()),
-			AsOf:               nullable(stamp(r.Options.AsOf)),
-			AsOfRule:           asOfRule(r),
-		},
-		Summary: jsonSummary{
-			Accounts: len(r.Accounts()),
-			Findings: c.Total(),
-			High:     c[analyze.SeverityHigh],
-			Medium:   c[analyze.SeverityMedium],
-			Low:      c[analyze.SeverityLow],
-			Errors:   len(r.Errors),
-		},
-		Reports:     make([]jsonReport, 0, len(r.Reports)),
-		Superseded:  make([]jsonReport, 0, len(r.Superseded)),
-		Inventories: make([]jsonInventory, 0, len(r.Inventories)),
-		Findings:    make([]jsonFinding, 0, len(r.Findings)),
-		Warnings:    jsonProblems(r.Warnings),
-		Errors:      jsonProblems(r.Errors),
+	j.open('{')
+	j.key("tool")
+	j.open('{')
+	j.str("name", r.Tool.Name)
+	j.str("version", r.Tool.Version)
+	j.close('}')
+	j.key("parameters")
+	j.open('{')
+	j.str("check", analyze.CheckSetupKey)
+	j.str("setup_window", Window(r.Options.SetupWindow))
+	j.num("setup_window_seconds", int64(r.Options.SetupWindow.Seconds()))
+	j.strOrNull("as_of", stamp(r.Options.AsOf))
+	j.str("as_of_rule", asOfRule(r))
+	j.close('}')
+	j.key("summary")
+	j.open('{')
+	j.num("accounts", int64(len(r.Accounts())))
+	j.num("findings", int64(c.Total()))
+	j.num("high", int64(c[analyze.SeverityHigh]))
+	j.num("medium", int64(c[analyze.SeverityMedium]))
+	j.num("low", int64(c[analyze.SeverityLow]))
+	j.num("errors", int64(len(r.Errors)))
+	j.close('}')
+	for _, list := range []struct {
+		name    string
+		reports []analyze.Report
+	}{{"reports", r.Reports}, {"superseded_reports", r.Superseded}} {
+		j.key(list.name)
+		j.open('[')
+		for _, rep := range list.reports {
+			j.elem()
+			j.open('{')
+			j.str("source", rep.Source)
+			j.str("sha256", rep.SHA256)
+			j.str("format", rep.Format)
+			j.strOrNull("account_id", rep.AccountID)
+			j.strOrNull("partition", rep.Partition)
+			j.strOrNull("generated_time", stamp(rep.Generated))
+			j.strOrNull("as_of", stamp(rep.AsOf))
+			j.str("as_of_rule", rep.AsOfRule)
+			j.num("users", int64(rep.Users))
+			j.num("console_users", int64(rep.ConsoleUsers))
+			j.num("keys", int64(rep.Keys))
+			if rep.SupersededBy != "" {
+				j.str("superseded_by", rep.SupersededBy)
+			}
+			j.close('}')
+		}
+		j.close(']')
 	}
-	for _, rep := range r.Reports {
-		doc.Reports = append(doc.Reports, toJSONReport(rep))
-	}
-	for _, rep := range r.Superseded {
-		doc.Superseded = append(doc.Superseded, toJSONReport(rep))
-	}
+	j.key("inventories")
+	j.open('[')
 	for _, inv := range r.Inventories {
-		doc.Inventories = append(doc.Inventories, jsonInventory{inv.Source, inv.SHA256, nullable(inv.AccountID), len(inv.Keys)})
+		j.elem()
+		j.open('{')
+		j.str("source", inv.Source)
+		j.str("sha256", inv.SHA256)
+		j.strOrNull("account_id", inv.AccountID)
+		j.num("keys", int64(len(inv.Keys)))
+		j.close('}')
 	}
-	for i := range r.Findings {
-		f := &r.Findings[i]
-		jf := jsonFinding{
-			ID:                 f.ID,
-			Check:              f.Check,
-			Severity:           f.Severity.String(),
-			AccountID:          f.AccountID,
-			Partition:          f.Partition,
-			User:               f.User,
-			ARN:                f.ARN,
-			KeySlot:            f.KeySlot,
-			KeyID:              nullable(f.KeyID),
-			KeyIDNote:          f.KeyIDNote,
-			KeyActive:          f.KeyActive,
-			UserCreated:        stamp(f.UserCreated),
-			KeyCreated:         stamp(f.KeyCreated),
-			SecondsAfter:       f.SecondsAfterUserCreated(),
-			AsOf:               stamp(f.AsOf),
-			KeyAgeDays:         f.KeyAgeDays(),
-			KeyLastUsed:        nullable(stamp(f.KeyLastUsed)),
-			KeyLastUsedService: nullable(reportValue(f.KeyLastUsedService)),
-			KeyLastUsedRegion:  nullable(reportValue(f.KeyLastUsedRegion)),
-			PasswordLastUsed:   passwordLastUsed(f.PasswordLastUsed),
-			MFAActive:          f.MFAActive,
-			Source:             f.Source,
-			Line:               f.Line,
-			Notes:              f.Notes,
-			Commands:           jsonCommands{f.Commands.Test, f.Commands.Implement, f.Commands.Backout},
+	j.close(']')
+	j.key("findings")
+	j.open('[')
+	j.findings(r.Findings)
+	j.close(']')
+	for _, list := range []struct {
+		name     string
+		problems []analyze.Problem
+	}{{"warnings", r.Warnings}, {"errors", r.Errors}} {
+		j.key(list.name)
+		j.open('[')
+		for _, p := range list.problems {
+			j.elem()
+			j.open('{')
+			j.str("source", p.Source)
+			if p.Line > 0 {
+				j.num("line", int64(p.Line))
+			} else {
+				j.strOrNull("line", "")
+			}
+			j.str("message", p.Message)
+			j.strOrNull("hint", p.Hint)
+			j.close('}')
 		}
-		if jf.Notes == nil {
-			jf.Notes = []string{}
-		}
-		doc.Findings = append(doc.Findings, jf)
+		j.close(']')
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(doc)
+	j.close('}')
+	j.buf = append(j.buf, '\n')
+	return j.flush()
 }
 
-func toJSONReport(rep analyze.Report) jsonReport {
-	return jsonReport{
-		Source:       rep.Source,
-		SHA256:       rep.SHA256,
-		Format:       rep.Format,
-		AccountID:    nullable(rep.AccountID),
-		Partition:    nullable(rep.Partition),
-		Generated:    nullable(stamp(rep.Generated)),
-		AsOf:         nullable(stamp(rep.AsOf)),
-		AsOfRule:     rep.AsOfRule,
-		Users:        rep.Users,
-		ConsoleUsers: rep.ConsoleUsers,
-		Keys:         rep.Keys,
-		SupersededBy: nullable(rep.SupersededBy),
+// finding writes one finding as an element of the findings array.
+func (j *jsonWriter) finding(f *analyze.Finding) {
+	j.elem()
+	j.open('{')
+	j.str("id", f.ID)
+	j.str("check", f.Check)
+	j.str("severity", f.Severity.String())
+	j.str("account_id", f.AccountID)
+	j.str("partition", f.Partition)
+	j.str("user", f.User)
+	j.str("arn", f.ARN)
+	j.num("key_slot", int64(f.KeySlot))
+	j.strOrNull("key_id", f.KeyID)
+	j.str("key_id_note", f.KeyIDNote)
+	j.boolean("key_active", f.KeyActive)
+	j.str("user_created", stamp(f.UserCreated))
+	j.str("key_created", stamp(f.KeyCreated))
+	j.num("seconds_after_user_created", f.SecondsAfterUserCreated())
+	j.str("as_of", stamp(f.AsOf))
+	j.num("key_age_days", f.KeyAgeDays())
+	j.strOrNull("key_last_used", stamp(f.KeyLastUsed))
+	j.strOrNull("key_last_used_service", reportValue(f.KeyLastUsedService))
+	j.strOrNull("key_last_used_region", reportValue(f.KeyLastUsedRegion))
+	switch {
+	case f.PasswordLastUsed.Never:
+		j.strOrNull("password_last_used", "")
+	case f.PasswordLastUsed.Time.IsZero():
+		j.str("password_last_used", "no_information")
+	default:
+		j.str("password_last_used", stamp(f.PasswordLastUsed.Time))
 	}
+	j.boolean("mfa_active", f.MFAActive)
+	j.str("source", f.Source)
+	j.num("line", int64(f.Line))
+	j.strings("notes", f.Notes)
+	j.key("commands")
+	j.open('{')
+	c := f.Commands()
+	j.strings("test", c.Test)
+	j.strings("implement", c.Implement)
+	j.strings("backout", c.Backout)
+	j.close('}')
+	j.close('}')
 }
 
-func jsonProblems(ps []analyze.Problem) []jsonProblem {
-	out := make([]jsonProblem, 0, len(ps))
-	for _, p := range ps {
-		jp := jsonProblem{Source: p.Source, Message: p.Message, Hint: nullable(p.Hint)}
-		if p.Line > 0 {
-			line := p.Line
-			jp.Line = &line
+// findings writes the findings array's elements. A batch can have tens of
+// thousands, most of their bytes commands to escape; chunks of them are
+// written in parallel, a window at a time so that memory stays bounded,
+// and joined in order, so the bytes are the same as one at a time.
+func (j *jsonWriter) findings(fs []analyze.Finding) {
+	const chunk = 256
+	if len(fs) <= chunk {
+		for i := range fs {
+			j.finding(&fs[i])
 		}
-		out = append(out, jp)
+		return
 	}
-	return out
-}
-
-// passwordLastUsed is a time, null for never, or "no_information".
-func passwordLastUsed(p analyze.PasswordUse) *string {
-	if p.Never {
-		return nil
+	window := 2 * runtime.GOMAXPROCS(0)
+	parts := make([][]byte, window)
+	for start := 0; start < len(fs); start += chunk * window {
+		var wg sync.WaitGroup
+		for w := range window {
+			lo := start + w*chunk
+			if lo >= len(fs) {
+				parts[w] = parts[w][:0]
+				continue
+			}
+			wg.Go(func() {
+				cw := &jsonWriter{buf: parts[w][:0], depth: j.depth, empty: []bool{lo == 0 && j.empty[len(j.empty)-1]}}
+				for i := lo; i < min(lo+chunk, len(fs)); i++ {
+					cw.finding(&fs[i])
+				}
+				parts[w] = cw.buf
+			})
+		}
+		wg.Wait()
+		for _, p := range parts {
+			j.buf = append(j.buf, p...)
+			j.flush()
+		}
 	}
-	if p.Time.IsZero() {
-		s := "no_information"
-		return &s
-	}
-	return nullable(stamp(p.Time))
+	j.empty[len(j.empty)-1] = false
 }
 
 // reportValue is a free-text report value, "" for the report's sentinels.
@@ -242,9 +218,153 @@ func reportValue(s string) string {
 	return s
 }
 
-func nullable(s string) *string {
-	if s == "" {
-		return nil
+// jsonWriter appends JSON in encoding/json's indented layout and writes it
+// out in chunks, remembering the first error.
+type jsonWriter struct {
+	w     io.Writer
+	buf   []byte
+	err   error
+	depth int
+	empty []bool // per open object or array: nothing in it yet
+}
+
+func (j *jsonWriter) open(c byte) {
+	j.buf = append(j.buf, c)
+	j.depth++
+	j.empty = append(j.empty, true)
+}
+
+func (j *jsonWriter) close(c byte) {
+	j.depth--
+	wasEmpty := j.empty[len(j.empty)-1]
+	j.empty = j.empty[:len(j.empty)-1]
+	if !wasEmpty {
+		j.newline()
 	}
-	return &s
+	j.buf = append(j.buf, c)
+	if j.w != nil && len(j.buf) > 64<<10 { // a chunk writer (w nil) keeps all
+		j.flush()
+	}
+}
+
+func (j *jsonWriter) newline() {
+	j.buf = append(j.buf, '\n')
+	for range j.depth {
+		j.buf = append(j.buf, ' ', ' ')
+	}
+}
+
+// elem starts a member of an array or object.
+func (j *jsonWriter) elem() {
+	if !j.empty[len(j.empty)-1] {
+		j.buf = append(j.buf, ',')
+	}
+	j.empty[len(j.empty)-1] = false
+	j.newline()
+}
+
+func (j *jsonWriter) key(k string) {
+	j.elem()
+	j.buf = appendJSONString(j.buf, k)
+	j.buf = append(j.buf, ':', ' ')
+}
+
+func (j *jsonWriter) str(k, v string) {
+	j.key(k)
+	j.buf = appendJSONString(j.buf, v)
+}
+
+// strOrNull writes null for an empty value.
+func (j *jsonWriter) strOrNull(k, v string) {
+	if v == "" {
+		j.key(k)
+		j.buf = append(j.buf, "null"...)
+		return
+	}
+	j.str(k, v)
+}
+
+func (j *jsonWriter) num(k string, v int64) {
+	j.key(k)
+	j.buf = strconv.AppendInt(j.buf, v, 10)
+}
+
+func (j *jsonWriter) boolean(k string, v bool) {
+	j.key(k)
+	j.buf = strconv.AppendBool(j.buf, v)
+}
+
+// strings writes an array of strings; a nil slice is an empty array.
+func (j *jsonWriter) strings(k string, vs []string) {
+	j.key(k)
+	j.open('[')
+	for _, v := range vs {
+		j.elem()
+		j.buf = appendJSONString(j.buf, v)
+	}
+	j.close(']')
+}
+
+func (j *jsonWriter) flush() error {
+	if j.err == nil && len(j.buf) > 0 {
+		_, j.err = j.w.Write(j.buf)
+	}
+	j.buf = j.buf[:0]
+	return j.err
+}
+
+// appendJSONString quotes s as encoding/json does without HTML escaping:
+// quotes, backslashes and control characters escaped, U+2028 and U+2029
+// escaped, invalid UTF-8 replaced by U+FFFD.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }

@@ -127,18 +127,22 @@ func (Markdown) Write(w io.Writer, r *Review) error {
 		}
 		e.print("\n\n")
 		e.print("### Test\n\nBefore the change, confirm that each key still exists as the report shows and see when it was last used:\n\n")
-		plan(e, fs, func(f *analyze.Finding) []string { return f.Commands.Test })
+		cmds := make(map[*analyze.Finding]analyze.Commands, len(fs))
+		for _, f := range fs {
+			cmds[f] = f.Commands()
+		}
+		plan(e, fs, func(f *analyze.Finding) []string { return cmds[f].Test })
 		e.print("### Implementation\n\n")
 		e.print("Step 1, deactivate: set each key Inactive, then wait and watch for anything that breaks.\n\n")
-		plan(e, fs, func(f *analyze.Finding) []string { return f.Commands.Implement[:1] })
+		plan(e, fs, func(f *analyze.Finding) []string { return cmds[f].Implement[:1] })
 		e.print("Step 2, delete, once the deactivated keys were missed by nobody. Deletion cannot be undone.\n\n")
-		plan(e, fs, func(f *analyze.Finding) []string { return f.Commands.Implement[1:] })
+		plan(e, fs, func(f *analyze.Finding) []string { return cmds[f].Implement[1:] })
 		e.print("Verify: generate a new credential report for the account and run credreview on it; these findings must be gone.\n\n")
 		e.print("### Backout\n\n")
 		e.print("After step 1, reactivate the key:\n\n")
-		plan(e, fs, func(f *analyze.Finding) []string { return f.Commands.Backout[:1] })
+		plan(e, fs, func(f *analyze.Finding) []string { return cmds[f].Backout[:1] })
 		e.print("After step 2 the key is gone for good: create a new key for the user and deliver its secret to them securely.\n\n")
-		plan(e, fs, func(f *analyze.Finding) []string { return f.Commands.Backout[1:] })
+		plan(e, fs, func(f *analyze.Finding) []string { return cmds[f].Backout[1:] })
 	}
 
 	if len(r.Errors) > 0 {

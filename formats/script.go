@@ -29,20 +29,24 @@ func (Script) Name() string { return "sh" }
 // scriptPhases are the phases, each taking one command of a finding.
 var scriptPhases = []struct {
 	name, what string
-	command    func(f *analyze.Finding) (string, bool)
+	command    func(f *analyze.Finding, c *analyze.Commands) (string, bool)
 }{
 	{"deactivate", "set each key Inactive; reversible with reactivate",
-		func(f *analyze.Finding) (string, bool) { return f.Commands.Implement[0], true }},
+		func(f *analyze.Finding, c *analyze.Commands) (string, bool) { return c.Implement[0], true }},
 	{"delete", "delete each key; run after deactivate, once nothing broke; cannot be undone",
-		func(f *analyze.Finding) (string, bool) { return f.Commands.Implement[1], true }},
+		func(f *analyze.Finding, c *analyze.Commands) (string, bool) { return c.Implement[1], true }},
 	{"reactivate", "set each key that deactivate turned off Active again (the backout of deactivate)",
-		func(f *analyze.Finding) (string, bool) { return f.Commands.Backout[0], f.KeyActive }},
+		func(f *analyze.Finding, c *analyze.Commands) (string, bool) { return c.Backout[0], f.KeyActive }},
 }
 
 // Write implements Format.
 func (Script) Write(w io.Writer, r *Review) error {
 	e := &errWriter{w: w}
 	accounts := findingAccounts(r)
+	cmds := make([]analyze.Commands, len(r.Findings))
+	for i := range r.Findings {
+		cmds[i] = r.Findings[i].Commands()
+	}
 	e.print("#!/bin/sh\n")
 	e.print("# shellcheck disable=SC2016 # the commands are single-quoted on purpose: run evals them\n")
 	e.print("# credential-review.sh: remove the access keys that were created during console\n")
@@ -106,7 +110,7 @@ run() {
 			first := true
 			for i := range r.Findings {
 				f := &r.Findings[i]
-				cmd, ok := p.command(f)
+				cmd, ok := p.command(f, &cmds[i])
 				if f.AccountID != a || !ok {
 					continue
 				}
@@ -132,7 +136,7 @@ run() {
 		for _, a := range accounts {
 			for i := range r.Findings {
 				f := &r.Findings[i]
-				if _, ok := p.command(f); ok && f.AccountID == a {
+				if _, ok := p.command(f, &cmds[i]); ok && f.AccountID == a {
 					e.printf(" %s:%s", a, f.ID)
 				}
 			}

@@ -330,6 +330,7 @@ func setWidths(f *excelize.File, sheet string, widths ...float64) error {
 
 // findingRow is one finding's cells, in findingColumns' order.
 func findingRow(fd *analyze.Finding) []string {
+	c := fd.Commands()
 	return []string{
 		fd.Severity.String(),
 		fd.ID,
@@ -350,9 +351,9 @@ func findingRow(fd *analyze.Finding) []string {
 		fd.PasswordLastUsed.String(),
 		yesNo(fd.MFAActive),
 		strings.Join(fd.Notes, "\n"),
-		strings.Join(fd.Commands.Test, "\n"),
-		strings.Join(fd.Commands.Implement, "\n"),
-		strings.Join(fd.Commands.Backout, "\n"),
+		strings.Join(c.Test, "\n"),
+		strings.Join(c.Implement, "\n"),
+		strings.Join(c.Backout, "\n"),
 		"", "", "", "",
 	}
 }

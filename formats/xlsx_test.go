@@ -299,8 +299,7 @@ func TestXLSXWithLibreOffice(t *testing.T) {
 // BenchmarkXLSX measures the workbook of a large batch of findings.
 func BenchmarkXLSX(b *testing.B) {
 	one := analyze.Finding{ID: "SK-0123456789", Check: analyze.CheckSetupKey, Severity: analyze.SeverityHigh, AccountID: "123456789012", Partition: "aws",
-		User: "user", ARN: "arn:aws:iam::123456789012:user/user", KeySlot: 1, UserCreated: time.Unix(1.7e9, 0), KeyCreated: time.Unix(1.7e9+4, 0),
-		Commands: analyze.Commands{Test: []string{"aws iam list-access-keys --user-name=user"}, Implement: []string{"a", "b"}, Backout: []string{"c", "d"}}}
+		User: "user", ARN: "arn:aws:iam::123456789012:user/user", KeySlot: 1, KeyActive: true, UserCreated: time.Unix(1.7e9, 0), KeyCreated: time.Unix(1.7e9+4, 0)}
 	res := &analyze.Result{Options: analyze.Options{SetupWindow: time.Hour}}
 	for range 200_000 {
 		res.Findings = append(res.Findings, one)

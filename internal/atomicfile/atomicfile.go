@@ -6,12 +6,14 @@
 package atomicfile
 
 import (
+	"bufio"
 	"io"
 	"os"
 	"path/filepath"
 )
 
-// Write creates or replaces path with what write writes, mode 0644.
+// Write creates or replaces path with what write writes, through a buffer,
+// mode 0644.
 func Write(path string, write func(io.Writer) error) (err error) {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
@@ -23,7 +25,11 @@ func Write(path string, write func(io.Writer) error) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
-	if err = write(tmp); err != nil {
+	bw := bufio.NewWriterSize(tmp, 256<<10)
+	if err = write(bw); err != nil {
+		return err
+	}
+	if err = bw.Flush(); err != nil {
 		return err
 	}
 	if err = tmp.Chmod(0o644); err != nil {

@@ -96,6 +96,8 @@ func writeAccount(path, account string, users int, seed uint64, b *Batch) (int64
 	fmt.Fprintf(w, "%s\n<root_account>,arn:aws:iam::%s:root,2015-03-01T10:00:00+00:00,not_supported,%s,not_supported,not_supported,true,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A",
 		Header, account, stamp(gen-86400*3))
 	seen := map[string]bool{}
+	type line struct{ name, text string }
+	var lines []line
 	for i := range users {
 		var name string
 		switch {
@@ -145,7 +147,7 @@ func writeAccount(path, account string, users int, seed uint64, b *Batch) (int64
 				continue
 			}
 			var keyCreated int64
-			setup := r.IntN(10) < 3 // created during setup
+			setup := r.IntN(100) < 5 // created during setup
 			if setup {
 				keyCreated = created + int64(r.IntN(int(Window.Seconds())+1))
 			} else {
@@ -178,9 +180,14 @@ func writeAccount(path, account string, users int, seed uint64, b *Batch) (int64
 				b.Findings = append(b.Findings, Finding{account, name, slot + 1, sev})
 			}
 		}
-		fmt.Fprintf(w, "\n%s,arn:aws:iam::%s:user%s%s,%s,%t,%s,%s,N/A,%s,%s,%s,false,N/A,false,N/A",
+		lines = append(lines, line{name, fmt.Sprintf("\n%s,arn:aws:iam::%s:user%s%s,%s,%t,%s,%s,N/A,%s,%s,%s,false,N/A,false,N/A",
 			name, account, path, name, stamp(created), console, pwUsed, pwChanged, mfa,
-			strings.Join(cols[0][:], ","), strings.Join(cols[1][:], ","))
+			strings.Join(cols[0][:], ","), strings.Join(cols[1][:], ","))})
+	}
+	// AWS sorts the users' rows ignoring case.
+	sort.Slice(lines, func(i, j int) bool { return strings.ToLower(lines[i].name) < strings.ToLower(lines[j].name) })
+	for _, l := range lines {
+		w.WriteString(l.text)
 	}
 	if err := w.Flush(); err != nil {
 		f.Close()

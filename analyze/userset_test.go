@@ -1,0 +1,52 @@
+package analyze
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// TestUserSet checks the set against a plain map, for sorted names (the
+// fast path), shuffled ones (the index) and sorted ones with an
+// out-of-order row in the middle (the switch from one to the other).
+func TestUserSet(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	base := []string{"a", "A", "b", "B,c", "_x", "=1", "z", "Zz", "zz", "m.n", "@t", "-x", "+o"}
+	var names []string
+	for range 400 {
+		names = append(names, base[r.IntN(len(base))]+strings.Repeat("q", r.IntN(3)))
+	}
+	sorted := append([]string(nil), names...)
+	sortFold(sorted)
+	bump := append(append(append([]string(nil), sorted[:200]...), "a"), sorted[200:]...)
+	shuffled := append([]string(nil), names...)
+	r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	for name, list := range map[string][]string{"sorted": sorted, "one out of order": bump, "shuffled": shuffled} {
+		t.Run(name, func(t *testing.T) {
+			var s userSet
+			want := map[string]int{}
+			for i, n := range list {
+				line := i + 2
+				first, ok := want[strings.ToLower(n)]
+				if !ok {
+					want[strings.ToLower(n)] = line
+				}
+				if got := s.add(n, line); got != first {
+					t.Fatalf("row %d (%q): first at %d, want %d", i, n, got, first)
+				}
+			}
+			s.reset()
+			if got := s.add("a", 2); got != 0 {
+				t.Errorf("after reset, add = %d", got)
+			}
+		})
+	}
+}
+
+func sortFold(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && strings.ToLower(s[j]) < strings.ToLower(s[j-1]); j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
