@@ -386,7 +386,7 @@ func findingID(f *Finding) string {
 	}
 	b = append(append(b, 0), byte('0'+f.KeySlot))
 	b = append(b, 0)
-	b = f.KeyCreated.UTC().AppendFormat(b, time.RFC3339)
+	b = AppendStamp(b, f.KeyCreated) // RFC 3339, as the id has always been made
 	h := sha256.Sum256(b)
 	var id [13]byte
 	copy(id[:], "SK-")

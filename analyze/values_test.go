@@ -161,3 +161,11 @@ func TestDaysFromCivil(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendStamp(t *testing.T) {
+	for _, tt := range []time.Time{time.Unix(0, 0), time.Date(2025, 1, 9, 11, 20, 9, 0, time.UTC), time.Date(2099, 12, 31, 23, 59, 59, 0, time.FixedZone("x", 3600)), time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(12345, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		if got, want := string(AppendStamp(nil, tt)), tt.UTC().Format("2006-01-02T15:04:05Z"); got != want {
+			t.Errorf("AppendStamp(%v) = %s, want %s", tt, got, want)
+		}
+	}
+}

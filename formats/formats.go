@@ -104,13 +104,11 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-const stampLayout = "2006-01-02T15:04:05Z"
-
 func stamp(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(stampLayout)
+	return string(analyze.AppendStamp(make([]byte, 0, 20), t))
 }
 
 // Window writes a setup window as people write durations: 1h, 90s, 1h30m.

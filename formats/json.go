@@ -1,11 +1,13 @@
 package formats
 
 import (
+	"encoding/binary"
 	"io"
 	"runtime"
 	"strconv"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/credreview/credreview/analyze"
 )
@@ -171,9 +173,10 @@ func (j *jsonWriter) finding(f *analyze.Finding) {
 }
 
 // findings writes the findings array's elements. A batch can have tens of
-// thousands, most of their bytes commands to escape; chunks of them are
-// written in parallel, a window at a time so that memory stays bounded,
-// and joined in order, so the bytes are the same as one at a time.
+// thousands, most of their bytes commands to build and escape. Chunks of
+// them are encoded in parallel while the chunks before are written, in
+// order, so the bytes are those of writing one at a time; no more than a
+// few chunks are in memory at once.
 func (j *jsonWriter) findings(fs []analyze.Finding) {
 	const chunk = 256
 	if len(fs) <= chunk {
@@ -182,32 +185,38 @@ func (j *jsonWriter) findings(fs []analyze.Finding) {
 		}
 		return
 	}
-	window := 2 * runtime.GOMAXPROCS(0)
-	parts := make([][]byte, window)
-	for start := 0; start < len(fs); start += chunk * window {
-		var wg sync.WaitGroup
-		for w := range window {
-			lo := start + w*chunk
-			if lo >= len(fs) {
-				parts[w] = parts[w][:0]
-				continue
-			}
-			wg.Go(func() {
-				cw := &jsonWriter{buf: parts[w][:0], depth: j.depth, empty: []bool{lo == 0 && j.empty[len(j.empty)-1]}}
-				for i := lo; i < min(lo+chunk, len(fs)); i++ {
+	j.flush()
+	n := (len(fs) + chunk - 1) / chunk
+	done := make([]chan []byte, n)
+	for i := range done {
+		done[i] = make(chan []byte, 1)
+	}
+	slots := make(chan struct{}, runtime.GOMAXPROCS(0)+1) // chunks encoded or waiting to be written
+	first := j.empty[len(j.empty)-1]
+	go func() {
+		for c := range n {
+			slots <- struct{}{}
+			go func() {
+				cw := &jsonWriter{buf: chunkBufs.Get().([]byte)[:0], depth: j.depth, empty: []bool{c == 0 && first}}
+				for i := c * chunk; i < min((c+1)*chunk, len(fs)); i++ {
 					cw.finding(&fs[i])
 				}
-				parts[w] = cw.buf
-			})
+				done[c] <- cw.buf
+			}()
 		}
-		wg.Wait()
-		for _, p := range parts {
-			j.buf = append(j.buf, p...)
-			j.flush()
+	}()
+	for c := range n {
+		buf := <-done[c]
+		if j.err == nil {
+			_, j.err = j.w.Write(buf)
 		}
+		chunkBufs.Put(buf) //nolint:staticcheck // a slice header is small next to what it saves
+		<-slots
 	}
 	j.empty[len(j.empty)-1] = false
 }
+
+var chunkBufs = sync.Pool{New: func() any { return make([]byte, 0, 1<<20) }}
 
 // reportValue is a free-text report value, "" for the report's sentinels.
 func reportValue(s string) string {
@@ -313,6 +322,14 @@ func (j *jsonWriter) flush() error {
 	return j.err
 }
 
+// plain8 reports whether none of eight bytes is below 0x20, a quote, a
+// backslash or non-ASCII: bytes that appendJSONString copies as they are.
+func plain8(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	zero := func(v uint64) uint64 { return (v - ones) &^ v & highs } // a byte of v is zero
+	return (x&highs)|((x-0x20*ones)&^x&highs)|zero(x^('"'*ones))|zero(x^('\\'*ones)) == 0
+}
+
 // appendJSONString quotes s as encoding/json does without HTML escaping:
 // quotes, backslashes and control characters escaped, U+2028 and U+2029
 // escaped, invalid UTF-8 replaced by U+FFFD.
@@ -321,6 +338,13 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Skip eight bytes at a time while none needs a look.
+		for i+8 <= len(s) && plain8(binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[i:]), 8))) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {
