@@ -3,7 +3,7 @@
 GO ?= go
 FUZZTIME ?= 30s
 
-.PHONY: help build test update lint fuzz demo clean
+.PHONY: help build test update lint fuzz bench demo clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -29,8 +29,12 @@ fuzz: ## Fuzz each parser for FUZZTIME (default 30s)
 	$(GO) test ./analyze -run '^$$' -fuzz '^FuzzFastPath$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./analyze -run '^$$' -fuzz '^FuzzFastPathRows$$' -fuzztime $(FUZZTIME)
 
+bench: ## Measure speed and memory on a generated 100 × 5,000-user batch, beside the gawk one-liner (needs gawk)
+	$(GO) test ./analyze -run '^$$' -bench '^BenchmarkParse$$' -benchtime 5x
+	$(GO) test ./internal/batch -run '^$$' -bench . -benchtime 5x -timeout 30m
+
 demo: ## Analyse samples/ into demo/ in every format
 	$(GO) run . analyze -o demo -f xlsx,md,json,sh samples/
 
 clean: ## Remove what build and demo made
-	rm -rf credreview demo
+	rm -rf credreview demo .bench

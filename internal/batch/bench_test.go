@@ -1,0 +1,224 @@
+package batch_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"sort"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/credreview/credreview/analyze"
+	"github.com/credreview/credreview/internal/batch"
+)
+
+// The batch the targets are stated for: 100 accounts of 5,000 users.
+const (
+	accounts = 100
+	users    = 5000
+)
+
+// awk is the one-liner credreview is measured against, run as its usage
+// line says.
+const awk = "../../../shared/peers/setupkeys.awk"
+
+// TestGeneratorAnswer checks the generator's own answer against an
+// analysis of a small batch: the benchmarks rely on both agreeing.
+func TestGeneratorAnswer(t *testing.T) {
+	b, err := batch.Generate(t.TempDir(), 4, 600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Findings) < 10 {
+		t.Fatalf("only %d findings in the small batch", len(b.Findings))
+	}
+	res := analyze.Analyze(context.Background(), b.Files, nil, analyze.Options{SetupWindow: batch.Window})
+	if len(res.Errors) > 0 {
+		t.Fatalf("errors: %v", res.Errors)
+	}
+	var got []string
+	for _, f := range res.Findings {
+		got = append(got, batch.Finding{Account: f.AccountID, User: f.User, Slot: f.KeySlot, Severity: f.Severity.String()}.String())
+	}
+	sort.Strings(got)
+	var want []string
+	for _, f := range b.Findings {
+		want = append(want, f.String())
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("analysis and generator disagree: %d findings against %d", len(got), len(want))
+	}
+	users := 0
+	for _, r := range res.Reports {
+		users += r.Users
+	}
+	if users != 4*600 {
+		t.Errorf("%d users, want %d", users, 4*600)
+	}
+}
+
+// env is what the benchmarks share: the batch on disk, credreview built,
+// and the gawk one-liner's time on the batch, measured in this run.
+type env struct {
+	dir, bin string
+	batch    *batch.Batch
+	gawk     time.Duration
+	err      error
+}
+
+var (
+	setupOnce sync.Once
+	shared    env
+)
+
+func setup(b *testing.B) *env {
+	b.Helper()
+	setupOnce.Do(func() {
+		e := &shared
+		root, _ := filepath.Abs("../..")
+		e.dir = filepath.Join(root, ".bench", "batch")
+		if e.batch, e.err = batch.Generate(e.dir, accounts, users); e.err != nil {
+			return
+		}
+		e.bin = filepath.Join(root, ".bench", "credreview")
+		if out, err := exec.Command("go", "build", "-o", e.bin, root).CombinedOutput(); err != nil {
+			e.err = fmt.Errorf("go build: %v\n%s", err, out)
+			return
+		}
+		if _, err := exec.LookPath("gawk"); err != nil {
+			e.err = fmt.Errorf("gawk is needed to measure against (apt-get install gawk)")
+			return
+		}
+		// The median of five runs, page cache warm.
+		var runs []time.Duration
+		for range 5 {
+			d, _, err := run(exec.Command("gawk", append([]string{"-F,", "-v", "WINDOW=3600", "-f", awk}, e.batch.Files...)...), "TZ=UTC")
+			if err != nil {
+				e.err = fmt.Errorf("gawk: %v", err)
+				return
+			}
+			runs = append(runs, d)
+		}
+		e.gawk = median(runs)
+		fmt.Printf("batch: %d accounts × %d users, %d rows, %.1f MB, %d setup-time keys; gawk one-liner %.3f s (median of 5)\n",
+			accounts, users, e.batch.Rows, float64(e.batch.Bytes)/1e6, len(e.batch.Findings), e.gawk.Seconds())
+	})
+	if shared.err != nil {
+		b.Fatal(shared.err)
+	}
+	return &shared
+}
+
+// run runs a command with its output discarded, and returns its wall time
+// and peak resident memory.
+func run(cmd *exec.Cmd, env ...string) (time.Duration, int64, error) {
+	cmd.Env = append(os.Environ(), env...)
+	start := time.Now()
+	err := cmd.Run()
+	d := time.Since(start)
+	var rss int64
+	if cmd.ProcessState != nil {
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			rss = ru.Maxrss * 1024 // kilobytes on Linux
+		}
+	}
+	return d, rss, err
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
+
+// BenchmarkGawk times the one-liner itself.
+func BenchmarkGawk(b *testing.B) {
+	e := setup(b)
+	for b.Loop() {
+		if _, _, err := run(exec.Command("gawk", append([]string{"-F,", "-v", "WINDOW=3600", "-f", awk}, e.batch.Files...)...), "TZ=UTC"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// measure runs credreview analyze on the batch b.N times and reports its
+// median time, its ratio to gawk's and its peak memory, each against its
+// target.
+func measure(b *testing.B, formats string, minRatio float64) {
+	e := setup(b)
+	out := b.TempDir()
+	var runs []time.Duration
+	var peak int64
+	for b.Loop() {
+		d, rss, err := run(exec.Command(e.bin, "analyze", "-q", "-f", formats, "-o", out, e.dir))
+		if err != nil {
+			b.Fatalf("credreview: %v", err)
+		}
+		runs = append(runs, d)
+		peak = max(peak, rss)
+	}
+	checkAnswer(b, e, filepath.Join(out, "credential-review.json"))
+	m := median(runs)
+	ratio := e.gawk.Seconds() / m.Seconds()
+	b.ReportMetric(m.Seconds()*1000, "ms-median")
+	b.ReportMetric(ratio, "x-faster-than-gawk")
+	b.ReportMetric(float64(peak)/(1<<20), "MiB-peak-RSS")
+	verdict := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "MISSED"
+	}
+	b.Logf("credreview analyze -f %s: %.3f s, gawk %.3f s: %.1f× faster (target ≥ %g×: %s); peak RSS %.0f MiB (target ≤ 150 MiB: %s); GOMAXPROCS %d",
+		formats, m.Seconds(), e.gawk.Seconds(), ratio, minRatio, verdict(ratio >= minRatio), float64(peak)/(1<<20), verdict(peak <= 150<<20), runtime.GOMAXPROCS(0))
+	if ratio < minRatio || peak > 150<<20 {
+		b.Errorf("a target was missed")
+	}
+}
+
+// checkAnswer compares the findings credreview wrote with the generator's.
+func checkAnswer(b *testing.B, e *env, path string) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var doc struct {
+		Findings []struct {
+			AccountID string `json:"account_id"`
+			User      string `json:"user"`
+			KeySlot   int    `json:"key_slot"`
+			Severity  string `json:"severity"`
+		} `json:"findings"`
+		Errors []any `json:"errors"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		b.Fatal(err)
+	}
+	var got []string
+	for _, f := range doc.Findings {
+		got = append(got, batch.Finding{Account: f.AccountID, User: f.User, Slot: f.KeySlot, Severity: f.Severity}.String())
+	}
+	sort.Strings(got)
+	want := make([]string, len(e.batch.Findings))
+	for i, f := range e.batch.Findings {
+		want[i] = f.String()
+	}
+	if len(doc.Errors) > 0 || !reflect.DeepEqual(got, want) {
+		b.Fatalf("the findings differ from the generator's answer: %d against %d, %d errors", len(got), len(want), len(doc.Errors))
+	}
+}
+
+// BenchmarkAnalyzeJSON is the analysis a pipeline runs: at least ten times
+// faster than the gawk one-liner, in at most 150 MiB.
+func BenchmarkAnalyzeJSON(b *testing.B) { measure(b, "json", 10) }
+
+// BenchmarkAnalyzePackage writes the whole change-board package: faster
+// than the gawk one-liner alone, in at most 150 MiB.
+func BenchmarkAnalyzePackage(b *testing.B) { measure(b, "xlsx,md,json", 1) }
