@@ -196,14 +196,14 @@ func parallel(ctx context.Context, n int, fn func(i int)) {
 
 // classify tells what an input is; key inventories are read right away.
 func classify(in input, f *fileResult) kind {
-	s, err := openStream(in)
+	s, err := openStream(in, true)
 	if err != nil {
 		f.pr.fail(err)
 		return kindUnknown
 	}
 	k, err := sniff(s, in.name)
 	if err != nil {
-		s.finish()
+		s.close()
 		f.pr.fail(err)
 		return kindUnknown
 	}
@@ -213,7 +213,7 @@ func classify(in input, f *fileResult) kind {
 	}
 	// The sniff consumed the start of the stream: read the input again.
 	s.close()
-	if s, err = openStream(in); err != nil {
+	if s, err = openStream(in, false); err != nil {
 		f.pr.fail(err)
 		return kindUnknown
 	}
@@ -234,7 +234,7 @@ func classify(in input, f *fileResult) kind {
 
 // readReport reads one credential report, CSV or get-credential-report JSON.
 func readReport(in input, f *fileResult, opts *Options, idx *unboundIndex) {
-	s, err := openStream(in)
+	s, err := openStream(in, false)
 	if err != nil {
 		f.pr.fail(err)
 		return

@@ -17,60 +17,73 @@ package analyze
 //   - With --output text the CLI applies --query page by page; the ids of all
 //     pages are collected by `set --`, so the count is right across pages.
 
-const stampSecond = "2006-01-02T15:04:05"
-
 // commandsFor writes the test, implementation and backout commands of a
 // finding, using its key id when an inventory gave one.
 func commandsFor(f *Finding) Commands {
+	var c cmdBuilder
+	c.b = make([]byte, 0, 2048)
 	user := "--user-name=" + f.User
-	c := keyCommands(f, user)
+	if f.KeyID != "" {
+		id := "--access-key-id=" + f.KeyID
+		c.add("aws iam list-access-keys ", user)
+		c.add("aws iam get-access-key-last-used ", id)
+		c.add("aws iam update-access-key ", user, " ", id, " --status Inactive")
+		c.add("aws iam delete-access-key ", user, " ", id)
+		c.add("aws iam update-access-key ", user, " ", id, " --status Active", commentReactivate)
+	} else {
+		created := string(AppendStamp(nil, f.KeyCreated)[:19])
+		filter := "AccessKeyMetadata[?starts_with(CreateDate, '" + created + "')]"
+		// selected runs cmd, with the key's id in $1, if exactly one key
+		// was created at that second; otherwise it says so and fails.
+		selected := func(cmd ...string) {
+			c.add(append(append([]string{`set -- $(aws iam list-access-keys `, user, ` --output text --query "`, filter, `.AccessKeyId")`,
+				` && if [ $# -eq 1 ]; then `}, cmd...),
+				`; else echo "credreview: `, f.User, ` has no single access key created `, created, `Z; nothing changed" >&2; false; fi`)...)
+		}
+		c.add(`aws iam list-access-keys `, user, ` --query "`, filter, `"`)
+		selected(`aws iam get-access-key-last-used --access-key-id="$1"`)
+		selected(`aws iam update-access-key `, user, ` --access-key-id="$1" --status Inactive`)
+		selected(`aws iam delete-access-key `, user, ` --access-key-id="$1"`)
+		selected(`aws iam update-access-key `, user, ` --access-key-id="$1" --status Active`)
+		c.b = append(c.b, commentReactivate...)
+	}
+	c.add("aws iam create-access-key ", user, commentRecreate)
+	all := c.strings()
 	if !f.KeyActive {
 		// Deactivating an inactive key changes nothing, so there is
 		// nothing to reactivate: that would turn on a key that was off.
-		c.Backout[0] = commentAlreadyInactive
+		all[4] = commentAlreadyInactive
 	}
-	return c
+	return Commands{Test: all[0:2:2], Implement: all[2:4:4], Backout: all[4:6:6]}
 }
 
-func keyCommands(f *Finding, user string) Commands {
-	if f.KeyID != "" {
-		id := "--access-key-id=" + f.KeyID
-		return Commands{
-			Test: []string{
-				"aws iam list-access-keys " + user,
-				"aws iam get-access-key-last-used " + id,
-			},
-			Implement: []string{
-				"aws iam update-access-key " + user + " " + id + " --status Inactive",
-				"aws iam delete-access-key " + user + " " + id,
-			},
-			Backout: []string{
-				"aws iam update-access-key " + user + " " + id + " --status Active" + commentReactivate,
-				"aws iam create-access-key " + user + commentRecreate,
-			},
-		}
+// cmdBuilder writes a finding's six commands into one buffer, which becomes
+// one string that the commands are slices of: a batch has tens of thousands
+// of findings, and every output asks for their commands.
+type cmdBuilder struct {
+	b    []byte
+	ends []int
+}
+
+func (c *cmdBuilder) add(parts ...string) {
+	if len(c.ends) > 0 || len(c.b) > 0 {
+		c.ends = append(c.ends, len(c.b))
 	}
-	created := f.KeyCreated.UTC().Format(stampSecond)
-	filter := "AccessKeyMetadata[?starts_with(CreateDate, '" + created + "')]"
-	selected := func(cmd string) string {
-		return `set -- $(aws iam list-access-keys ` + user + ` --output text --query "` + filter + `.AccessKeyId")` +
-			` && if [ $# -eq 1 ]; then ` + cmd +
-			`; else echo "credreview: ` + f.User + ` has no single access key created ` + created + `Z; nothing changed" >&2; false; fi`
+	for _, p := range parts {
+		c.b = append(c.b, p...)
 	}
-	return Commands{
-		Test: []string{
-			`aws iam list-access-keys ` + user + ` --query "` + filter + `"`,
-			selected(`aws iam get-access-key-last-used --access-key-id="$1"`),
-		},
-		Implement: []string{
-			selected(`aws iam update-access-key ` + user + ` --access-key-id="$1" --status Inactive`),
-			selected(`aws iam delete-access-key ` + user + ` --access-key-id="$1"`),
-		},
-		Backout: []string{
-			selected(`aws iam update-access-key `+user+` --access-key-id="$1" --status Active`) + commentReactivate,
-			"aws iam create-access-key " + user + commentRecreate,
-		},
+}
+
+func (c *cmdBuilder) strings() []string {
+	c.ends = append(c.ends, len(c.b))
+	s := string(c.b)
+	out := make([]string, len(c.ends))
+	start := 0
+	for i, end := range c.ends {
+		out[i] = s[start:end]
+		start = end
 	}
+	return out
 }
 
 const (

@@ -154,10 +154,18 @@ type stream struct {
 }
 
 // readers recycles the read buffers: a batch opens thousands of files.
-var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
+// Telling what a file is needs only its start, hence a small buffer.
+var (
+	readers      = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
+	sniffReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4<<10) }}
+)
 
 func (s *stream) buffer(r io.Reader) *bufio.Reader {
-	br := readers.Get().(*bufio.Reader)
+	pool := &readers
+	if s.sum == nil {
+		pool = &sniffReaders
+	}
+	br := pool.Get().(*bufio.Reader)
 	br.Reset(r)
 	s.bufs = append(s.bufs, br)
 	return br
@@ -168,19 +176,29 @@ func (s *stream) close() {
 	s.raw.Close()
 	for _, br := range s.bufs {
 		br.Reset(nil)
-		readers.Put(br)
+		if br.Size() < 64<<10 {
+			sniffReaders.Put(br)
+		} else {
+			readers.Put(br)
+		}
 	}
 	s.bufs = nil
 }
 
 // openStream opens an input and peels off gzip and a UTF-8 byte order mark.
-func openStream(in input) (*stream, error) {
+// When sniffing, it only tells what the input is: it neither hashes nor
+// reads more than it must.
+func openStream(in input, sniffing bool) (*stream, error) {
 	raw, err := in.open()
 	if err != nil {
 		return nil, &Problem{Source: in.name, Message: describeOpenError(err)}
 	}
-	s := &stream{raw: raw, sum: sha256.New()}
-	s.tee = io.TeeReader(raw, s.sum)
+	s := &stream{raw: raw}
+	s.tee = raw
+	if !sniffing {
+		s.sum = sha256.New()
+		s.tee = io.TeeReader(raw, s.sum)
+	}
 	s.Reader = s.buffer(s.tee)
 	if magic, _ := s.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(s.Reader)

@@ -214,11 +214,17 @@ func (d *fastDecoder) decode(line []byte, row *csvRow) bool {
 		}
 		shift = n - d.fields
 	}
+	if shift == 0 {
+		c := &d.column
+		row.User, row.ARN, row.UserCreationTime = get(c[0]), get(c[1]), get(c[2])
+		row.PasswordEnabled, row.PasswordLastUsed, row.MFAActive = get(c[3]), get(c[4]), get(c[5])
+		row.Key1Active, row.Key1LastRotated, row.Key1LastUsedDate, row.Key1LastUsedRegion, row.Key1LastUsedService = get(c[6]), get(c[7]), get(c[8]), get(c[9]), get(c[10])
+		row.Key2Active, row.Key2LastRotated, row.Key2LastUsedDate, row.Key2LastUsedRegion, row.Key2LastUsedService = get(c[11]), get(c[12]), get(c[13]), get(c[14]), get(c[15])
+		return true
+	}
 	for i, p := range row.fields() {
 		col := d.column[i]
 		switch {
-		case shift == 0:
-			*p = get(col)
 		case col == d.userCol:
 			*p = s[user[0]:user[1]]
 		case col == d.userCol+1:

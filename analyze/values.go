@@ -155,9 +155,11 @@ func civilDays(y, m, d int) int64 {
 // stampOrSentinel reads a timestamp column that may instead hold one of the
 // report's sentinels; ok is false for a sentinel.
 func stampOrSentinel(s string) (sec int64, ok bool, err error) {
-	switch s {
-	case notApplicable, noInformation, notSupported:
-		return 0, false, nil
+	if len(s) < 20 { // no timestamp is this short
+		switch s {
+		case notApplicable, noInformation, notSupported:
+			return 0, false, nil
+		}
 	}
 	sec, err = parseStamp(s)
 	return sec, err == nil, err
@@ -187,17 +189,23 @@ func ValidUserName(name string) bool {
 		return false
 	}
 	for i := 0; i < len(name); i++ {
-		if !nameByte(name[i]) {
+		if !nameBytes[name[i]] {
 			return false
 		}
 	}
 	return true
 }
 
-func nameByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-		c == '+' || c == '=' || c == ',' || c == '.' || c == '@' || c == '_' || c == '-'
-}
+// nameBytes marks the bytes a user name may have.
+var nameBytes = func() (t [256]bool) {
+	for c := range 256 {
+		b := byte(c)
+		t[c] = b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || strings.IndexByte("+=,.@_-", b) >= 0
+	}
+	return t
+}()
+
+func nameByte(c byte) bool { return nameBytes[c] }
 
 // validKeyID reports whether id has the form of an access key id
 // (the IAM API's pattern [\w]+, 16 to 128 characters).

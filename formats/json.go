@@ -256,7 +256,13 @@ func (j *jsonWriter) close(c byte) {
 	}
 }
 
+const newlineIndent = "\n                                " // up to 16 levels
+
 func (j *jsonWriter) newline() {
+	if n := 1 + 2*j.depth; n <= len(newlineIndent) {
+		j.buf = append(j.buf, newlineIndent[:n]...)
+		return
+	}
 	j.buf = append(j.buf, '\n')
 	for range j.depth {
 		j.buf = append(j.buf, ' ', ' ')
@@ -272,10 +278,12 @@ func (j *jsonWriter) elem() {
 	j.newline()
 }
 
+// key writes a member's name; names are this file's plain ASCII constants.
 func (j *jsonWriter) key(k string) {
 	j.elem()
-	j.buf = appendJSONString(j.buf, k)
-	j.buf = append(j.buf, ':', ' ')
+	j.buf = append(j.buf, '"')
+	j.buf = append(j.buf, k...)
+	j.buf = append(j.buf, '"', ':', ' ')
 }
 
 func (j *jsonWriter) str(k, v string) {
