@@ -184,7 +184,7 @@ func exitCode(err error) int {
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	ui := &ui{w: stderr}
+	ui := &ui{w: stderr, tty: isTerminal(stderr)}
 	err := dispatch(ctx, args, stdin, stdout, ui)
 	var ue *usageError
 	switch {
@@ -223,7 +223,61 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 type ui struct {
 	w       io.Writer
 	quiet   bool
+	tty     bool // stderr is a terminal: progress may be shown
 	command string
+}
+
+// isTerminal reports whether w is a character device, as a terminal is.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// progress shows, on a terminal, how far a batch has got: one line,
+// rewritten at most ten times a second and cleared at the end.
+type progress struct {
+	w     io.Writer
+	start time.Time
+	last  time.Time
+	shown bool
+	now   func() time.Time
+}
+
+func (p *progress) update(pr analyze.Progress) {
+	now := p.now()
+	if now.Sub(p.last) < 100*time.Millisecond && pr.Done < pr.Total {
+		return
+	}
+	p.last = now
+	rate := ""
+	if secs := now.Sub(p.start).Seconds(); secs > 0 {
+		rate = fmt.Sprintf(", %s rows/s", humanCount(float64(pr.Rows)/secs))
+	}
+	fmt.Fprintf(p.w, "\rcredreview: %d/%d files, %s rows%s\x1b[K", pr.Done, pr.Total, humanCount(float64(pr.Rows)), rate)
+	p.shown = true
+}
+
+// clear removes the progress line, so that the messages after it start
+// at the beginning of a line.
+func (p *progress) clear() {
+	if p != nil && p.shown {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+}
+
+// humanCount writes 1234567 as 1.2M.
+func humanCount(n float64) string {
+	switch {
+	case n >= 1e6:
+		return fmt.Sprintf("%.1fM", n/1e6)
+	case n >= 1e4:
+		return fmt.Sprintf("%.0fk", n/1e3)
+	}
+	return fmt.Sprintf("%.0f", n)
 }
 
 func (u *ui) errorf(format string, args ...any) {
@@ -297,7 +351,20 @@ func analyzeCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.W
 		return &usageError{fmt.Sprintf("-o - writes one format to standard output, but --format names %d", len(fmts))}
 	}
 
+	var pr *progress
+	if ui.tty && !ui.quiet {
+		pr = &progress{w: ui.w, now: time.Now}
+		pr.start = pr.now()
+		opts.Progress = pr.update
+	}
 	res := analyze.Analyze(ctx, paths, stdin, opts)
+	pr.clear()
+	return report(res, fl, fmts, failOn, stdout, ui)
+}
+
+// report prints the problems of an analysis, writes the outputs and says
+// what was done.
+func report(res *analyze.Result, fl analyzeFlags, fmts []formats.Format, failOn analyze.Severity, stdout io.Writer, ui *ui) error {
 	for _, p := range res.Errors {
 		ui.errorf("%s", p.Error())
 		if p.Hint != "" {

@@ -10,6 +10,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/credreview/credreview/analyze"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -265,5 +268,37 @@ func TestOutputFailure(t *testing.T) {
 	}
 	if got := strings.Join(files(t, out), " "); got != "credential-review.json credential-review.md" {
 		t.Errorf("files %q: the JSON must be written, and no temporary file left", got)
+	}
+}
+
+// TestProgress pins the progress line: throttled to ten a second, the last
+// one always shown, cleared at the end.
+func TestProgress(t *testing.T) {
+	var b strings.Builder
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	p := &progress{w: &b, start: now, now: func() time.Time { return now }}
+	now = now.Add(time.Second)
+	p.update(analyze.Progress{Done: 1, Total: 3, Rows: 5001})
+	now = now.Add(10 * time.Millisecond)
+	p.update(analyze.Progress{Done: 2, Total: 3, Rows: 10002}) // too soon: not shown
+	now = now.Add(time.Second)
+	p.update(analyze.Progress{Done: 3, Total: 3, Rows: 2500000})
+	p.clear()
+	want := "\rcredreview: 1/3 files, 5001 rows, 5001 rows/s\x1b[K" +
+		"\rcredreview: 3/3 files, 2.5M rows, 1.2M rows/s\x1b[K" +
+		"\r\x1b[K"
+	if b.String() != want {
+		t.Errorf("progress wrote %q, want %q", b.String(), want)
+	}
+	var none *progress
+	none.clear() // no progress shown: nothing to clear
+}
+
+// TestNoProgressWhenNotATerminal pins that a batch run whose stderr is not
+// a terminal prints no progress line.
+func TestNoProgressWhenNotATerminal(t *testing.T) {
+	_, _, stderr := credreview(t, "", "analyze", "-o", t.TempDir(), "samples")
+	if strings.Contains(stderr, "\r") || strings.Contains(stderr, "files, ") {
+		t.Errorf("progress on a non-terminal: %q", stderr)
 	}
 }
