@@ -20,70 +20,72 @@ package analyze
 // commandsFor writes the test, implementation and backout commands of a
 // finding, using its key id when an inventory gave one.
 func commandsFor(f *Finding) Commands {
-	var c cmdBuilder
-	c.b = make([]byte, 0, 2048)
-	user := "--user-name=" + f.User
+	// All six commands go into one buffer, which becomes one string that the
+	// commands are slices of: a batch has tens of thousands of findings, and
+	// every output asks for their commands.
+	b := make([]byte, 0, 2400)
+	var ends [6]int
+	user := func(b []byte) []byte { return append(append(b, "--user-name="...), f.User...) }
 	if f.KeyID != "" {
-		id := "--access-key-id=" + f.KeyID
-		c.add("aws iam list-access-keys ", user)
-		c.add("aws iam get-access-key-last-used ", id)
-		c.add("aws iam update-access-key ", user, " ", id, " --status Inactive")
-		c.add("aws iam delete-access-key ", user, " ", id)
-		c.add("aws iam update-access-key ", user, " ", id, " --status Active", commentReactivate)
+		id := func(b []byte) []byte { return append(append(b, "--access-key-id="...), f.KeyID...) }
+		b = user(append(b, "aws iam list-access-keys "...))
+		ends[0] = len(b)
+		b = id(append(b, "aws iam get-access-key-last-used "...))
+		ends[1] = len(b)
+		b = append(id(append(user(append(b, "aws iam update-access-key "...)), ' ')), " --status Inactive"...)
+		ends[2] = len(b)
+		b = id(append(user(append(b, "aws iam delete-access-key "...)), ' '))
+		ends[3] = len(b)
+		b = append(id(append(user(append(b, "aws iam update-access-key "...)), ' ')), " --status Active"+commentReactivate...)
+		ends[4] = len(b)
 	} else {
-		created := string(AppendStamp(nil, f.KeyCreated)[:19])
-		filter := "AccessKeyMetadata[?starts_with(CreateDate, '" + created + "')]"
-		// selected runs cmd, with the key's id in $1, if exactly one key
-		// was created at that second; otherwise it says so and fails.
-		selected := func(cmd ...string) {
-			c.add(append(append([]string{`set -- $(aws iam list-access-keys `, user, ` --output text --query "`, filter, `.AccessKeyId")`,
-				` && if [ $# -eq 1 ]; then `}, cmd...),
-				`; else echo "credreview: `, f.User, ` has no single access key created `, created, `Z; nothing changed" >&2; false; fi`)...)
+		var stamp [20]byte
+		created := AppendStamp(stamp[:0], f.KeyCreated)[:19]
+		filter := func(b []byte) []byte {
+			return append(append(append(b, "AccessKeyMetadata[?starts_with(CreateDate, '"...), created...), "')]"...)
 		}
-		c.add(`aws iam list-access-keys `, user, ` --query "`, filter, `"`)
-		selected(`aws iam get-access-key-last-used --access-key-id="$1"`)
-		selected(`aws iam update-access-key `, user, ` --access-key-id="$1" --status Inactive`)
-		selected(`aws iam delete-access-key `, user, ` --access-key-id="$1"`)
-		selected(`aws iam update-access-key `, user, ` --access-key-id="$1" --status Active`)
-		c.b = append(c.b, commentReactivate...)
+		// selected runs an action, with the key's id in $1, if exactly one
+		// key was created at that second; otherwise it says so and fails.
+		selected := func(b []byte, verb string, withUser bool, tail string) []byte {
+			b = append(user(append(b, "set -- $(aws iam list-access-keys "...)), " --output text --query \""...)
+			b = append(filter(b), ".AccessKeyId\") && if [ $# -eq 1 ]; then aws iam "...)
+			b = append(b, verb...)
+			if withUser {
+				b = append(user(append(b, ' ')), ` --access-key-id="$1"`...)
+			} else {
+				b = append(b, ` --access-key-id="$1"`...)
+			}
+			b = append(append(b, tail...), "; else echo \"credreview: "...)
+			b = append(append(append(b, f.User...), " has no single access key created "...), created...)
+			return append(b, "Z; nothing changed\" >&2; false; fi"...)
+		}
+		b = append(filter(append(user(append(b, "aws iam list-access-keys "...)), " --query \""...)), '"')
+		ends[0] = len(b)
+		b = selected(b, "get-access-key-last-used", false, "")
+		ends[1] = len(b)
+		b = selected(b, "update-access-key", true, " --status Inactive")
+		ends[2] = len(b)
+		b = selected(b, "delete-access-key", true, "")
+		ends[3] = len(b)
+		b = append(selected(b, "update-access-key", true, " --status Active"), commentReactivate...)
+		ends[4] = len(b)
 	}
-	c.add("aws iam create-access-key ", user, commentRecreate)
-	all := c.strings()
+	b = append(user(append(b, "aws iam create-access-key "...)), commentRecreate...)
+	ends[5] = len(b)
+
+	s := string(b)
+	all := make([]string, 6)
+	start := 0
+	for i, end := range ends {
+		all[i] = s[start:end]
+		start = end
+	}
 	if !f.KeyActive {
 		// Deactivating an inactive key changes nothing, so there is
 		// nothing to reactivate: that would turn on a key that was off.
 		all[4] = commentAlreadyInactive
 	}
 	return Commands{Test: all[0:2:2], Implement: all[2:4:4], Backout: all[4:6:6]}
-}
-
-// cmdBuilder writes a finding's six commands into one buffer, which becomes
-// one string that the commands are slices of: a batch has tens of thousands
-// of findings, and every output asks for their commands.
-type cmdBuilder struct {
-	b    []byte
-	ends []int
-}
-
-func (c *cmdBuilder) add(parts ...string) {
-	if len(c.ends) > 0 || len(c.b) > 0 {
-		c.ends = append(c.ends, len(c.b))
-	}
-	for _, p := range parts {
-		c.b = append(c.b, p...)
-	}
-}
-
-func (c *cmdBuilder) strings() []string {
-	c.ends = append(c.ends, len(c.b))
-	s := string(c.b)
-	out := make([]string, len(c.ends))
-	start := 0
-	for i, end := range c.ends {
-		out[i] = s[start:end]
-		start = end
-	}
-	return out
 }
 
 const (
