@@ -107,8 +107,8 @@ type fastDecoder struct {
 	fields   int                  // in the header
 	column   [len(csvColumns)]int // header position of each csvRow field
 	userCol  int
-	adjacent bool  // arn right after user, as AWS writes them
-	offs     []int // start of each field in the line being decoded, and one past the end
+	adjacent bool        // arn right after user, as AWS writes them
+	offs     [1024]int32 // start of each field in the line being decoded, and one past the end
 }
 
 // newFastDecoder maps the header (as gocsv read it) to csvRow's fields.
@@ -132,27 +132,31 @@ func newFastDecoder(header []string) *fastDecoder {
 // body[offs[i] : offs[i+1]-1]. It looks at eight bytes at a time for commas:
 // rows are a couple of hundred bytes of short fields, where calling
 // strings.IndexByte per field costs more than the search.
-func (d *fastDecoder) split(body string) []int {
+func (d *fastDecoder) split(body string) []int32 {
 	const ones, highs, commas = 0x0101010101010101, 0x8080808080808080, 0x2C2C2C2C2C2C2C2C
-	offs := append(d.offs[:0], 0)
+	offs := &d.offs
+	n := 1 // offs[0] is 0
 	i := 0
 	for ; i+8 <= len(body); i += 8 {
 		x := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(body[i:]), 8)) ^ commas
 		// High bit set in each byte of x that is zero, that is, a comma.
 		m := ^(((x &^ highs) + (highs - ones)) | x) & highs
-		for m != 0 {
-			offs = append(offs, i+bits.TrailingZeros64(m)/8+1)
-			m &= m - 1
+		for ; m != 0 && n < len(offs)-1; m &= m - 1 {
+			offs[n] = int32(i + bits.TrailingZeros64(m)/8 + 1)
+			n++
 		}
 	}
-	for ; i < len(body); i++ {
+	for ; i < len(body) && n < len(offs)-1; i++ {
 		if body[i] == ',' {
-			offs = append(offs, i+1)
+			offs[n] = int32(i + 1)
+			n++
 		}
 	}
-	offs = append(offs, len(body)+1)
-	d.offs = offs
-	return offs
+	if n == len(offs)-1 {
+		return nil // more fields than any report line: encoding/csv will say so
+	}
+	offs[n] = int32(len(body) + 1)
+	return offs[:n+1]
 }
 
 // userSpan finds where the user and arn fields of a line with extra fields
@@ -160,7 +164,7 @@ func (d *fastDecoder) split(body string) []int {
 // first field after the user column that starts with "arn:"; the fields
 // before it make up the user name, the remaining extra fields belong to the
 // ARN, and the ARN must end with "/" and the user name.
-func (d *fastDecoder) userSpan(body string, offs []int) (user, arn [2]int, ok bool) {
+func (d *fastDecoder) userSpan(body string, offs []int32) (user, arn [2]int, ok bool) {
 	extra := len(offs) - 1 - d.fields
 	if extra <= 0 || !d.adjacent {
 		return user, arn, false
@@ -178,8 +182,8 @@ func (d *fastDecoder) userSpan(body string, offs []int) (user, arn [2]int, ok bo
 		return user, arn, false
 	}
 	end := start + 1 + extra - (start - u - 1) // one past the ARN's last field
-	user = [2]int{offs[u], offs[start] - 1}
-	arn = [2]int{offs[start], offs[end] - 1}
+	user = [2]int{int(offs[u]), int(offs[start]) - 1}
+	arn = [2]int{int(offs[start]), int(offs[end]) - 1}
 	name, a := body[user[0]:user[1]], body[arn[0]:arn[1]]
 	if !strings.HasSuffix(a, name) || len(a) == len(name) || a[len(a)-len(name)-1] != '/' {
 		return user, arn, false
@@ -201,6 +205,9 @@ func (d *fastDecoder) decode(line []byte, row *csvRow) bool {
 	}
 	s := unsafe.String(&body[0], len(body))
 	offs := d.split(s)
+	if offs == nil {
+		return false
+	}
 	n := len(offs) - 1
 	get := func(col int) string { return s[offs[col] : offs[col+1]-1] }
 	if n < d.fields {

@@ -1,10 +1,12 @@
 package analyze
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // The sentinels a credential report writes where a value does not apply.
@@ -71,22 +73,35 @@ func parseStamp(s string) (int64, error) {
 	return daysFromCivil(year, month, day)*86400 + int64(hour*3600+min*60+sec-offset), nil
 }
 
-// fastStamp reads YYYY-MM-DDTHH:MM:SS at the start of s, in UTC.
+// fastStamp reads YYYY-MM-DDTHH:MM:SS at the start of s, in UTC. It checks
+// and converts eight bytes at a time: with millions of timestamps in a
+// batch, one byte at a time showed in the profile.
 func fastStamp(s string) (int64, bool) {
+	const zeros = 0x3030303030303030
 	_ = s[18]
-	if s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
+	w1 := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s), 8))      // YYYY-MM-
+	w2 := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[8:]), 8))  // DDTHH:MM
+	w3 := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[11:]), 8)) // HH:MM:SS
+	// Separators where they belong, then every other byte a digit.
+	const sep1, sepMask1 = 0x2D00002D00000000, 0xFF0000FF00000000 // '-' at 4 and 7
+	const sep2, sepMask2 = 0x00003A0000540000, 0x0000FF0000FF0000 // 'T' at 2, ':' at 5
+	const sep3, sepMask3 = 0x00003A00003A0000, 0x0000FF0000FF0000 // ':' at 2 and 5
+	if w1&sepMask1 != sep1 || w2&sepMask2 != sep2 || w3&sepMask3 != sep3 {
 		return 0, false
 	}
-	// Bytes below '0' wrap around, so one test per digit catches both ends.
-	y0, y1, y2, y3 := s[0]-'0', s[1]-'0', s[2]-'0', s[3]-'0'
-	m0, m1, d0, d1 := s[5]-'0', s[6]-'0', s[8]-'0', s[9]-'0'
-	h0, h1, i0, i1, s0, s1 := s[11]-'0', s[12]-'0', s[14]-'0', s[15]-'0', s[17]-'0', s[18]-'0'
-	if y0 > 9 || y1 > 9 || y2 > 9 || y3 > 9 || m0 > 9 || m1 > 9 || d0 > 9 || d1 > 9 || h0 > 9 || h1 > 9 || i0 > 9 || i1 > 9 || s0 > 9 || s1 > 9 {
-		return 0, false
+	// With separators turned into '0', subtracting '0' from each byte borrows
+	// nowhere unless a byte is below '0', which the check then catches.
+	d1 := (w1&^sepMask1 | zeros&sepMask1) - zeros
+	d2 := (w2&^sepMask2 | zeros&sepMask2) - zeros
+	d3 := (w3&^sepMask3 | zeros&sepMask3) - zeros
+	const highs, six = 0x8080808080808080, 0x7676767676767676
+	if (d1|(d1+six)|d2|(d2+six)|d3|(d3+six))&highs != 0 {
+		return 0, false // a byte that is not a digit
 	}
-	year := int(y0)*1000 + int(y1)*100 + int(y2)*10 + int(y3)
-	month, day := int(m0)*10+int(m1), int(d0)*10+int(d1)
-	hour, min, sec := int(h0)*10+int(h1), int(i0)*10+int(i1), int(s0)*10+int(s1)
+	b := func(w uint64, i uint) int { return int(w >> (8 * i) & 0xFF) }
+	year := b(d1, 0)*1000 + b(d1, 1)*100 + b(d1, 2)*10 + b(d1, 3)
+	month, day := b(d1, 5)*10+b(d1, 6), b(d2, 0)*10+b(d2, 1)
+	hour, min, sec := b(d3, 0)*10+b(d3, 1), b(d3, 3)*10+b(d3, 4), b(d3, 6)*10+b(d3, 7)
 	if month < 1 || month > 12 || day < 1 || day > daysIn(month, year) || hour > 23 || min > 59 || sec > 59 {
 		return 0, false
 	}
@@ -168,11 +183,18 @@ func stampOrSentinel(s string) (sec int64, ok bool, err error) {
 // parseBool reads the report's booleans, which the documentation writes
 // TRUE/FALSE and real reports true/false.
 func parseBool(s string) (bool, error) {
-	switch {
-	case s == "true":
+	// The spelling of real reports first, small enough to be inlined.
+	if s == "true" {
 		return true, nil
-	case s == "false":
+	}
+	if s == "false" {
 		return false, nil
+	}
+	return parseBoolFold(s)
+}
+
+func parseBoolFold(s string) (bool, error) {
+	switch {
 	case strings.EqualFold(s, "true"):
 		return true, nil
 	case strings.EqualFold(s, "false"):
