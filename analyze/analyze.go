@@ -149,29 +149,52 @@ func Analyze(ctx context.Context, paths []string, stdin io.Reader, opts Options)
 
 // sortFindings orders findings by account, then user in the order AWS sorts
 // report rows (ignoring case), then key slot; ties by exact name and key
-// creation, so the order is total.
+// creation, so the order is total. Reports given in account order have
+// their findings in this order already, and then nothing moves.
 func sortFindings(fs []Finding) {
-	lower := make([]string, len(fs))
-	order := make([]int, len(fs))
-	for i := range fs {
-		lower[i] = strings.ToLower(fs[i].User)
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(i, j int) int {
-		a, b := &fs[i], &fs[j]
+	less := func(a, b *Finding) int {
 		return cmp.Or(
 			strings.Compare(a.AccountID, b.AccountID),
-			strings.Compare(lower[i], lower[j]),
+			compareFold(a.User, b.User),
 			cmp.Compare(a.KeySlot, b.KeySlot),
 			strings.Compare(a.User, b.User),
 			a.KeyCreated.Compare(b.KeyCreated),
 		)
-	})
+	}
+	i := 1
+	for i < len(fs) && less(&fs[i-1], &fs[i]) <= 0 {
+		i++
+	}
+	if i >= len(fs) {
+		return
+	}
+	order := make([]int, len(fs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(i, j int) int { return less(&fs[i], &fs[j]) })
 	sorted := make([]Finding, len(fs))
 	for k, i := range order {
 		sorted[k] = fs[i]
 	}
 	copy(fs, sorted)
+}
+
+// compareFold compares ASCII strings as if lower-cased, without copying.
+func compareFold(a, b string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		ca, cb := a[i], b[i]
+		if 'A' <= ca && ca <= 'Z' {
+			ca += 'a' - 'A'
+		}
+		if 'A' <= cb && cb <= 'Z' {
+			cb += 'a' - 'A'
+		}
+		if ca != cb {
+			return cmp.Compare(ca, cb)
+		}
+	}
+	return cmp.Compare(len(a), len(b))
 }
 
 // parallel runs fn for 0..n-1 on at most GOMAXPROCS goroutines; results go

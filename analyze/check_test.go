@@ -201,3 +201,27 @@ func TestAsOf(t *testing.T) {
 		containsAll(t, "warnings", problemLines(res.Warnings), []string{"access_key_1_last_rotated 2099-01-01T00:00:01+00:00 is after the report's as-of time 2026-06-01T00:00:00Z"})
 	})
 }
+
+// TestFindingOrder pins the order of findings whatever the order of the
+// inputs and rows: account, user ignoring case, key slot, exact name.
+func TestFindingOrder(t *testing.T) {
+	mk := func(acct, user string) string {
+		return strings.ReplaceAll(row(user, merge(key(1, true, "2025-01-01T00:00:04+00:00", ""), key(2, true, "2025-01-01T00:00:05+00:00", ""))), "123456789012", acct)
+	}
+	files := map[string]string{
+		"a.csv": report(strings.ReplaceAll(rootRow, "123456789012", "222222222222"), mk("222222222222", "zed"), mk("222222222222", "Bob"), mk("222222222222", "alice")),
+		"b.csv": report(rootRow, mk("123456789012", "b"), mk("123456789012", "_x"), mk("123456789012", "A")),
+	}
+	res := analyzeFiles(t, files, hour)
+	var got []string
+	for _, f := range res.Findings {
+		got = append(got, fmt.Sprintf("%s %s %d", f.AccountID, f.User, f.KeySlot))
+	}
+	want := []string{
+		"123456789012 _x 1", "123456789012 _x 2", "123456789012 A 1", "123456789012 A 2", "123456789012 b 1", "123456789012 b 2",
+		"222222222222 alice 1", "222222222222 alice 2", "222222222222 Bob 1", "222222222222 Bob 2", "222222222222 zed 1", "222222222222 zed 2",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("order:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
