@@ -31,7 +31,7 @@ fuzz: ## Fuzz each parser for FUZZTIME (default 30s)
 
 bench: ## Measure speed and memory on a generated 100 × 5,000-user batch, beside the gawk one-liner (needs gawk)
 	$(GO) test ./analyze -run '^$$' -bench '^BenchmarkParse$$' -benchtime 5x
-	$(GO) test ./internal/batch -run '^$$' -bench . -benchtime 5x -timeout 30m
+	$(GO) test ./internal/batch -run '^$$' -bench . -benchtime 9x -timeout 30m
 
 demo: ## Analyse samples/ into demo/ in every format
 	$(GO) run . analyze -o demo -f xlsx,md,json,sh samples/
