@@ -78,9 +78,11 @@ func TestHelpMatchesREADME(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, help, _ := credreview(t, "", "analyze", "--help")
-	if !strings.Contains(string(readme), help) {
-		t.Errorf("README.md does not contain the text of credreview analyze --help:\n%s", help)
+	for _, cmd := range []string{"analyze", "fetch"} {
+		_, help, _ := credreview(t, "", cmd, "--help")
+		if !strings.Contains(string(readme), help) {
+			t.Errorf("README.md does not contain the text of credreview %s --help:\n%s", cmd, help)
+		}
 	}
 }
 
