@@ -5,14 +5,18 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/credreview/credreview/analyze"
+	"github.com/credreview/credreview/internal/iamfake"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -302,5 +306,86 @@ func TestNoProgressWhenNotATerminal(t *testing.T) {
 	_, _, stderr := credreview(t, "", "analyze", "-o", t.TempDir(), "samples")
 	if strings.Contains(stderr, "\r") || strings.Contains(stderr, "files, ") {
 		t.Errorf("progress on a non-terminal: %q", stderr)
+	}
+}
+
+// TestJSONCommandsWithRealCLI takes the implementation commands from the
+// JSON that analyze writes, as a pipeline would, and runs them with the real
+// AWS CLI against a loopback IAM endpoint: for the account whose keys an
+// inventory names (literal key ids) and for one without (run-time
+// selection), exactly the flagged keys are deactivated, then deleted.
+func TestJSONCommandsWithRealCLI(t *testing.T) {
+	iamfake.RequireTool(t, iamfake.AWSCLI)
+	out := t.TempDir()
+	if code, _, stderr := credreview(t, "", "analyze", "-q", "-f", "json", "-o", out, "samples"); code != 0 {
+		t.Fatalf("analyze: exit %d\n%s", code, stderr)
+	}
+	var doc struct {
+		Findings []struct {
+			AccountID  string  `json:"account_id"`
+			User       string  `json:"user"`
+			KeyID      *string `json:"key_id"`
+			KeyActive  bool    `json:"key_active"`
+			KeyCreated string  `json:"key_created"`
+			Commands   struct {
+				Implement []string `json:"implement"`
+			} `json:"commands"`
+		} `json:"findings"`
+	}
+	b, _ := os.ReadFile(filepath.Join(out, "credential-review.json"))
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var keys []iamfake.Key
+	var want []string
+	var commands []string
+	for i, f := range doc.Findings {
+		if f.AccountID != "210987654321" && f.AccountID != "345678901234" {
+			continue
+		}
+		created, err := time.Parse(time.RFC3339, f.KeyCreated)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := fmt.Sprintf("AKIARUNTIME%09d", i)
+		if f.KeyID != nil {
+			id = *f.KeyID
+		}
+		status := "Inactive"
+		if f.KeyActive {
+			status = "Active"
+		}
+		keys = append(keys,
+			iamfake.Key{User: f.User, ID: id, Status: status, Created: created},
+			iamfake.Key{User: f.User, ID: fmt.Sprintf("AKIAUNTOUCHED%07d", i), Status: "Active", Created: created.Add(48 * time.Hour)})
+		want = append(want, "UpdateAccessKey "+f.User+" "+id+" Inactive", "DeleteAccessKey "+f.User+" "+id)
+		commands = append(commands, f.Commands.Implement...)
+	}
+	if len(commands) != 8 {
+		t.Fatalf("%d commands for the two accounts, want 8", len(commands))
+	}
+	s := iamfake.New(nil, keys)
+	defer s.Close()
+	env := s.CLIEnv(t)
+	// Deactivate everything, then delete, as the plan orders it.
+	for _, step := range []int{0, 1} {
+		for i := step; i < len(commands); i += 2 {
+			cmd := exec.Command("sh", "-c", commands[i])
+			cmd.Env = env
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%s\n%v\n%s", commands[i], err, out)
+			}
+		}
+	}
+	got := s.Mutations()
+	sort.Strings(got)
+	sort.Strings(want)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("requests that changed IAM:\n%q\nwant\n%q", got, want)
+	}
+	for _, k := range s.Keys() {
+		if !strings.HasPrefix(k.ID, "AKIAUNTOUCHED") || k.Status != "Active" {
+			t.Errorf("left in IAM: %+v; only the untouched keys should be", k)
+		}
 	}
 }

@@ -311,3 +311,29 @@ func BenchmarkXLSX(b *testing.B) {
 		}
 	}
 }
+
+// TestXLSXAndMarkdownAgree pins that the workbook and the change request
+// show the same findings in the same order.
+func TestXLSXAndMarkdownAgree(t *testing.T) {
+	for name := range cases {
+		r := review(t, name)
+		f, err := excelize.OpenReader(bytes.NewReader(render(t, XLSX{}, r)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, _ := f.GetRows(sheetFindings)
+		var fromXLSX []string
+		for _, row := range rows[1:] {
+			fromXLSX = append(fromXLSX, row[1]) // Finding ID
+		}
+		var fromMD []string
+		for _, line := range strings.Split(string(render(t, Markdown{}, r)), "\n") {
+			if m := regexp.MustCompile(`^\| (SK-[0-9A-F]{10}) \|`).FindStringSubmatch(line); m != nil {
+				fromMD = append(fromMD, m[1])
+			}
+		}
+		if len(fromXLSX) == 0 || strings.Join(fromXLSX, " ") != strings.Join(fromMD, " ") {
+			t.Errorf("%s: workbook %q, Markdown %q", name, fromXLSX, fromMD)
+		}
+	}
+}
