@@ -359,12 +359,17 @@ func analyzeCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.W
 	}
 	res := analyze.Analyze(ctx, paths, stdin, opts)
 	pr.clear()
-	return report(res, fl, fmts, failOn, stdout, ui)
+	if ctx.Err() != nil {
+		// A review of part of the inputs must not pass for the whole.
+		ui.errorf("interrupted before every input was read; nothing was written")
+		return errReported
+	}
+	return report(ctx, res, fl, fmts, failOn, stdout, ui)
 }
 
 // report prints the problems of an analysis, writes the outputs and says
 // what was done.
-func report(res *analyze.Result, fl analyzeFlags, fmts []formats.Format, failOn analyze.Severity, stdout io.Writer, ui *ui) error {
+func report(ctx context.Context, res *analyze.Result, fl analyzeFlags, fmts []formats.Format, failOn analyze.Severity, stdout io.Writer, ui *ui) error {
 	for _, p := range res.Errors {
 		ui.errorf("%s", p.Error())
 		if p.Hint != "" {
@@ -380,7 +385,7 @@ func report(res *analyze.Result, fl analyzeFlags, fmts []formats.Format, failOn 
 	}
 
 	review := &formats.Review{Tool: formats.Tool{Name: "credreview", Version: version}, Result: res}
-	written, werr := writeOutputs(fl.out, fmts, review, stdout)
+	written, werr := writeOutputs(ctx, fl.out, fmts, review, stdout)
 	summary := formats.Summary(review)
 	if len(written) > 0 && fl.out != "-" {
 		summary += "; wrote " + strings.Join(written, ", ")
@@ -433,7 +438,7 @@ func parseFormats(list string) ([]formats.Format, error) {
 // writeOutputs writes each format to its file, atomically: a temporary file
 // renamed into place, so an interrupted run never leaves half a file. It
 // goes on after a failure and reports the first.
-func writeOutputs(dir string, fmts []formats.Format, r *formats.Review, stdout io.Writer) ([]string, error) {
+func writeOutputs(ctx context.Context, dir string, fmts []formats.Format, r *formats.Review, stdout io.Writer) ([]string, error) {
 	if dir == "-" {
 		return []string{"standard output"}, fmts[0].Write(stdout, r)
 	}
@@ -444,7 +449,10 @@ func writeOutputs(dir string, fmts []formats.Format, r *formats.Review, stdout i
 	var first error
 	for _, f := range fmts {
 		path := filepath.Join(dir, analyze.OutputBase+"."+f.Name())
-		if err := writeFile(path, f, r); err != nil {
+		if ctx.Err() != nil {
+			return written, fmt.Errorf("interrupted: %s and the formats after it were not written", path)
+		}
+		if err := writeFile(ctx, path, f, r); err != nil {
 			if first == nil {
 				first = err
 			}
@@ -455,8 +463,8 @@ func writeOutputs(dir string, fmts []formats.Format, r *formats.Review, stdout i
 	return written, first
 }
 
-func writeFile(path string, f formats.Format, r *formats.Review) error {
-	if err := atomicfile.Write(path, func(w io.Writer) error { return f.Write(w, r) }); err != nil {
+func writeFile(ctx context.Context, path string, f formats.Format, r *formats.Review) error {
+	if err := atomicfile.Write(ctx, path, func(w io.Writer) error { return f.Write(w, r) }); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

@@ -389,3 +389,22 @@ func TestJSONCommandsWithRealCLI(t *testing.T) {
 		}
 	}
 }
+
+// TestInterrupted pins that a run interrupted before every input was read
+// writes nothing: a review of part of the inputs must not pass for the whole.
+func TestInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	out := filepath.Join(t.TempDir(), "out")
+	var stdout, stderr bytes.Buffer
+	err := run(ctx, []string{"analyze", "-o", out, "samples"}, strings.NewReader(""), &stdout, &stderr)
+	if code := exitCode(err); code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	if !strings.Contains(stderr.String(), "credreview: error: interrupted before every input was read; nothing was written\n") {
+		t.Errorf("stderr:\n%s", stderr.String())
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("%s was created", out)
+	}
+}

@@ -172,10 +172,10 @@ func Account(ctx context.Context, t Target, opts Options, done map[string]string
 
 	s.Report = filepath.Join(opts.Dir, account+".credential-report.json")
 	s.Inventory = filepath.Join(opts.Dir, account+".access-keys.json")
-	if err := atomicfile.Write(s.Report, func(w io.Writer) error { return writeReport(w, report) }); err != nil {
+	if err := atomicfile.Write(ctx, s.Report, func(w io.Writer) error { return writeReport(w, report) }); err != nil {
 		return fail(fmt.Errorf("write %s: %w", s.Report, err))
 	}
-	if err := atomicfile.Write(s.Inventory, func(w io.Writer) error { return writeInventory(w, keys) }); err != nil {
+	if err := atomicfile.Write(ctx, s.Inventory, func(w io.Writer) error { return writeInventory(w, keys) }); err != nil {
 		return fail(fmt.Errorf("write %s: %w", s.Inventory, err))
 	}
 	say("account %s: saved %s and %s (%d keys)", account, s.Report, s.Inventory, len(keys))

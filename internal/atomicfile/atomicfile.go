@@ -7,14 +7,16 @@ package atomicfile
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"os"
 	"path/filepath"
 )
 
 // Write creates or replaces path with what write writes, through a buffer,
-// mode 0644.
-func Write(path string, write func(io.Writer) error) (err error) {
+// mode 0644. When ctx is done by the time the content is written (the user
+// pressed Ctrl-C), the file is not put in place.
+func Write(ctx context.Context, path string, write func(io.Writer) error) (err error) {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
@@ -36,6 +38,9 @@ func Write(path string, write func(io.Writer) error) (err error) {
 		return err
 	}
 	if err = tmp.Close(); err != nil {
+		return err
+	}
+	if err = ctx.Err(); err != nil {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
