@@ -80,7 +80,7 @@ func commandsFor(f *Finding) Commands {
 		all[i] = s[start:end]
 		start = end
 	}
-	if !f.KeyActive {
+	if !f.ActiveBeforeChange() {
 		// Deactivating an inactive key changes nothing, so there is
 		// nothing to reactivate: that would turn on a key that was off.
 		all[4] = commentAlreadyInactive

@@ -170,10 +170,25 @@ func matchKeys(res *Result, invs []*Inventory, idx *unboundIndex) {
 		}
 	}
 
+	// The entries of each unbound inventory by user, to compare a user's
+	// other keys once one of them has matched.
+	unboundByUser := map[*Inventory]map[string][]invEntry{}
+	if idx != nil {
+		for _, e := range idx.entries {
+			m := unboundByUser[e.inv]
+			if m == nil {
+				m = map[string][]invEntry{}
+				unboundByUser[e.inv] = m
+			}
+			m[e.key.UserName] = append(m[e.key.UserName], e)
+		}
+	}
+
 	for i := range res.Findings {
 		f := &res.Findings[i]
 		created := f.KeyCreated.Unix()
 		var pool []invEntry // the entries that speak for this finding's user
+		ambiguous := 0      // unbound entries that match keys in several reports
 		entries, isBound := bound[f.AccountID]
 		if isBound {
 			for _, e := range entries {
@@ -185,10 +200,11 @@ func matchKeys(res *Result, invs []*Inventory, idx *unboundIndex) {
 			for _, e := range idx.byRef[keyRef{f.User, created}] {
 				if unboundMatches[e] == 1 {
 					pool = append(pool, idx.entries[e])
-				} else {
-					f.Notes = append(f.Notes, fmt.Sprintf("%s lists key %s of %s created %s, but that matches %d keys across the reports of this run, so it is not used; name the file after its account",
-						idx.entries[e].inv.Source, idx.entries[e].key.AccessKeyID, f.User, f.KeyCreated.Format(time.RFC3339), unboundMatches[e]))
+					continue
 				}
+				ambiguous++
+				f.Notes = append(f.Notes, fmt.Sprintf("%s lists key %s of %s created %s, but that matches %d keys across the reports of this run, so it is not used; name the file after its account",
+					idx.entries[e].inv.Source, idx.entries[e].key.AccessKeyID, f.User, f.KeyCreated.Format(time.RFC3339), unboundMatches[e]))
 			}
 		}
 		var match []invEntry
@@ -204,8 +220,21 @@ func matchKeys(res *Result, invs []*Inventory, idx *unboundIndex) {
 			m := match[0]
 			f.KeyID = m.key.AccessKeyID
 			f.KeyIDNote = "from " + sourcesOf(match)
+			f.InventoryStatus = m.key.Status
 			if active := m.key.Status == "Active"; active != f.KeyActive {
 				f.Notes = append(f.Notes, fmt.Sprintf("%s shows the key %s, the report %s: it changed after one of them was made", m.inv.Source, m.key.Status, activeWord(f.KeyActive)))
+			}
+			if !isBound {
+				// An unbound inventory that named this key speaks for the
+				// user's other keys too.
+				pool = nil
+				seen := map[*Inventory]bool{}
+				for _, e := range match {
+					if !seen[e.inv] {
+						seen[e.inv] = true
+						pool = append(pool, unboundByUser[e.inv][f.User]...)
+					}
+				}
 			}
 		case len(ids) > 1:
 			f.KeyIDNote = fmt.Sprintf("not known: %d different keys in %s match, so the commands select the key by its creation time when they run", len(ids), sourcesOf(match))
@@ -216,6 +245,8 @@ func matchKeys(res *Result, invs []*Inventory, idx *unboundIndex) {
 			} else {
 				f.Notes = append(f.Notes, fmt.Sprintf("%s lists no keys of %s: the key was deleted after the report was made, or the inventory is incomplete", sourcesOf(entries), f.User))
 			}
+		case ambiguous > 0:
+			f.KeyIDNote = "not known: the inventory entries for this key also match keys in other reports of this run, so the commands select the key by its creation time when they run"
 		case len(invs) == 0:
 			f.KeyIDNote = "not known: no key inventory was given, so the commands select the key by its creation time when they run"
 		default:

@@ -58,6 +58,14 @@ func TestInventoryMatching(t *testing.T) {
 		{"a key newer than the report", map[string]string{"r.csv": alice, "123456789012.json": inventory(
 			entry("alice", idA, "Active", "2025-01-01T00:00:04+00:00"), entry("alice", idC, "Active", "2026-05-05T00:00:00+00:00"))},
 			[]string{idA, ""}, []string{"shows key AKIACCCCCCCCCCCCCCCC of alice created 2026-05-05T00:00:00Z, after the report's as-of time: re-run on a fresh report", ""}},
+		{"a repeated row is one key, not two", map[string]string{"r.csv": report(rootRow, row("alice", key(1, true, "2025-01-01T00:00:04+00:00", "")), row("alice", key(1, true, "2025-01-01T00:00:04+00:00", ""))),
+			"keys.json": inventory(entry("alice", idA, "Active", "2025-01-01T00:00:04+00:00"))},
+			[]string{idA}, []string{"from keys.json"}},
+		{"an unbound inventory's newer keys are noted too", map[string]string{"r.csv": alice, "keys.json": inventory(
+			entry("alice", idA, "Active", "2025-01-01T00:00:04+00:00"), entry("alice", idC, "Active", "2026-05-05T00:00:00+00:00"))},
+			[]string{idA, ""}, []string{"keys.json shows key AKIACCCCCCCCCCCCCCCC of alice created 2026-05-05T00:00:00Z, after the report's as-of time", ""}},
+		{"ambiguous unbound entries say so in the key id note", map[string]string{"a.csv": alice, "b.csv": other, "keys.json": inventory(entry("alice", idA, "Active", "2025-01-01T00:00:04+00:00"))},
+			[]string{"", "", "", ""}, []string{"not known: the inventory entries for this key also match keys in other reports", "", "not known: the inventory entries for this key also match", ""}},
 		{"several documents in one file", map[string]string{"r.csv": alice, "123456789012.json": inventory(entry("alice", idA, "Active", "2025-01-01T00:00:04+00:00")) + "\n" +
 			inventory(entry("alice", idB, "Inactive", "2025-01-01T00:00:09+00:00"))},
 			[]string{idA, idB}, []string{"from 123456789012.json", "from 123456789012.json"}},
@@ -89,6 +97,26 @@ func TestInventoryMatching(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBackoutFollowsTheInventory pins that backing out a deactivation turns
+// on only a key that was active before the change, by the newest evidence:
+// the inventory, when it names the key, else the report.
+func TestBackoutFollowsTheInventory(t *testing.T) {
+	r := report(rootRow, row("alice", merge(key(1, true, "2025-01-01T00:00:04+00:00", ""), key(2, false, "2025-01-01T00:00:09+00:00", ""))))
+	res := analyzeFiles(t, map[string]string{"r.csv": r, "123456789012.json": inventory(
+		entry("alice", idA, "Inactive", "2025-01-01T00:00:04+00:00"), entry("alice", idB, "Active", "2025-01-01T00:00:09+00:00"))}, hour)
+	if len(res.Findings) != 2 {
+		t.Fatalf("findings: %d", len(res.Findings))
+	}
+	// Key 1: active in the report, Inactive in the inventory.
+	if f := res.Findings[0]; f.InventoryStatus != "Inactive" || f.ActiveBeforeChange() || !strings.HasPrefix(f.Commands().Backout[0], "# nothing to reactivate") {
+		t.Errorf("key 1: inventory %q, active before %v, backout %q", f.InventoryStatus, f.ActiveBeforeChange(), f.Commands().Backout[0])
+	}
+	// Key 2: inactive in the report, Active in the inventory.
+	if f := res.Findings[1]; f.InventoryStatus != "Active" || !f.ActiveBeforeChange() || !strings.Contains(f.Commands().Backout[0], "--status Active") {
+		t.Errorf("key 2: inventory %q, active before %v, backout %q", f.InventoryStatus, f.ActiveBeforeChange(), f.Commands().Backout[0])
 	}
 }
 

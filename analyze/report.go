@@ -336,9 +336,9 @@ func (p *reportParser) row(line int, r *csvRow) {
 		p.newer(k.created)
 		if !dup {
 			p.rep.Keys++
-		}
-		if p.idx != nil {
-			p.idx.count(p.rep, r.User, k.created)
+			if p.idx != nil { // a repeated row is the same key, not another
+				p.idx.count(p.rep, r.User, k.created)
+			}
 		}
 	}
 	if p.keyHolder != nil && !dup && (keys[0].exists || keys[1].exists) {

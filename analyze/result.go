@@ -134,8 +134,23 @@ type Finding struct {
 	PasswordLastUsed PasswordUse
 	MFAActive        bool
 
+	// InventoryStatus is the key's status in the inventory that named it
+	// (Active, Inactive or Expired); empty when no inventory did.
+	InventoryStatus string
+
 	// Notes are what key inventories say that differs from the report.
 	Notes []string
+}
+
+// ActiveBeforeChange tells whether the key is active before the change, by
+// the newest evidence: an inventory that names the key (saved at or after
+// the report), else the report. Backing out a deactivation turns on only a
+// key that was active.
+func (f *Finding) ActiveBeforeChange() bool {
+	if f.InventoryStatus != "" {
+		return f.InventoryStatus == "Active"
+	}
+	return f.KeyActive
 }
 
 // Commands writes the commands that test, remove and restore the finding's

@@ -141,6 +141,7 @@ func (j *jsonWriter) finding(f *analyze.Finding) {
 	j.num("key_slot", int64(f.KeySlot))
 	j.strOrNull("key_id", f.KeyID)
 	j.str("key_id_note", f.KeyIDNote)
+	j.strOrNull("inventory_status", f.InventoryStatus)
 	j.boolean("key_active", f.KeyActive)
 	j.str("user_created", stamp(f.UserCreated))
 	j.str("key_created", stamp(f.KeyCreated))

@@ -134,6 +134,7 @@ type jsonFinding struct {
 	KeySlot            int          `json:"key_slot"`
 	KeyID              *string      `json:"key_id"`
 	KeyIDNote          string       `json:"key_id_note"`
+	InventoryStatus    *string      `json:"inventory_status"`
 	KeyActive          bool         `json:"key_active"`
 	UserCreated        string       `json:"user_created"`
 	KeyCreated         string       `json:"key_created"`
@@ -214,6 +215,7 @@ func referenceJSON(w io.Writer, r *Review) error {
 			KeySlot:            f.KeySlot,
 			KeyID:              nullable(f.KeyID),
 			KeyIDNote:          f.KeyIDNote,
+			InventoryStatus:    nullable(f.InventoryStatus),
 			KeyActive:          f.KeyActive,
 			UserCreated:        stamp(f.UserCreated),
 			KeyCreated:         stamp(f.KeyCreated),

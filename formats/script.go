@@ -36,7 +36,9 @@ var scriptPhases = []struct {
 	{"delete", "delete each key; run after deactivate, once nothing broke; cannot be undone",
 		func(f *analyze.Finding, c *analyze.Commands) (string, bool) { return c.Implement[1], true }},
 	{"reactivate", "set each key that deactivate turned off Active again (the backout of deactivate)",
-		func(f *analyze.Finding, c *analyze.Commands) (string, bool) { return c.Backout[0], f.KeyActive }},
+		func(f *analyze.Finding, c *analyze.Commands) (string, bool) {
+			return c.Backout[0], f.ActiveBeforeChange()
+		}},
 }
 
 // Write implements Format.

@@ -102,9 +102,6 @@ reactivate() {
 	run 111111111111 SK-FC2125FEF5 'set -- $(aws iam list-access-keys --user-name=_a_ --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2024-01-01T00:00:02'\'')].AccessKeyId") && if [ $# -eq 1 ]; then aws iam update-access-key --user-name=_a_ --access-key-id="$1" --status Active; else echo "credreview: _a_ has no single access key created 2024-01-01T00:00:02Z; nothing changed" >&2; false; fi  # while the key is only deactivated'
 	# SK-C8B41D4146 medium: x@y.z, key 1 created 2024-02-02T00:10:00Z
 	run 111111111111 SK-C8B41D4146 'set -- $(aws iam list-access-keys --user-name=x@y.z --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2024-02-02T00:10:00'\'')].AccessKeyId") && if [ $# -eq 1 ]; then aws iam update-access-key --user-name=x@y.z --access-key-id="$1" --status Active; else echo "credreview: x@y.z has no single access key created 2024-02-02T00:10:00Z; nothing changed" >&2; false; fi  # while the key is only deactivated'
-	# account 222222222222
-	# SK-67D2747EB4 high: dev,ops, key 1 created 2025-05-05T05:05:06Z
-	run 222222222222 SK-67D2747EB4 'aws iam update-access-key --user-name=dev,ops --access-key-id=AKIADEVOPS0000000001 --status Active  # while the key is only deactivated'
 }
 
 # not_done FINDING: the findings of this phase after FINDING, as far as --account selects them.
@@ -113,7 +110,7 @@ not_done() {
 	case $phase in
 	deactivate) set -- 111111111111:SK-FC2125FEF5 111111111111:SK-C8B41D4146 222222222222:SK-67D2747EB4 222222222222:SK-445F0F50DE ;;
 	delete) set -- 111111111111:SK-FC2125FEF5 111111111111:SK-C8B41D4146 222222222222:SK-67D2747EB4 222222222222:SK-445F0F50DE ;;
-	reactivate) set -- 111111111111:SK-FC2125FEF5 111111111111:SK-C8B41D4146 222222222222:SK-67D2747EB4 ;;
+	reactivate) set -- 111111111111:SK-FC2125FEF5 111111111111:SK-C8B41D4146 ;;
 	esac
 	after=
 	for s in "$@"; do
