@@ -51,6 +51,18 @@ Usage:
 analyze reads reports offline; fetch exports them from AWS, with the key
 ids, on a connected machine. Run "credreview analyze --help" or
 "credreview fetch --help" for the options.
+
+Exit codes:
+    0  done
+    1  some input or output failed (analyze: everything readable was
+       analysed and written; fetch: the other accounts were saved)
+    2  usage error
+    3  analyze: findings at or above --fail-on
+
+Examples:
+    credreview analyze -o review/ reports/
+    credreview fetch --profile prod -o evidence/ && credreview analyze evidence/
+    credreview version
 `
 
 const analyzeUsage = `Usage:
@@ -207,6 +219,9 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 		_, err := io.WriteString(stdout, usage)
 		return err
 	case "version", "--version":
+		if len(args) > 1 {
+			return &usageError{fmt.Sprintf("version takes no arguments, but was given %q", args[1:])}
+		}
 		_, err := fmt.Fprintf(stdout, "credreview %s\n", version)
 		return err
 	case "analyze":
@@ -333,6 +348,9 @@ func analyzeCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.W
 	if fl.window < 0 {
 		return &usageError{fmt.Sprintf("--setup-window %s is negative", fl.window)}
 	}
+	if fl.window%time.Second != 0 {
+		return &usageError{fmt.Sprintf("--setup-window %s is not a whole number of seconds, and reports have times to the second", fl.window)}
+	}
 	failOn, err := analyze.ParseSeverity(fl.failOn)
 	if err != nil {
 		return &usageError{"--fail-on: " + err.Error()}
@@ -348,6 +366,9 @@ func analyzeCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.W
 		return err
 	}
 	if fl.out == "-" && len(fmts) > 1 {
+		if !fs.Changed("format") {
+			return &usageError{fmt.Sprintf("-o - writes one format to standard output, but the default --format %s names %d; add -f md, -f json, -f xlsx or -f sh", fl.format, len(fmts))}
+		}
 		return &usageError{fmt.Sprintf("-o - writes one format to standard output, but --format names %d", len(fmts))}
 	}
 

@@ -105,6 +105,9 @@ func TestUsageErrors(t *testing.T) {
 		{"two formats to stdout", []string{"analyze", "-o", "-", "-f", "md,json", "x"}, "credreview: error: -o - writes one format to standard output, but --format names 2\n"},
 		{"bad window", []string{"analyze", "--setup-window", "soon", "x"}, "credreview: error: invalid argument \"soon\" for \"--setup-window\" flag: must be a duration like \"30s\" or \"5m\"\n"},
 		{"negative window", []string{"analyze", "--setup-window", "-1h", "x"}, "credreview: error: --setup-window -1h0m0s is negative\n"},
+		{"sub-second window", []string{"analyze", "--setup-window", "1.5s", "x"}, "credreview: error: --setup-window 1.5s is not a whole number of seconds, and reports have times to the second\n"},
+		{"default formats to stdout", []string{"analyze", "-o", "-", "x"}, "credreview: error: -o - writes one format to standard output, but the default --format xlsx,md names 2; add -f md, -f json, -f xlsx or -f sh\n"},
+		{"version with an argument", []string{"version", "x"}, "credreview: error: version takes no arguments, but was given [\"x\"]\n"},
 		{"bad severity", []string{"analyze", "--fail-on", "critical", "x"}, "credreview: error: --fail-on: unknown severity \"critical\" (want none, low, medium or high)\n"},
 		{"bad as-of", []string{"analyze", "--as-of", "yesterday", "x"}, "credreview: error: --as-of \"yesterday\" is not a date (2026-11-20) or a time (2026-11-20T12:00:00Z)\n"},
 	}

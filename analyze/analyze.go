@@ -64,11 +64,6 @@ func Analyze(ctx context.Context, paths []string, stdin io.Reader, opts Options)
 	res := &Result{Options: opts}
 	top := problems{}
 	inputs := collect(paths, stdin, &top)
-	for _, w := range top.warnings {
-		if strings.HasSuffix(w.Message, "skipped") {
-			res.Skipped++
-		}
-	}
 	files := make([]fileResult, len(inputs))
 
 	// Inventories first: whether an unbound inventory entry may be used
@@ -306,8 +301,10 @@ func readReport(in input, f *fileResult, opts *Options, idx *unboundIndex) {
 	case rep.newest != 0:
 		rep.AsOf, rep.AsOfRule = unix(rep.newest), AsOfNewest
 	}
-	if rep.rows == 0 {
-		f.pr.warnf(0, "the report has no rows: it names no account and no users")
+	if rep.rows == 0 && perr == nil {
+		// AWS always writes the root user's row.
+		f.pr.fail(&Problem{Source: in.name, Message: "the report has a header but no rows, not even the root user's", Hint: hintTruncatedFile})
+		return
 	}
 	f.report = rep
 	f.findings = p.findings
@@ -326,6 +323,10 @@ func readEnvelope(r io.Reader, name string) (content []byte, generated time.Time
 		return nil, time.Time{}, jsonProblem(name, err)
 	}
 	if dec.More() {
+		var next json.RawMessage
+		if dec.Decode(&next) != nil {
+			return nil, time.Time{}, &Problem{Source: name, Message: "text after the JSON document that is not JSON", Hint: "save the output of aws iam get-credential-report unchanged"}
+		}
 		return nil, time.Time{}, &Problem{Source: name, Message: "more than one JSON document: a get-credential-report file holds one report", Hint: "save each account's report in a file of its own"}
 	}
 	if env.ReportFormat != nil && *env.ReportFormat != "text/csv" {
@@ -381,15 +382,24 @@ func supersede(res *Result, reports []*fileResult) {
 			continue
 		}
 		r.SupersededBy = keep.Source
-		why := "which is newer"
+		why := fmt.Sprintf("which is newer (%s against %s)", describeTime(keep), describeTime(r))
 		switch {
 		case r.SHA256 == keep.SHA256:
 			why = "which is the same report"
 		case reportTime(r).Equal(reportTime(keep)):
-			why = "which is as recent and was given first"
+			why = fmt.Sprintf("which is as recent (%s) and was given first", describeTime(keep))
 		}
 		res.Warnings = append(res.Warnings, Problem{Source: r.Source, Message: fmt.Sprintf("superseded: account %s is also in %s, %s; only that one is analysed", r.AccountID, keep.Source, why)})
 	}
+}
+
+// describeTime says what a report's time is, for the reader to judge a
+// choice between reports: a hand-edited date far in the future wins.
+func describeTime(r *Report) string {
+	if !r.Generated.IsZero() {
+		return "generated " + r.Generated.Format(time.RFC3339)
+	}
+	return "newest timestamp " + unix(r.newest).Format(time.RFC3339)
 }
 
 func reportTime(r *Report) time.Time {

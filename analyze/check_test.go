@@ -39,6 +39,7 @@ func TestSetupKeyCheck(t *testing.T) {
 		{"password not_supported on a user row", merge(key(1, true, created, ""), map[string]string{"password_enabled": "not_supported"}), time.Hour, nil, []string{"password_enabled is not_supported"}},
 		{"ARN without user/", merge(key(1, true, created, ""), map[string]string{"arn": "arn:aws:iam::123456789012:u"}), time.Hour, []string{"1 high"}, []string{"is not a user ARN"}},
 		{"ARN of another name", map[string]string{"arn": "arn:aws:iam::123456789012:user/other"}, time.Hour, nil, []string{"does not end with the user name"}},
+		{"the root user under another name", merge(key(1, true, created, ""), map[string]string{"arn": "arn:aws:iam::123456789012:root"}), time.Hour, nil, []string{`the row of arn "arn:aws:iam::123456789012:root", the root user, is named "u"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

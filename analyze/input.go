@@ -239,6 +239,9 @@ func sniff(s *stream, name string) (kind, error) {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return kindUnknown, &Problem{Source: name, Message: "not a credential report: a zip archive or a spreadsheet (xlsx)",
 			Hint: "unpack the archive, or analyse the CSV that AWS produced rather than a spreadsheet made from it"}
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		return kindUnknown, &Problem{Source: name, Message: "not a credential report: UTF-16 text",
+			Hint: "a spreadsheet program saved it as Unicode text; analyse the CSV that AWS produced, or save it as CSV UTF-8"}
 	case bytes.IndexByte(head, 0) >= 0:
 		return kindUnknown, &Problem{Source: name, Message: "not a credential report: a binary file", Hint: hintNotReport}
 	case len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '['):
@@ -282,6 +285,10 @@ func sniffJSON(s *stream, name string) (kind, error) {
 
 func jsonProblem(name string, err error) *Problem {
 	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return &Problem{Source: name, Message: fmt.Sprintf("%s is a JSON %s where a %s belongs", te.Field, te.Value, te.Type)}
+	}
 	if errors.As(err, &se) {
 		return &Problem{Source: name, Message: fmt.Sprintf("not valid JSON at byte %d: %v", se.Offset, err)}
 	}

@@ -179,12 +179,19 @@ func TestInputErrors(t *testing.T) {
 		{"prose", "# Notes\n\nsome text\n", []string{"bad:1: not a credential report: the first line is not a header with user and arn columns"}, nil, 0},
 		{"short header", "user,arn,user_creation_time,password_enabled,password_last_used\n<root_account>,arn:aws:iam::0123456789:root,2015-06-24T12:45:00+00:00,not_supported,2016-10-07T14:30:00+00:00",
 			[]string{"bad:1: not a complete credential report: missing 11 columns: access_key_1_active"}, []string{"the header has 5 columns"}, 0},
+		{"header only", header + "\n", []string{"bad: the report has a header but no rows, not even the root user's"}, []string{"truncated"}, 0},
+		{"classic Mac line ends", strings.ReplaceAll(report(rootRow, row("alice", nil)), "\n", "\r"), []string{"bad:1: the lines end in a carriage return alone"}, []string{"convert the line ends"}, 0},
 		{"xlsx", "PK\x03\x04rest", []string{"bad: not a credential report: a zip archive or a spreadsheet (xlsx)"}, nil, 0},
 		{"binary", "\x00\x01\x02", []string{"bad: not a credential report: a binary file"}, nil, 0},
 		{"generate-credential-report output", `{"State": "STARTED", "Description": "No report exists."}`, []string{"bad: this is what aws iam generate-credential-report prints"}, []string{"get-credential-report"}, 0},
 		{"other JSON", `{"Users": []}`, []string{"bad: not a credential report: JSON without Content"}, nil, 0},
 		{"JSON array", `[1, 2]`, []string{"bad: not a credential report: JSON, but not an object"}, nil, 0},
 		{"broken JSON", `{"Content": "abc`, []string{"bad: JSON ends early"}, nil, 0},
+		{"wrong JSON type", `{"Content": 123}`, []string{"bad: Content is a JSON number where a string belongs"}, nil, 0},
+		{"junk after the JSON", envelope(good, "2026-11-20T12:00:00Z") + "junk", []string{"bad: text after the JSON document that is not JSON"}, nil, 0},
+		{"two JSON documents", envelope(good, "2026-11-20T12:00:00Z") + "{}", []string{"bad: more than one JSON document"}, nil, 0},
+		{"UTF-16", "\xFF\xFEu\x00s\x00", []string{"bad: not a credential report: UTF-16 text"}, []string{"saved it as Unicode text"}, 0},
+		{"semicolons", strings.ReplaceAll(good, ",", ";"), []string{"bad:1: not a credential report"}, []string{"separated by semicolons or tabs"}, 0},
 		{"bad base64", `{"Content": "!!!", "ReportFormat": "text/csv"}`, []string{"bad: Content is not valid base64"}, nil, 0},
 		{"wrong ReportFormat", `{"Content": "", "ReportFormat": "text/html"}`, []string{`bad: ReportFormat is "text/html"`}, nil, 0},
 		{"truncated gzip", gz(good)[:40], []string{"bad: read failed: unexpected EOF"}, []string{"truncated"}, 0},
@@ -285,9 +292,6 @@ func TestDirectoryWalk(t *testing.T) {
 		t.Errorf("reports in order %q, want %q", got, want)
 	}
 	containsAll(t, "warnings", problemLines(res.Warnings), []string{".git: hidden, skipped", ".DS_Store: hidden, skipped", "credential-review.json: credreview's own output, skipped"})
-	if res.Skipped != 3 {
-		t.Errorf("skipped = %d, want 3", res.Skipped)
-	}
 }
 
 func TestSupersede(t *testing.T) {
@@ -307,7 +311,7 @@ func TestSupersede(t *testing.T) {
 		if len(res.Findings) != 2 || res.Findings[0].Severity != SeverityLow {
 			t.Errorf("findings should come from the newer report only: %+v", res.Findings)
 		}
-		containsAll(t, "warnings", problemLines(res.Warnings), []string{"2-old.json: superseded: account 123456789012 is also in 1-new.json, which is newer; only that one is analysed"})
+		containsAll(t, "warnings", problemLines(res.Warnings), []string{"2-old.json: superseded: account 123456789012 is also in 1-new.json, which is newer (generated 2026-11-20T12:00:00Z against generated 2026-10-01T12:00:00Z); only that one is analysed"})
 	})
 	t.Run("by newest timestamp", func(t *testing.T) {
 		n := strings.Replace(newer, "2026-01-01T00:00:00+00:00", "2026-02-01T00:00:00+00:00", 1)

@@ -122,6 +122,12 @@ func (p *reportParser) parse(r io.Reader) error {
 	if err != nil {
 		return p.readError(err, lr)
 	}
+	for _, h := range um.Headers {
+		if strings.Contains(h, "\r") {
+			return &Problem{Source: p.rep.Source, Line: 1, Message: "the lines end in a carriage return alone, as classic Mac OS wrote them, so the whole file reads as one line",
+				Hint: "convert the line ends to LF (tr '\\r' '\\n') or analyse the file AWS produced"}
+		}
+	}
 	if missing := um.MismatchedStructFields; len(missing) > 0 {
 		return p.headerError(missing, um.Headers)
 	}
@@ -202,7 +208,11 @@ func (p *reportParser) readError(err error, lr *lineReader) error {
 
 func (p *reportParser) headerError(missing, header []string) error {
 	if !slices.Contains(header, "user") || !slices.Contains(header, "arn") {
-		return &Problem{Source: p.rep.Source, Line: 1, Message: "not a credential report: the first line is not a header with user and arn columns", Hint: hintNotReport}
+		hint := hintNotReport
+		if len(header) > 0 && (strings.HasPrefix(header[0], "user;arn;") || strings.HasPrefix(header[0], "user\tarn\t")) {
+			hint = "the fields are separated by semicolons or tabs, not commas: a spreadsheet program re-saved the file; analyse the file AWS produced"
+		}
+		return &Problem{Source: p.rep.Source, Line: 1, Message: "not a credential report: the first line is not a header with user and arn columns", Hint: hint}
 	}
 	sort.Strings(missing)
 	msg := fmt.Sprintf("not a complete credential report: missing column %s", strings.Join(missing, ", "))
@@ -247,7 +257,7 @@ func (p *reportParser) rowError(pe *csv.ParseError, feed *slowFeed, fields int, 
 // so row keeps none of them: what it keeps, it clones.
 func (p *reportParser) row(line int, r *csvRow) {
 	p.rep.rows++
-	if r.User == rootUser {
+	if r.User == rootUser || strings.HasSuffix(r.ARN, ":root") {
 		p.root(line, r)
 		return
 	}
@@ -432,6 +442,9 @@ func severityOf(active, used bool) Severity {
 // root reads the root user's row: it sets the account, and its times count
 // towards the report's newest, but it is never a console user.
 func (p *reportParser) root(line int, r *csvRow) {
+	if r.User != rootUser {
+		p.pr.warnf(line, "the row of arn %q, the root user, is named %q rather than %s; it is not checked as an IAM user", r.ARN, r.User, rootUser)
+	}
 	a, ok := parseARN(r.ARN)
 	if !ok {
 		p.pr.warnf(line, "the root user's arn %q is not an IAM ARN; the account is taken from the other rows", r.ARN)

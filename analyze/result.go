@@ -71,10 +71,6 @@ type Result struct {
 	// read. Both are in input order, then by line.
 	Warnings []Problem
 	Errors   []Problem
-
-	// Skipped counts files left out of directory walks (hidden files and
-	// credreview's own outputs), each also named in Warnings.
-	Skipped int
 }
 
 // Report describes one credential report that was read.
@@ -163,9 +159,10 @@ func (f *Finding) SecondsAfterUserCreated() int64 {
 	return int64(f.KeyCreated.Sub(f.UserCreated) / time.Second)
 }
 
-// KeyAgeDays is the key's age in whole days at the report's as-of time.
+// KeyAgeDays is the key's age in whole days at the report's as-of time; 0
+// when --as-of is before the key was created.
 func (f *Finding) KeyAgeDays() int64 {
-	return int64(f.AsOf.Sub(f.KeyCreated) / (24 * time.Hour))
+	return max(0, int64(f.AsOf.Sub(f.KeyCreated)/(24*time.Hour)))
 }
 
 // PasswordUse is a report's password_last_used: a time, or a sentinel.

@@ -172,10 +172,10 @@ func Account(ctx context.Context, t Target, opts Options, done map[string]string
 
 	s.Report = filepath.Join(opts.Dir, account+".credential-report.json")
 	s.Inventory = filepath.Join(opts.Dir, account+".access-keys.json")
-	if err := atomicfile.Write(ctx, s.Report, func(w io.Writer) error { return writeReport(w, report) }); err != nil {
+	if err := atomicfile.WriteDurable(ctx, s.Report, func(w io.Writer) error { return writeReport(w, report) }); err != nil {
 		return fail(fmt.Errorf("write %s: %w", s.Report, err))
 	}
-	if err := atomicfile.Write(ctx, s.Inventory, func(w io.Writer) error { return writeInventory(w, keys) }); err != nil {
+	if err := atomicfile.WriteDurable(ctx, s.Inventory, func(w io.Writer) error { return writeInventory(w, keys) }); err != nil {
 		return fail(fmt.Errorf("write %s: %w", s.Inventory, err))
 	}
 	say("account %s: saved %s and %s (%d keys)", account, s.Report, s.Inventory, len(keys))
@@ -279,6 +279,10 @@ type inventoryKey struct {
 // Keys come back in the users' order. A user deleted since the report was
 // made is named in gone, not an error.
 func listKeys(ctx context.Context, client *iam.Client, users []string, opts Options) (keys []inventoryKey, gone []string, err error) {
+	// The first failure stops the rest: without every user's keys the
+	// inventory is not saved, so further calls would only add load.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	per := make([][]inventoryKey, len(users))
 	missing := make([]bool, len(users))
 	errs := make([]error, len(users))
@@ -302,6 +306,7 @@ func listKeys(ctx context.Context, client *iam.Client, users []string, opts Opti
 				}
 				if err != nil {
 					errs[i] = describe("ListAccessKeys", err)
+					cancel()
 					return
 				}
 				for _, k := range page.AccessKeyMetadata {
@@ -316,6 +321,12 @@ func listKeys(ctx context.Context, client *iam.Client, users []string, opts Opti
 		})
 	}
 	wg.Wait()
+	// The first real error, not one of the cancellations it caused.
+	for i := range users {
+		if errs[i] != nil && !errors.Is(errs[i], context.Canceled) {
+			return nil, nil, fmt.Errorf("listing the keys of %s: %w", users[i], errs[i])
+		}
+	}
 	for i := range users {
 		if errs[i] != nil {
 			return nil, nil, fmt.Errorf("listing the keys of %s: %w", users[i], errs[i])

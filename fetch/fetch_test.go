@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -277,5 +278,41 @@ func TestFetchUserDeleted(t *testing.T) {
 	}
 	if sv.Keys != 2 {
 		t.Errorf("keys = %d, want 2", sv.Keys)
+	}
+}
+
+// TestFetchStopsListingAtFirstFailure pins that one failing ListAccessKeys
+// stops the account's other calls: the inventory cannot be saved anyway.
+func TestFetchStopsListingAtFirstFailure(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(report[:strings.Index(report, "\na,b,")])
+	var ks []iamfake.Key
+	for i := range 60 {
+		u := fmt.Sprintf("user%02d", i)
+		fmt.Fprintf(&b, "\n%s,arn:aws:iam::123456789012:user/%s,2025-01-01T00:00:00+00:00,false,N/A,N/A,N/A,false,true,2025-02-01T00:00:00+00:00,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A", u, u)
+		ks = append(ks, iamfake.Key{User: u, ID: fmt.Sprintf("AKIAUSER%012d", i), Status: "Active", Created: time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC)})
+	}
+	s := iamfake.New(nil, ks)
+	t.Cleanup(s.Close)
+	s.Report, s.Generated = []byte(b.String()), generated
+	s.Fail = func(r iamfake.Request) *iamfake.Fault {
+		if r.Action == "ListAccessKeys" {
+			return &iamfake.Fault{Status: 403, Code: "AccessDenied", Message: "no"}
+		}
+		return nil
+	}
+	opts, _ := testOptions(t)
+	sv := Account(context.Background(), target("prod", s), opts, nil)
+	if !errors.Is(sv.Err, ErrAccessDenied) {
+		t.Fatalf("error %v", sv.Err)
+	}
+	n := 0
+	for _, r := range s.Requests() {
+		if r.Action == "ListAccessKeys" {
+			n++
+		}
+	}
+	if n > 2*opts.Parallel {
+		t.Errorf("%d ListAccessKeys calls after the first failed; want at most %d in flight", n, 2*opts.Parallel)
 	}
 }

@@ -66,19 +66,22 @@ func (Script) Write(w io.Writer, r *Review) error {
 	for _, p := range scriptPhases {
 		e.printf("#   %-12s %s\n", p.name, p.what)
 	}
-	e.print("#   --account ID run only account ID's commands; run each account with its own credentials\n#\n")
+	e.print("#   --account ID run only account ID's commands; run each account with its own credentials\n")
+	e.print("#   --from ID    start at finding ID, to go on after a failure was put right\n#\n")
 	e.print("# Each command is echoed before it runs. The first failure stops the script,\n")
-	e.print("# which then says which findings were done and which were not.\n#\n")
+	e.print("# which then says which findings were done and which were not, and how to go on.\n#\n")
 	e.print("# Verify afterwards: generate a new credential report of each account\n")
 	e.print("# (aws iam generate-credential-report, then aws iam get-credential-report)\n")
 	e.print("# and run credreview analyze on it: the findings of this script must be gone.\n\n")
 
 	e.print("set -u\nAWS_PAGER=''\nexport AWS_PAGER\n\n")
-	e.print("usage() {\n\techo 'usage: sh credential-review.sh deactivate|delete|reactivate [--account ID]' >&2\n\texit 2\n}\n\n")
-	e.print("phase=${1-}\n[ $# -gt 0 ] && shift\naccount=\n")
+	e.print("usage() {\n\techo 'usage: sh credential-review.sh deactivate|delete|reactivate [--account ID] [--from FINDING]' >&2\n\texit 2\n}\n\n")
+	e.print("phase=${1-}\n[ $# -gt 0 ] && shift\naccount=\nfrom=\n")
 	e.print("while [ $# -gt 0 ]; do\n\tcase $1 in\n")
 	e.print("\t--account) [ $# -ge 2 ] || usage; account=$2; shift 2 ;;\n")
 	e.print("\t--account=*) account=${1#--account=}; shift ;;\n")
+	e.print("\t--from) [ $# -ge 2 ] || usage; from=$2; shift 2 ;;\n")
+	e.print("\t--from=*) from=${1#--from=}; shift ;;\n")
 	e.print("\t*) usage ;;\n\tesac\ndone\n")
 	e.print("case $phase in\ndeactivate | delete | reactivate) ;;\n*) usage ;;\nesac\n")
 	pattern := "''"
@@ -93,6 +96,10 @@ func (Script) Write(w io.Writer, r *Review) error {
 run() {
 	run_account=$1 run_id=$2 run_cmd=$3
 	[ -z "$account" ] || [ "$account" = "$run_account" ] || return 0
+	if [ -n "$from" ]; then
+		[ "$run_id" = "$from" ] || return 0
+		from=
+	fi
 	printf '+ %s\n' "$run_cmd"
 	if eval "$run_cmd"; then
 		done_ids="$done_ids $run_id"
@@ -101,6 +108,7 @@ run() {
 	echo "credential-review.sh: $phase: the command for $run_id (account $run_account) failed; stopping" >&2
 	echo "credential-review.sh: done:${done_ids:- nothing}" >&2
 	echo "credential-review.sh: not done: $run_id$(not_done "$run_id")" >&2
+	echo "credential-review.sh: once it is put right, go on with: sh credential-review.sh $phase${account:+ --account $account} --from $run_id" >&2
 	exit 1
 }
 
@@ -150,6 +158,7 @@ run() {
 	e.print("\t\t[ \"${s#*:}\" = \"$target\" ] && after=1\n")
 	e.print("\tdone\n}\n\n")
 	e.print("\"$phase\"\n")
+	e.print("if [ -n \"$from\" ]; then\n\techo \"credential-review.sh: no finding $from in the $phase phase${account:+ of account $account}\" >&2\n\texit 2\nfi\n")
 	e.print("echo \"credential-review.sh: $phase: done:${done_ids:- nothing to do}\" >&2\n")
 	return e.err
 }

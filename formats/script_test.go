@@ -243,6 +243,30 @@ func TestScriptStopsAtFirstFailure(t *testing.T) {
 	if m := s.Mutations(); len(m) != 1 {
 		t.Errorf("requests that change IAM: %q, want only the failed one", m)
 	}
+	goOn := "sh credential-review.sh deactivate --account 210987654321 --from " + third.ID
+	if !strings.Contains(stderr, "credential-review.sh: once it is put right, go on with: "+goOn+"\n") {
+		t.Errorf("stderr does not say how to go on:\n%s", stderr)
+	}
+
+	// Put right, the run goes on from the failed finding.
+	s.Fail = nil
+	script := writeScript(t, r)
+	if code, _, stderr := runScript(t, s, script, "deactivate", "--account", "210987654321", "--from", third.ID); code != 0 {
+		t.Fatalf("going on: exit %d\n%s", code, stderr)
+	}
+	for _, f := range r.Findings {
+		if f.AccountID != "210987654321" {
+			continue
+		}
+		for _, k := range s.Keys() {
+			if k.ID == idOf(keys, f) && k.Status != "Inactive" {
+				t.Errorf("%s is %s after going on", f.ID, k.Status)
+			}
+		}
+	}
+	if code, _, stderr := runScript(t, s, script, "deactivate", "--from", "SK-NOSUCHTHING"); code != 2 || !strings.Contains(stderr, "no finding SK-NOSUCHTHING in the deactivate phase") {
+		t.Errorf("an unknown --from: exit %d\n%s", code, stderr)
+	}
 }
 
 // TestScriptTrickyNames runs deactivate and delete for users with every

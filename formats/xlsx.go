@@ -443,7 +443,11 @@ func writeFindings(f *excelize.File, r *Review, st *xlsxStyles) error {
 			return err
 		}
 	}
-	return sw.Flush()
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	// Printed, every page repeats the header row.
+	return f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: "'" + sheetFindings + "'!$1:$1", Scope: sheetFindings})
 }
 
 // wrappedLines estimates how many lines a wrapped cell shows, so that rows

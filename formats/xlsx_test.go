@@ -40,10 +40,13 @@ func dumpXLSX(t *testing.T, data []byte) string {
 		t.Fatal(err)
 	}
 	fmt.Fprintf(&b, "properties: title=%q creator=%q created=%s modified=%s\n", p.Title, p.Creator, p.Created, p.Modified)
-	filters := map[string]string{}
+	filters, titles := map[string]string{}, map[string]string{}
 	for _, dn := range f.GetDefinedName() {
-		if dn.Name == "_xlnm._FilterDatabase" {
+		switch dn.Name {
+		case "_xlnm._FilterDatabase":
 			filters[dn.Scope] = dn.RefersTo
+		case "_xlnm.Print_Titles":
+			titles[dn.Scope] = dn.RefersTo
 		}
 	}
 	for _, sheet := range f.GetSheetList() {
@@ -54,6 +57,9 @@ func dumpXLSX(t *testing.T, data []byte) string {
 		}
 		if fl, ok := filters[sheet]; ok {
 			fmt.Fprintf(&b, "filter: %s\n", fl)
+		}
+		if pt, ok := titles[sheet]; ok {
+			fmt.Fprintf(&b, "print titles: %s\n", pt)
 		}
 		merged, _ := f.GetMergeCells(sheet)
 		for _, m := range merged {

@@ -16,7 +16,20 @@ import (
 // Write creates or replaces path with what write writes, through a buffer,
 // mode 0644. When ctx is done by the time the content is written (the user
 // pressed Ctrl-C), the file is not put in place.
-func Write(ctx context.Context, path string, write func(io.Writer) error) (err error) {
+//
+// It does not wait for the disk: a review can be written again from its
+// inputs, and flushing tens of megabytes would cost more than the analysis.
+func Write(ctx context.Context, path string, write func(io.Writer) error) error {
+	return writeFile(ctx, path, write, false)
+}
+
+// WriteDurable is Write, and then waits until the file and its name are on
+// disk: fetched evidence cannot be made again as it was.
+func WriteDurable(ctx context.Context, path string, write func(io.Writer) error) error {
+	return writeFile(ctx, path, write, true)
+}
+
+func writeFile(ctx context.Context, path string, write func(io.Writer) error, durable bool) (err error) {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
@@ -37,11 +50,24 @@ func Write(ctx context.Context, path string, write func(io.Writer) error) (err e
 	if err = tmp.Chmod(0o644); err != nil {
 		return err
 	}
+	if durable {
+		if err = tmp.Sync(); err != nil {
+			return err
+		}
+	}
 	if err = tmp.Close(); err != nil {
 		return err
 	}
 	if err = ctx.Err(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	if err = os.Rename(tmp.Name(), path); err != nil || !durable {
+		return err
+	}
+	dir, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	return dir.Sync()
 }

@@ -3,11 +3,14 @@ package atomicfile
 import (
 	"context"
 	"errors"
+	"flag"
 	"io"
 	"os"
 	"path/filepath"
 	"testing"
 )
+
+var _ = flag.Bool("update", false, "rewrite golden files (none in this package)")
 
 func entries(t *testing.T, dir string) []string {
 	t.Helper()
@@ -33,6 +36,10 @@ func TestWrite(t *testing.T) {
 	}
 	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o644 {
 		t.Errorf("mode %v", fi.Mode())
+	}
+
+	if err := WriteDurable(context.Background(), path, func(w io.Writer) error { _, err := io.WriteString(w, "whole"); return err }); err != nil {
+		t.Fatal(err)
 	}
 
 	// A failing writer leaves the old file and no temporary file.

@@ -3,6 +3,7 @@ package batch_test
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -18,6 +19,8 @@ import (
 	"github.com/credreview/credreview/analyze"
 	"github.com/credreview/credreview/internal/batch"
 )
+
+var _ = flag.Bool("update", false, "rewrite golden files (none in this package)")
 
 // The batch the targets are stated for: 100 accounts of 5,000 users.
 const (

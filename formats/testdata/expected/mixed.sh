@@ -15,9 +15,10 @@
 #   delete       delete each key; run after deactivate, once nothing broke; cannot be undone
 #   reactivate   set each key that deactivate turned off Active again (the backout of deactivate)
 #   --account ID run only account ID's commands; run each account with its own credentials
+#   --from ID    start at finding ID, to go on after a failure was put right
 #
 # Each command is echoed before it runs. The first failure stops the script,
-# which then says which findings were done and which were not.
+# which then says which findings were done and which were not, and how to go on.
 #
 # Verify afterwards: generate a new credential report of each account
 # (aws iam generate-credential-report, then aws iam get-credential-report)
@@ -28,17 +29,20 @@ AWS_PAGER=''
 export AWS_PAGER
 
 usage() {
-	echo 'usage: sh credential-review.sh deactivate|delete|reactivate [--account ID]' >&2
+	echo 'usage: sh credential-review.sh deactivate|delete|reactivate [--account ID] [--from FINDING]' >&2
 	exit 2
 }
 
 phase=${1-}
 [ $# -gt 0 ] && shift
 account=
+from=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--account) [ $# -ge 2 ] || usage; account=$2; shift 2 ;;
 	--account=*) account=${1#--account=}; shift ;;
+	--from) [ $# -ge 2 ] || usage; from=$2; shift 2 ;;
+	--from=*) from=${1#--from=}; shift ;;
 	*) usage ;;
 	esac
 done
@@ -59,6 +63,10 @@ done_ids=
 run() {
 	run_account=$1 run_id=$2 run_cmd=$3
 	[ -z "$account" ] || [ "$account" = "$run_account" ] || return 0
+	if [ -n "$from" ]; then
+		[ "$run_id" = "$from" ] || return 0
+		from=
+	fi
 	printf '+ %s\n' "$run_cmd"
 	if eval "$run_cmd"; then
 		done_ids="$done_ids $run_id"
@@ -67,6 +75,7 @@ run() {
 	echo "credential-review.sh: $phase: the command for $run_id (account $run_account) failed; stopping" >&2
 	echo "credential-review.sh: done:${done_ids:- nothing}" >&2
 	echo "credential-review.sh: not done: $run_id$(not_done "$run_id")" >&2
+	echo "credential-review.sh: once it is put right, go on with: sh credential-review.sh $phase${account:+ --account $account} --from $run_id" >&2
 	exit 1
 }
 
@@ -120,4 +129,8 @@ not_done() {
 }
 
 "$phase"
+if [ -n "$from" ]; then
+	echo "credential-review.sh: no finding $from in the $phase phase${account:+ of account $account}" >&2
+	exit 2
+fi
 echo "credential-review.sh: $phase: done:${done_ids:- nothing to do}" >&2
