@@ -355,20 +355,13 @@ func readEnvelope(r io.Reader, name string) (content []byte, generated time.Time
 // marks the others superseded so that nothing is counted twice.
 func supersede(res *Result, reports []*fileResult) {
 	newest := map[string]*Report{}
-	var order []string
 	for _, f := range reports {
 		r := f.report
 		if r.AccountID == "" {
 			continue
 		}
 		key := r.Partition + ":" + r.AccountID
-		cur, ok := newest[key]
-		if !ok {
-			newest[key] = r
-			order = append(order, key)
-			continue
-		}
-		if reportTime(r).After(reportTime(cur)) {
+		if cur, ok := newest[key]; !ok || reportTime(r).After(reportTime(cur)) {
 			newest[key] = r
 		}
 	}

@@ -313,7 +313,3 @@ func AppendStamp(b []byte, t time.Time) []byte {
 	b = append(two(b, min), ':')
 	return append(two(b, sec), 'Z')
 }
-
-// stampPrefix is the second-precision part of a timestamp that both of the
-// report's spellings share; comparing it as a string orders timestamps.
-func stampPrefix(sec int64) string { return unix(sec).Format("2006-01-02T15:04:05") }

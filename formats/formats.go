@@ -188,9 +188,3 @@ var severityMeaning = map[analyze.Severity]string{
 
 // cisControl names the control in the benchmark versions that have it.
 const cisControl = "CIS AWS Foundations Benchmark: v1.2 §1.21, v1.3 to v4.0 §1.11, v5.0 §1.10, v6.0 §2.10 (do not set up access keys during initial user setup for users that have a console password)"
-
-// Phases of the implementation, in the order they run.
-var phases = []struct{ title, what string }{
-	{"Deactivate", "set each key Inactive; wait and watch for breakage before deleting"},
-	{"Delete", "delete each key; this cannot be undone (backout makes a new key)"},
-}

@@ -188,9 +188,9 @@ func (j *jsonWriter) findings(fs []analyze.Finding) {
 	}
 	j.flush()
 	n := (len(fs) + chunk - 1) / chunk
-	done := make([]chan []byte, n)
+	done := make([]chan *[]byte, n)
 	for i := range done {
-		done[i] = make(chan []byte, 1)
+		done[i] = make(chan *[]byte, 1)
 	}
 	slots := make(chan struct{}, runtime.GOMAXPROCS(0)+1) // chunks encoded or waiting to be written
 	first := j.empty[len(j.empty)-1]
@@ -198,26 +198,28 @@ func (j *jsonWriter) findings(fs []analyze.Finding) {
 		for c := range n {
 			slots <- struct{}{}
 			go func() {
-				cw := &jsonWriter{buf: chunkBufs.Get().([]byte)[:0], depth: j.depth, empty: []bool{c == 0 && first}}
+				buf := chunkBufs.Get().(*[]byte)
+				cw := &jsonWriter{buf: (*buf)[:0], depth: j.depth, empty: []bool{c == 0 && first}}
 				for i := c * chunk; i < min((c+1)*chunk, len(fs)); i++ {
 					cw.finding(&fs[i])
 				}
-				done[c] <- cw.buf
+				*buf = cw.buf
+				done[c] <- buf
 			}()
 		}
 	}()
 	for c := range n {
 		buf := <-done[c]
 		if j.err == nil {
-			_, j.err = j.w.Write(buf)
+			_, j.err = j.w.Write(*buf)
 		}
-		chunkBufs.Put(buf) //nolint:staticcheck // a slice header is small next to what it saves
+		chunkBufs.Put(buf)
 		<-slots
 	}
 	j.empty[len(j.empty)-1] = false
 }
 
-var chunkBufs = sync.Pool{New: func() any { return make([]byte, 0, 1<<20) }}
+var chunkBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1<<20); return &b }}
 
 // reportValue is a free-text report value, "" for the report's sentinels.
 func reportValue(s string) string {
