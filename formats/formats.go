@@ -147,12 +147,21 @@ func lastUsed(f *analyze.Finding) string {
 	s := stamp(f.KeyLastUsed)
 	var where []string
 	for _, v := range []string{f.KeyLastUsedService, f.KeyLastUsedRegion} {
-		if v != "" && v != "N/A" && v != "not_supported" {
+		if v := reportValue(v); v != "" {
 			where = append(where, v)
 		}
 	}
 	if len(where) > 0 {
 		s += " (" + strings.Join(where, ", ") + ")"
+	}
+	return s
+}
+
+// reportValue is a free-text report value, "" for the report's sentinels.
+func reportValue(s string) string {
+	switch s {
+	case "N/A", "not_supported", "no_information":
+		return ""
 	}
 	return s
 }

@@ -221,15 +221,6 @@ func (j *jsonWriter) findings(fs []analyze.Finding) {
 
 var chunkBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1<<20); return &b }}
 
-// reportValue is a free-text report value, "" for the report's sentinels.
-func reportValue(s string) string {
-	switch s {
-	case "N/A", "not_supported", "no_information":
-		return ""
-	}
-	return s
-}
-
 // jsonWriter appends JSON in encoding/json's indented layout and writes it
 // out in chunks, remembering the first error.
 type jsonWriter struct {
