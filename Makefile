@@ -2,8 +2,10 @@
 .DEFAULT_GOAL := help
 GO ?= go
 FUZZTIME ?= 30s
+# staticcheck: .ci/run installs it with go install (honnef.co/go/tools).
+STATICCHECK ?= $(shell command -v staticcheck || echo "$$($(GO) env GOPATH)/bin/staticcheck")
 
-.PHONY: help build test update lint fuzz bench demo clean
+.PHONY: help build test short update lint fuzz bench demo clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -15,11 +17,16 @@ test: ## Run go vet and every test (the README's test command)
 	$(GO) vet ./...
 	$(GO) test ./...
 
+short: ## The inner loop: every test that starts no external program, in seconds
+	$(GO) test -short ./...
+
 update: ## Regenerate the golden files under testdata/ (review the diff)
 	$(GO) test ./... -update
 
-lint: ## go vet, and gofmt must have nothing to change
+lint: ## go vet, staticcheck, and neither gofmt nor go mod tidy may have anything to change
 	$(GO) vet ./...
+	$(STATICCHECK) ./...
+	$(GO) mod tidy -diff
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
 
 fuzz: ## Fuzz each parser for FUZZTIME (default 30s)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os/exec"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -92,42 +93,66 @@ func runSh(t *testing.T, env []string, command string) (string, error) {
 
 // TestImplementWithRealCLI runs the implementation commands with the real
 // AWS CLI v2 against a loopback IAM endpoint, for every kind of legal name,
-// with and without a key id: exactly the setup key is deactivated, then
-// deleted, and nothing else is touched. The endpoint returns one key per
-// page, so the run-time selection must work across pages.
+// with and without a key id: exactly the setup keys are deactivated, then
+// deleted, and nothing else is touched. Every user has another key, and a
+// bystander has a key created at the very same second; the endpoint
+// returns one key per page, so the run-time selection must work across
+// pages. One endpoint holds every name, so the CLI is started once per
+// case of key id, not once per name.
 func TestImplementWithRealCLI(t *testing.T) {
 	iamfake.RequireTool(t, iamfake.AWSCLI)
-	for _, name := range cliNames() {
-		for _, withID := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%s/key id %v", name, withID), func(t *testing.T) {
-				t.Parallel()
-				s := iamfake.New(nil, storeFor(name))
-				defer s.Close()
-				s.PageSize = 1
-				env := s.CLIEnv(t)
+	for _, withID := range []bool{false, true} {
+		t.Run(fmt.Sprintf("key id %v", withID), func(t *testing.T) {
+			t.Parallel()
+			names := cliNames()
+			var keys []iamfake.Key
+			for i, name := range names {
+				keys = append(keys,
+					iamfake.Key{User: name, ID: fmt.Sprintf("AKIASETUPKEY%08d", i), Status: "Active", Created: setupTime},
+					iamfake.Key{User: name, ID: fmt.Sprintf("AKIAOTHERKEY%08d", i), Status: "Active", Created: setupTime.Add(time.Hour)})
+			}
+			keys = append(keys, iamfake.Key{User: "bystander", ID: bystander, Status: "Active", Created: setupTime})
+			s := iamfake.New(nil, keys)
+			defer s.Close()
+			s.PageSize = 1
+			env := s.CLIEnv(t)
+			var script []string
+			var want []string
+			for i, name := range names {
+				id := fmt.Sprintf("AKIASETUPKEY%08d", i)
 				f := &Finding{User: name, KeyActive: true, KeyCreated: setupTime}
 				if withID {
-					f.KeyID = setupKey
+					f.KeyID = id
 				}
-				c := commandsFor(f)
-				for _, cmd := range c.Implement {
-					if out, err := runSh(t, env, cmd); err != nil {
-						t.Fatalf("%s\n%v\n%s", cmd, err, out)
-					}
+				// Each command in its own subshell, so that one failing
+				// does not hide the others.
+				for _, cmd := range commandsFor(f).Implement {
+					script = append(script, "("+cmd+") || echo FAILED: "+name)
 				}
-				want := []string{"UpdateAccessKey " + name + " " + setupKey + " Inactive", "DeleteAccessKey " + name + " " + setupKey}
-				if got := s.Mutations(); !reflect.DeepEqual(got, want) {
-					t.Errorf("requests that changed IAM:\n%q\nwant\n%q", got, want)
-				}
-				left := map[string]string{}
-				for _, k := range s.Keys() {
-					left[k.User+" "+k.ID] = k.Status
-				}
-				if want := map[string]string{name + " " + otherKey: "Active", "bystander " + bystander: "Active"}; !reflect.DeepEqual(left, want) {
-					t.Errorf("store after implement: %v, want %v", left, want)
-				}
-			})
-		}
+				want = append(want, "UpdateAccessKey "+name+" "+id+" Inactive", "DeleteAccessKey "+name+" "+id)
+			}
+			out, err := runSh(t, env, strings.Join(script, "\n"))
+			if err != nil || strings.Contains(out, "FAILED") {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			if got := s.Mutations(); !reflect.DeepEqual(got, want) {
+				t.Errorf("requests that changed IAM:\n%q\nwant\n%q", got, want)
+			}
+			var left []string
+			for _, k := range s.Keys() {
+				left = append(left, k.ID+" "+k.Status)
+			}
+			var wantLeft []string
+			for i := range names {
+				wantLeft = append(wantLeft, fmt.Sprintf("AKIAOTHERKEY%08d Active", i))
+			}
+			wantLeft = append(wantLeft, bystander+" Active")
+			sort.Strings(left)
+			sort.Strings(wantLeft)
+			if !reflect.DeepEqual(left, wantLeft) {
+				t.Errorf("store after implement: %v, want %v", left, wantLeft)
+			}
+		})
 	}
 }
 

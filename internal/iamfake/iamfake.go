@@ -53,6 +53,7 @@ type Server struct {
 	keys     []Key
 	requests []Request
 	created  int
+	warmLogs []string // of the warm CLIs started for this endpoint
 
 	// PageSize, when set, is the most keys ListAccessKeys returns at once.
 	PageSize int
