@@ -17,21 +17,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/pflag"
 
 	"github.com/credreview/credreview/analyze"
-	"github.com/credreview/credreview/fetch"
 	"github.com/credreview/credreview/formats"
-	"github.com/credreview/credreview/internal/atomicfile"
 )
 
 // version is the release; outputs name it, so it is a constant rather than
@@ -45,22 +38,26 @@ exact aws iam commands, JSON and a script.
 
 Usage:
     credreview analyze [options] PATH...
+    credreview script --approved WORKBOOK [options]
     credreview fetch [options] -o DIR
     credreview version
 
-analyze reads reports offline; fetch exports them from AWS, with the key
-ids, on a connected machine. Run "credreview analyze --help" or
-"credreview fetch --help" for the options.
+analyze reads reports offline; script turns the workbook a change board
+decided in into a script of what it approved; fetch exports reports, with
+the key ids, on a connected machine. Run "credreview COMMAND --help" for
+a command's options.
 
 Exit codes:
     0  done
     1  some input or output failed (analyze: everything readable was
-       analysed and written; fetch: the other accounts were saved)
+       analysed and written; script: the workbook was refused; fetch:
+       the other accounts were saved)
     2  usage error
     3  analyze: findings at or above --fail-on
 
 Examples:
     credreview analyze -o review/ reports/
+    credreview script --approved review/credential-review.xlsx -o review/
     credreview fetch --profile prod -o evidence/ && credreview analyze evidence/
     credreview version
 `
@@ -92,6 +89,8 @@ Options:
                              generated time, else its newest timestamp.
         --fail-on SEVERITY   Exit 3 when a finding is at or above SEVERITY:
                              none (default), low, medium or high.
+        --paper SIZE         Lay the workbook out for a4 (default) or
+                             letter paper.
     -q, --quiet              Print errors only.
     -h, --help               Print this help.
 
@@ -105,6 +104,38 @@ Examples:
     credreview analyze reports/
     credreview analyze -f json -o - 123456789012.csv.gz
     aws iam get-credential-report | credreview analyze -f md -o - -
+`
+
+const scriptUsage = `Usage:
+    credreview script --approved WORKBOOK [options]
+
+Reads back the workbook of a review (credential-review.xlsx) after a change
+board decided in it, and writes credential-review.sh holding only the
+findings marked Approve, with each reviewer and change ticket in its header
+and in the line it echoes before acting. It lists the findings it left out
+and why (Reject, Defer, no decision).
+
+It refuses a workbook whose finding rows no longer match what credreview
+wrote: a changed ID, severity, account, user, key or command, a row added
+or deleted, or a Decision that is not Approve, Reject or Defer. Sorting and
+filtering rows are fine, and so is saving the workbook again in LibreOffice
+or Excel.
+
+Options:
+        --approved FILE    The workbook the board decided in (required).
+    -o, --out DIR          Write credential-review.sh in DIR (default .).
+                           With -o -, write it to standard output.
+    -q, --quiet            Print errors only.
+    -h, --help             Print this help.
+
+Exit codes:
+    0  the script was written
+    1  the workbook was refused, or the script could not be written
+    2  usage error
+
+Examples:
+    credreview script --approved review/credential-review.xlsx -o review/
+    sh review/credential-review.sh plan --account 123456789012
 `
 
 const fetchUsage = `Usage:
@@ -226,203 +257,113 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 		return err
 	case "analyze":
 		ui.command = "analyze "
-		return analyzeCmd(ctx, args[1:], stdin, stdout, ui)
+		fl, err := parseAnalyze(args[1:])
+		if err != nil || fl.help {
+			return helpOr(err, fl.help, stdout, analyzeUsage)
+		}
+		ui.quiet = fl.quiet
+		return analyzeCmd(ctx, fl, stdin, stdout, ui)
+	case "script":
+		ui.command = "script "
+		fl, err := parseScript(args[1:])
+		if err != nil || fl.help {
+			return helpOr(err, fl.help, stdout, scriptUsage)
+		}
+		ui.quiet = fl.quiet
+		return scriptCmd(fl, stdout, ui)
 	case "fetch":
 		ui.command = "fetch "
-		return fetchCmd(ctx, args[1:], stdout, ui)
+		fl, err := parseFetch(args[1:])
+		if err != nil || fl.help {
+			return helpOr(err, fl.help, stdout, fetchUsage)
+		}
+		ui.quiet = fl.quiet
+		return fetchCmd(ctx, fl, ui)
 	}
-	return &usageError{fmt.Sprintf("unknown command %q (want analyze, fetch or version)", args[0])}
+	return &usageError{fmt.Sprintf("unknown command %q (want analyze, script, fetch or version)", args[0])}
 }
 
-// ui writes messages to stderr in one voice: "credreview: error: ...".
-type ui struct {
-	w       io.Writer
-	quiet   bool
-	tty     bool // stderr is a terminal: progress may be shown
-	command string
-}
-
-// isTerminal reports whether w is a character device, as a terminal is.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
+// helpOr prints a command's help when asked for, or returns its usage error.
+func helpOr(err error, help bool, stdout io.Writer, usage string) error {
+	if err != nil {
+		return err
 	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	_, err = io.WriteString(stdout, usage)
+	return err
 }
 
-// progress shows, on a terminal, how far a batch has got: one line,
-// rewritten at most ten times a second and cleared at the end.
-type progress struct {
-	w     io.Writer
-	start time.Time
-	last  time.Time
-	shown bool
-	now   func() time.Time
-}
-
-func (p *progress) update(pr analyze.Progress) {
-	now := p.now()
-	if now.Sub(p.last) < 100*time.Millisecond && pr.Done < pr.Total {
-		return
-	}
-	p.last = now
-	rate := ""
-	if secs := now.Sub(p.start).Seconds(); secs > 0 {
-		rate = fmt.Sprintf(", %s rows/s", humanCount(float64(pr.Rows)/secs))
-	}
-	fmt.Fprintf(p.w, "\rcredreview: %d/%d files, %s rows%s\x1b[K", pr.Done, pr.Total, humanCount(float64(pr.Rows)), rate)
-	p.shown = true
-}
-
-// clear removes the progress line, so that the messages after it start
-// at the beginning of a line.
-func (p *progress) clear() {
-	if p != nil && p.shown {
-		fmt.Fprint(p.w, "\r\x1b[K")
-	}
-}
-
-// humanCount writes 1234567 as 1.2M.
-func humanCount(n float64) string {
-	switch {
-	case n >= 1e6:
-		return fmt.Sprintf("%.1fM", n/1e6)
-	case n >= 1e4:
-		return fmt.Sprintf("%.0fk", n/1e3)
-	}
-	return fmt.Sprintf("%.0f", n)
-}
-
-func (u *ui) errorf(format string, args ...any) {
-	fmt.Fprintf(u.w, "credreview: error: "+format+"\n", args...)
-}
-
-func (u *ui) hintf(format string, args ...any) {
-	fmt.Fprintf(u.w, "credreview: hint: "+format+"\n", args...)
-}
-
-func (u *ui) warnf(format string, args ...any) {
-	if !u.quiet {
-		fmt.Fprintf(u.w, "credreview: warning: "+format+"\n", args...)
-	}
-}
-
-func (u *ui) infof(format string, args ...any) {
-	if !u.quiet {
-		fmt.Fprintf(u.w, "credreview: "+format+"\n", args...)
-	}
-}
-
-type analyzeFlags struct {
-	out, format, asOf, failOn string
-	window                    time.Duration
-	quiet, help               bool
-}
-
-func analyzeCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, ui *ui) error {
-	var fl analyzeFlags
-	fs := pflag.NewFlagSet("analyze", pflag.ContinueOnError)
+// newFlagSet makes a command's flag set: errors are returned, not printed,
+// and the help is the hand-written text above.
+func newFlagSet(name string) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
+	return fs
+}
+
+// analyzeFlags are analyze's options, checked.
+type analyzeFlags struct {
+	out, format, asOf, failOn, paper string
+	window                           time.Duration
+	quiet, help                      bool
+
+	paths     []string
+	formats   []formats.Format
+	failLevel analyze.Severity
+	opts      analyze.Options
+	paperSize formats.Paper
+}
+
+func parseAnalyze(args []string) (analyzeFlags, error) {
+	var fl analyzeFlags
+	fs := newFlagSet("analyze")
 	fs.StringVarP(&fl.out, "out", "o", ".", "")
 	fs.StringVarP(&fl.format, "format", "f", "xlsx,md", "")
 	fs.DurationVar(&fl.window, "setup-window", analyze.DefaultSetupWindow, "")
 	fs.StringVar(&fl.asOf, "as-of", "", "")
 	fs.StringVar(&fl.failOn, "fail-on", "none", "")
+	fs.StringVar(&fl.paper, "paper", "a4", "")
 	fs.BoolVarP(&fl.quiet, "quiet", "q", false, "")
 	fs.BoolVarP(&fl.help, "help", "h", false, "")
 	if err := fs.Parse(args); err != nil {
-		return &usageError{err.Error()}
+		return fl, &usageError{err.Error()}
 	}
 	if fl.help {
-		_, err := io.WriteString(stdout, analyzeUsage)
-		return err
+		return fl, nil
 	}
-	ui.quiet = fl.quiet
-	paths := fs.Args()
-	if len(paths) == 0 {
-		return &usageError{"no PATH given: name report files or directories, or - for standard input"}
+	fl.paths = fs.Args()
+	if len(fl.paths) == 0 {
+		return fl, &usageError{"no PATH given: name report files or directories, or - for standard input"}
 	}
 	if fl.window < 0 {
-		return &usageError{fmt.Sprintf("--setup-window %s is negative", fl.window)}
+		return fl, &usageError{fmt.Sprintf("--setup-window %s is negative", fl.window)}
 	}
 	if fl.window%time.Second != 0 {
-		return &usageError{fmt.Sprintf("--setup-window %s is not a whole number of seconds, and reports have times to the second", fl.window)}
+		return fl, &usageError{fmt.Sprintf("--setup-window %s is not a whole number of seconds, and reports have times to the second", fl.window)}
 	}
-	failOn, err := analyze.ParseSeverity(fl.failOn)
-	if err != nil {
-		return &usageError{"--fail-on: " + err.Error()}
+	var err error
+	if fl.failLevel, err = analyze.ParseSeverity(fl.failOn); err != nil {
+		return fl, &usageError{"--fail-on: " + err.Error()}
 	}
-	opts := analyze.Options{SetupWindow: fl.window}
+	if fl.paperSize, err = formats.ParsePaper(fl.paper); err != nil {
+		return fl, &usageError{"--paper: " + err.Error()}
+	}
+	fl.opts = analyze.Options{SetupWindow: fl.window}
 	if fl.asOf != "" {
-		if opts.AsOf, err = parseAsOf(fl.asOf); err != nil {
-			return &usageError{err.Error()}
+		if fl.opts.AsOf, err = parseAsOf(fl.asOf); err != nil {
+			return fl, &usageError{err.Error()}
 		}
 	}
-	fmts, err := parseFormats(fl.format)
-	if err != nil {
-		return err
+	if fl.formats, err = parseFormats(fl.format); err != nil {
+		return fl, err
 	}
-	if fl.out == "-" && len(fmts) > 1 {
+	if fl.out == "-" && len(fl.formats) > 1 {
 		if !fs.Changed("format") {
-			return &usageError{fmt.Sprintf("-o - writes one format to standard output, but the default --format %s names %d; add -f md, -f json, -f xlsx or -f sh", fl.format, len(fmts))}
+			return fl, &usageError{fmt.Sprintf("-o - writes one format to standard output, but the default --format %s names %d; add -f md, -f json, -f xlsx or -f sh", fl.format, len(fl.formats))}
 		}
-		return &usageError{fmt.Sprintf("-o - writes one format to standard output, but --format names %d", len(fmts))}
+		return fl, &usageError{fmt.Sprintf("-o - writes one format to standard output, but --format names %d", len(fl.formats))}
 	}
-
-	var pr *progress
-	if ui.tty && !ui.quiet {
-		pr = &progress{w: ui.w, now: time.Now}
-		pr.start = pr.now()
-		opts.Progress = pr.update
-	}
-	res := analyze.Analyze(ctx, paths, stdin, opts)
-	pr.clear()
-	if ctx.Err() != nil {
-		// A review of part of the inputs must not pass for the whole.
-		ui.errorf("interrupted before every input was read; nothing was written")
-		return errReported
-	}
-	return report(ctx, res, fl, fmts, failOn, stdout, ui)
-}
-
-// report prints the problems of an analysis, writes the outputs and says
-// what was done.
-func report(ctx context.Context, res *analyze.Result, fl analyzeFlags, fmts []formats.Format, failOn analyze.Severity, stdout io.Writer, ui *ui) error {
-	for _, p := range res.Errors {
-		ui.errorf("%s", p.Error())
-		if p.Hint != "" {
-			ui.hintf("%s", p.Hint)
-		}
-	}
-	for _, p := range res.Warnings {
-		ui.warnf("%s", p.Error())
-	}
-	if len(res.Reports) == 0 {
-		ui.errorf("no credential report could be read; nothing was written")
-		return errReported
-	}
-
-	review := &formats.Review{Tool: formats.Tool{Name: "credreview", Version: version}, Result: res}
-	written, werr := writeOutputs(ctx, fl.out, fmts, review, stdout)
-	summary := formats.Summary(review)
-	if len(written) > 0 && fl.out != "-" {
-		summary += "; wrote " + strings.Join(written, ", ")
-	}
-	ui.infof("%s", summary)
-	switch {
-	case werr != nil:
-		ui.errorf("%v", werr)
-		return errReported
-	case len(res.Errors) > 0:
-		return errReported
-	case failOn != analyze.SeverityNone && res.Highest() >= failOn:
-		ui.infof("findings at or above --fail-on %s", failOn)
-		return errFindings
-	}
-	return nil
+	return fl, nil
 }
 
 // parseAsOf reads a date or an RFC 3339 time.
@@ -456,41 +397,33 @@ func parseFormats(list string) ([]formats.Format, error) {
 	return out, nil
 }
 
-// writeOutputs writes each format to its file, atomically: a temporary file
-// renamed into place, so an interrupted run never leaves half a file. It
-// goes on after a failure and reports the first.
-func writeOutputs(ctx context.Context, dir string, fmts []formats.Format, r *formats.Review, stdout io.Writer) ([]string, error) {
-	if dir == "-" {
-		return []string{"standard output"}, fmts[0].Write(stdout, r)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create output directory: %w", err)
-	}
-	var written []string
-	var first error
-	for _, f := range fmts {
-		path := filepath.Join(dir, analyze.OutputBase+"."+f.Name())
-		if ctx.Err() != nil {
-			return written, fmt.Errorf("interrupted: %s and the formats after it were not written", path)
-		}
-		if err := writeFile(ctx, path, f, r); err != nil {
-			if first == nil {
-				first = err
-			}
-			continue
-		}
-		written = append(written, path)
-	}
-	return written, first
+// scriptFlags are script's options.
+type scriptFlags struct {
+	approved, out string
+	quiet, help   bool
 }
 
-func writeFile(ctx context.Context, path string, f formats.Format, r *formats.Review) error {
-	if err := atomicfile.Write(ctx, path, func(w io.Writer) error { return f.Write(w, r) }); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+func parseScript(args []string) (scriptFlags, error) {
+	var fl scriptFlags
+	fs := newFlagSet("script")
+	fs.StringVar(&fl.approved, "approved", "", "")
+	fs.StringVarP(&fl.out, "out", "o", ".", "")
+	fs.BoolVarP(&fl.quiet, "quiet", "q", false, "")
+	fs.BoolVarP(&fl.help, "help", "h", false, "")
+	if err := fs.Parse(args); err != nil {
+		return fl, &usageError{err.Error()}
 	}
-	return nil
+	switch {
+	case fl.help:
+	case fs.NArg() > 0:
+		return fl, &usageError{fmt.Sprintf("script takes no arguments, but was given %q; name the workbook with --approved", fs.Args())}
+	case fl.approved == "":
+		return fl, &usageError{"--approved WORKBOOK is required: the credential-review.xlsx the change board decided in"}
+	}
+	return fl, nil
 }
 
+// fetchFlags are fetch's options.
 type fetchFlags struct {
 	out, region     string
 	profiles, roles []string
@@ -498,11 +431,9 @@ type fetchFlags struct {
 	quiet, help     bool
 }
 
-func fetchCmd(ctx context.Context, args []string, stdout io.Writer, ui *ui) error {
+func parseFetch(args []string) (fetchFlags, error) {
 	var fl fetchFlags
-	fs := pflag.NewFlagSet("fetch", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
+	fs := newFlagSet("fetch")
 	fs.StringVarP(&fl.out, "out", "o", "", "")
 	fs.StringArrayVar(&fl.profiles, "profile", nil, "")
 	fs.StringArrayVar(&fl.roles, "role-arn", nil, "")
@@ -511,123 +442,18 @@ func fetchCmd(ctx context.Context, args []string, stdout io.Writer, ui *ui) erro
 	fs.BoolVarP(&fl.quiet, "quiet", "q", false, "")
 	fs.BoolVarP(&fl.help, "help", "h", false, "")
 	if err := fs.Parse(args); err != nil {
-		return &usageError{err.Error()}
+		return fl, &usageError{err.Error()}
 	}
-	if fl.help {
-		_, err := io.WriteString(stdout, fetchUsage)
-		return err
-	}
-	ui.quiet = fl.quiet
 	switch {
+	case fl.help:
 	case fs.NArg() > 0:
-		return &usageError{fmt.Sprintf("fetch takes no arguments, but was given %q", fs.Args())}
+		return fl, &usageError{fmt.Sprintf("fetch takes no arguments, but was given %q", fs.Args())}
 	case fl.out == "" || fl.out == "-":
-		return &usageError{"-o DIR is required: the folder to save the reports and key inventories in"}
+		return fl, &usageError{"-o DIR is required: the folder to save the reports and key inventories in"}
 	case fl.timeout <= 0:
-		return &usageError{fmt.Sprintf("--timeout %s must be positive", fl.timeout)}
+		return fl, &usageError{fmt.Sprintf("--timeout %s must be positive", fl.timeout)}
 	case len(fl.roles) > 0 && len(fl.profiles) > 1:
-		return &usageError{"--role-arn assumes roles from one base profile; give at most one --profile with it"}
+		return fl, &usageError{"--role-arn assumes roles from one base profile; give at most one --profile with it"}
 	}
-	if err := os.MkdirAll(fl.out, 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", fl.out, err)
-	}
-
-	opts := fetch.DefaultOptions(fl.out)
-	opts.Timeout = fl.timeout
-	opts.Progress = func(target, msg string) { ui.infof("fetch: %s: %s", target, msg) }
-	targets, failed := fetchTargets(ctx, fl)
-	saved := fetch.All(ctx, targets, opts)
-	saved = append(failed, saved...)
-	var ok, bad []string
-	for _, s := range saved {
-		for _, w := range s.Warnings {
-			ui.warnf("fetch: %s: %s", s.Target, w)
-		}
-		if s.Err != nil {
-			ui.errorf("fetch: %s: %v", s.Target, s.Err)
-			if errors.Is(s.Err, fetch.ErrAccessDenied) {
-				ui.hintf("grant %s to these credentials, or use others with --profile or --role-arn", fetch.Permissions)
-			}
-			bad = append(bad, s.Target)
-			continue
-		}
-		ok = append(ok, s.Account)
-	}
-	summary := fmt.Sprintf("fetch: saved %s in %s", plural(len(ok), "account", "accounts"), fl.out)
-	if len(ok) > 0 {
-		summary += " (" + strings.Join(ok, ", ") + ")"
-	}
-	if len(bad) > 0 {
-		summary += fmt.Sprintf("; %d failed (%s)", len(bad), strings.Join(bad, ", "))
-	}
-	ui.infof("%s", summary)
-	if len(bad) > 0 {
-		return errReported
-	}
-	return nil
-}
-
-// fetchTargets turns the flags into the accounts to export: one per role,
-// assumed from the base credentials, or else one per profile, or else the
-// default credentials. A profile that cannot be loaded is a failed account.
-func fetchTargets(ctx context.Context, fl fetchFlags) (targets []fetch.Target, failed []fetch.Saved) {
-	load := func(profile string) (aws.Config, error) {
-		var lo []func(*config.LoadOptions) error
-		if profile != "" {
-			lo = append(lo, config.WithSharedConfigProfile(profile))
-		}
-		if fl.region != "" {
-			lo = append(lo, config.WithRegion(fl.region))
-		}
-		cfg, err := config.LoadDefaultConfig(ctx, lo...)
-		if err == nil && cfg.Region == "" {
-			cfg.Region = "us-east-1" // IAM is global; the SDK still wants a region
-		}
-		return cfg, err
-	}
-	name := func(profile string) string {
-		if profile == "" {
-			return "default credentials"
-		}
-		return "profile " + profile
-	}
-	if len(fl.roles) > 0 {
-		base := ""
-		if len(fl.profiles) == 1 {
-			base = fl.profiles[0]
-		}
-		cfg, err := load(base)
-		if err != nil {
-			return nil, []fetch.Saved{{Target: name(base), Err: err}}
-		}
-		client := sts.NewFromConfig(cfg)
-		for _, arn := range fl.roles {
-			c := cfg.Copy()
-			c.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(client, arn, func(o *stscreds.AssumeRoleOptions) {
-				o.RoleSessionName = "credreview-fetch"
-			}))
-			targets = append(targets, fetch.Target{Name: "role " + arn, Config: c})
-		}
-		return targets, nil
-	}
-	profiles := fl.profiles
-	if len(profiles) == 0 {
-		profiles = []string{""}
-	}
-	for _, p := range profiles {
-		cfg, err := load(p)
-		if err != nil {
-			failed = append(failed, fetch.Saved{Target: name(p), Err: err})
-			continue
-		}
-		targets = append(targets, fetch.Target{Name: name(p), Config: cfg})
-	}
-	return targets, failed
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
+	return fl, nil
 }

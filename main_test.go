@@ -59,6 +59,7 @@ func TestHelp(t *testing.T) {
 		{"top-level --help", []string{"--help"}, 0, "help.txt", ""},
 		{"analyze --help", []string{"analyze", "--help"}, 0, "analyze-help.txt", ""},
 		{"analyze -h", []string{"analyze", "-h"}, 0, "analyze-help.txt", ""},
+		{"script --help", []string{"script", "--help"}, 0, "script-help.txt", ""},
 		{"version", []string{"version"}, 0, "version.txt", ""},
 	}
 	for _, tt := range tests {
@@ -82,7 +83,7 @@ func TestHelpMatchesREADME(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, cmd := range []string{"analyze", "fetch"} {
+	for _, cmd := range []string{"analyze", "script", "fetch"} {
 		_, help, _ := credreview(t, "", cmd, "--help")
 		if !strings.Contains(string(readme), help) {
 			t.Errorf("README.md does not contain the text of credreview %s --help:\n%s", cmd, help)
@@ -97,7 +98,10 @@ func TestUsageErrors(t *testing.T) {
 		stderr string
 	}{
 		{"no command", nil, "credreview: error: no command given\n"},
-		{"unknown command", []string{"scan"}, "credreview: error: unknown command \"scan\" (want analyze, fetch or version)\n"},
+		{"unknown command", []string{"scan"}, "credreview: error: unknown command \"scan\" (want analyze, script, fetch or version)\n"},
+		{"script without --approved", []string{"script"}, "credreview: error: --approved WORKBOOK is required: the credential-review.xlsx the change board decided in\n"},
+		{"script with an argument", []string{"script", "--approved", "x.xlsx", "y"}, "credreview: error: script takes no arguments, but was given [\"y\"]; name the workbook with --approved\n"},
+		{"bad paper", []string{"analyze", "--paper", "legal", "x"}, "credreview: error: --paper: unknown paper size \"legal\" (want a4 or letter)\n"},
 		{"no path", []string{"analyze"}, "credreview: error: no PATH given: name report files or directories, or - for standard input\n"},
 		{"unknown flag", []string{"analyze", "--colour", "x"}, "credreview: error: unknown flag: --colour\n"},
 		{"unknown format", []string{"analyze", "-f", "pdf", "x"}, "credreview: error: unknown format \"pdf\" (want json, md, sh, xlsx)\n"},
@@ -123,7 +127,11 @@ func TestUsageErrors(t *testing.T) {
 			if !strings.HasPrefix(stderr, tt.stderr) && !strings.Contains(stderr, "\n"+tt.stderr) {
 				t.Errorf("stderr = %q, want it to contain %q", stderr, tt.stderr)
 			}
-			if !strings.HasSuffix(stderr, "credreview: hint: run \"credreview "+map[bool]string{true: "analyze ", false: ""}[len(tt.args) > 0 && tt.args[0] == "analyze"]+"--help\" for usage\n") {
+			command := ""
+			if len(tt.args) > 0 && (tt.args[0] == "analyze" || tt.args[0] == "script") {
+				command = tt.args[0] + " "
+			}
+			if !strings.HasSuffix(stderr, "credreview: hint: run \"credreview "+command+"--help\" for usage\n") {
 				t.Errorf("stderr = %q, want a hint to --help at the end", stderr)
 			}
 		})

@@ -16,6 +16,9 @@ package analyze
 //     fails without touching anything.
 //   - With --output text the CLI applies --query page by page; the ids of all
 //     pages are collected by `set --`, so the count is right across pages.
+//   - Delete deletes a key only if it is Inactive when it runs: a key that
+//     was never deactivated is left in place, with a message to deactivate
+//     it first, because the time between the two is the point of the plan.
 
 // commandsFor writes the test, implementation and backout commands of a
 // finding, using its key id when an inventory gave one.
@@ -23,8 +26,8 @@ func commandsFor(f *Finding) Commands {
 	// All six commands go into one buffer, which becomes one string that the
 	// commands are slices of: a batch has tens of thousands of findings, and
 	// every output asks for their commands.
-	b := make([]byte, 0, 2400)
-	var ends [6]int
+	b := make([]byte, 0, 3200)
+	var ends [7]int
 	user := func(b []byte) []byte { return append(append(b, "--user-name="...), f.User...) }
 	if f.KeyID != "" {
 		id := func(b []byte) []byte { return append(append(b, "--access-key-id="...), f.KeyID...) }
@@ -34,10 +37,20 @@ func commandsFor(f *Finding) Commands {
 		ends[1] = len(b)
 		b = append(id(append(user(append(b, "aws iam update-access-key "...)), ' ')), " --status Inactive"...)
 		ends[2] = len(b)
+		byID := func(b []byte, field string) []byte {
+			b = append(user(append(b, "aws iam list-access-keys "...)), " --output text --query \"AccessKeyMetadata[?AccessKeyId=='"...)
+			return append(append(append(b, f.KeyID...), "']."...), field...)
+		}
+		b = append(byID(append(b, "set -- $("...), "Status"), "\") && if [ \"$*\" = Inactive ]; then "...)
 		b = id(append(user(append(b, "aws iam delete-access-key "...)), ' '))
+		b = append(b, "; elif [ $# -eq 0 ]; then echo \"credreview: "...)
+		b = append(append(append(append(b, f.User...), " has no access key "...), f.KeyID...), "; nothing deleted\" >&2; false; else echo \"credreview: key "...)
+		b = append(append(append(append(b, f.KeyID...), " of "...), f.User...), " is $*, not Inactive: deactivate it first; nothing deleted\" >&2; false; fi"...)
 		ends[3] = len(b)
 		b = append(id(append(user(append(b, "aws iam update-access-key "...)), ' ')), " --status Active"+commentReactivate...)
 		ends[4] = len(b)
+		b = append(byID(b, "[AccessKeyId,Status]"), '"')
+		ends[6] = len(b)
 	} else {
 		var stamp [20]byte
 		created := AppendStamp(stamp[:0], f.KeyCreated)[:19]
@@ -65,27 +78,40 @@ func commandsFor(f *Finding) Commands {
 		ends[1] = len(b)
 		b = selected(b, "update-access-key", true, " --status Inactive")
 		ends[2] = len(b)
-		b = selected(b, "delete-access-key", true, "")
+		// Delete asks for the key's status with its id, and deletes only an
+		// Inactive key.
+		b = append(user(append(b, "set -- $(aws iam list-access-keys "...)), " --output text --query \""...)
+		b = append(filter(b), ".[AccessKeyId,Status]\") && if [ $# -eq 2 ] && [ \"$2\" = Inactive ]; then aws iam delete-access-key "...)
+		b = append(user(b), ` --access-key-id="$1"; elif [ $# -eq 2 ]; then echo "credreview: key $1 of `...)
+		b = append(append(b, f.User...), ` is $2, not Inactive: deactivate it first; nothing deleted" >&2; false; else echo "credreview: `...)
+		b = append(append(append(b, f.User...), " has no single access key created "...), created...)
+		b = append(b, "Z; nothing changed\" >&2; false; fi"...)
 		ends[3] = len(b)
 		b = append(selected(b, "update-access-key", true, " --status Active"), commentReactivate...)
 		ends[4] = len(b)
+		b = append(filter(append(user(append(b, "aws iam list-access-keys "...)), " --output text --query \""...)), ".[AccessKeyId,Status]\""...)
+		ends[6] = len(b)
 	}
+	// The recreate command comes last in the buffer but sixth in order.
+	recreateStart := len(b)
 	b = append(user(append(b, "aws iam create-access-key "...)), commentRecreate...)
 	ends[5] = len(b)
 
 	s := string(b)
-	all := make([]string, 6)
+	all := make([]string, 7)
 	start := 0
-	for i, end := range ends {
+	for i, end := range ends[:5] {
 		all[i] = s[start:end]
 		start = end
 	}
+	all[6] = s[ends[4]:ends[6]]
+	all[5] = s[recreateStart:ends[5]]
 	if !f.ActiveBeforeChange() {
 		// Deactivating an inactive key changes nothing, so there is
 		// nothing to reactivate: that would turn on a key that was off.
 		all[4] = commentAlreadyInactive
 	}
-	return Commands{Test: all[0:2:2], Implement: all[2:4:4], Backout: all[4:6:6]}
+	return Commands{Test: all[0:2:2], Implement: all[2:4:4], Backout: all[4:6:6], Lookup: all[6]}
 }
 
 const (

@@ -26,7 +26,7 @@ alice,arn:aws:iam::123456789012:user/alice,2025-01-09T11:20:05+00:00,true,2025-0
 	// Output:
 	// SK-E7B74DEB25 high: alice key 1, created 4 s after the user
 	// set -- $(aws iam list-access-keys --user-name=alice --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '2025-01-09T11:20:09')].AccessKeyId") && if [ $# -eq 1 ]; then aws iam update-access-key --user-name=alice --access-key-id="$1" --status Inactive; else echo "credreview: alice has no single access key created 2025-01-09T11:20:09Z; nothing changed" >&2; false; fi
-	// set -- $(aws iam list-access-keys --user-name=alice --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '2025-01-09T11:20:09')].AccessKeyId") && if [ $# -eq 1 ]; then aws iam delete-access-key --user-name=alice --access-key-id="$1"; else echo "credreview: alice has no single access key created 2025-01-09T11:20:09Z; nothing changed" >&2; false; fi
+	// set -- $(aws iam list-access-keys --user-name=alice --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '2025-01-09T11:20:09')].[AccessKeyId,Status]") && if [ $# -eq 2 ] && [ "$2" = Inactive ]; then aws iam delete-access-key --user-name=alice --access-key-id="$1"; elif [ $# -eq 2 ]; then echo "credreview: key $1 of alice is $2, not Inactive: deactivate it first; nothing deleted" >&2; false; else echo "credreview: alice has no single access key created 2025-01-09T11:20:09Z; nothing changed" >&2; false; fi
 }
 
 func TestCommandsWithKeyID(t *testing.T) {
@@ -39,12 +39,13 @@ func TestCommandsWithKeyID(t *testing.T) {
 		},
 		Implement: []string{
 			"aws iam update-access-key --user-name=-x --access-key-id=AKIAIOSFODNN7EXAMPLE --status Inactive",
-			"aws iam delete-access-key --user-name=-x --access-key-id=AKIAIOSFODNN7EXAMPLE",
+			`set -- $(aws iam list-access-keys --user-name=-x --output text --query "AccessKeyMetadata[?AccessKeyId=='AKIAIOSFODNN7EXAMPLE'].Status") && if [ "$*" = Inactive ]; then aws iam delete-access-key --user-name=-x --access-key-id=AKIAIOSFODNN7EXAMPLE; elif [ $# -eq 0 ]; then echo "credreview: -x has no access key AKIAIOSFODNN7EXAMPLE; nothing deleted" >&2; false; else echo "credreview: key AKIAIOSFODNN7EXAMPLE of -x is $*, not Inactive: deactivate it first; nothing deleted" >&2; false; fi`,
 		},
 		Backout: []string{
 			"aws iam update-access-key --user-name=-x --access-key-id=AKIAIOSFODNN7EXAMPLE --status Active  # while the key is only deactivated",
 			"aws iam create-access-key --user-name=-x  # only after deletion: a NEW key with a new id; deliver its secret to the user securely",
 		},
+		Lookup: `aws iam list-access-keys --user-name=-x --output text --query "AccessKeyMetadata[?AccessKeyId=='AKIAIOSFODNN7EXAMPLE'].[AccessKeyId,Status]"`,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("commands:\n%q\nwant\n%q", got, want)
@@ -242,5 +243,40 @@ func TestRunTimeSelectionRefuses(t *testing.T) {
 				t.Errorf("message: %s", out)
 			}
 		})
+	}
+}
+
+// TestDeleteNeedsInactiveWithRealCLI pins, with the real AWS CLI, that the
+// delete command deletes only an Inactive key, leaving an Active one in
+// place with a message, with and without a key id; and that the lookup
+// prints the key's id and status.
+func TestDeleteNeedsInactiveWithRealCLI(t *testing.T) {
+	iamfake.RequireTool(t, iamfake.AWSCLI)
+	s := iamfake.New(nil, storeFor("-x"))
+	defer s.Close()
+	s.PageSize = 1
+	env := s.CLIEnv(t)
+	for _, withID := range []bool{false, true} {
+		f := &Finding{User: "-x", KeyActive: true, KeyCreated: setupTime}
+		if withID {
+			f.KeyID = setupKey
+		}
+		c := commandsFor(f)
+		out, err := runSh(t, env, c.Lookup)
+		if err != nil || strings.Join(strings.Fields(out), " ") != setupKey+" Active" {
+			t.Errorf("key id %v: lookup printed %q (%v), want the key's id and Active", withID, out, err)
+		}
+		out, err = runSh(t, env, c.Implement[1])
+		if err == nil || !strings.Contains(out, "credreview: key "+setupKey+" of -x is Active, not Inactive: deactivate it first; nothing deleted") {
+			t.Errorf("key id %v: delete of an Active key: %v\n%s", withID, err, out)
+		}
+	}
+	if m := s.Mutations(); len(m) != 0 {
+		t.Errorf("IAM was changed: %q", m)
+	}
+	// Gone, the key is not deleted again, and the command says so.
+	c := commandsFor(&Finding{User: "-x", KeyID: "AKIANOSUCHKEY0000001", KeyActive: true, KeyCreated: setupTime})
+	if out, err := runSh(t, env, c.Implement[1]); err == nil || !strings.Contains(out, "credreview: -x has no access key AKIANOSUCHKEY0000001; nothing deleted") {
+		t.Errorf("delete of a key that is gone: %v\n%s", err, out)
 	}
 }

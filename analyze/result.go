@@ -188,8 +188,13 @@ func (p PasswordUse) String() string {
 // remediation of one finding, each list in the order to run it.
 type Commands struct {
 	Test      []string
-	Implement []string // first deactivate, then delete
+	Implement []string // first deactivate, then delete (only an Inactive key)
 	Backout   []string // reactivate while only deactivated; after deletion, a new key
+
+	// Lookup is read-only: it prints the id and status of each key that is
+	// the finding's (one line each: exactly one line when the key is there
+	// and the commands can act on it).
+	Lookup string
 }
 
 // Problem is an input error or warning, tied to a file and, where it is

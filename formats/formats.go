@@ -5,6 +5,8 @@
 package formats
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"sort"
@@ -24,6 +26,66 @@ type Tool struct {
 type Review struct {
 	Tool Tool
 	*analyze.Result
+
+	// ID names the review in every file of it; see ReviewID.
+	ID string
+
+	// Paper is the paper size the workbook is laid out for (A4 if unset).
+	Paper Paper
+
+	// Decisions, when set, are a change board's, read back from its
+	// workbook by ReadApproved: the script then holds only the findings it
+	// approved. Keyed by finding ID.
+	Decisions map[string]Decision
+	// Workbook names the workbook the decisions came from.
+	Workbook string
+}
+
+// NewReview makes the review of an analysis.
+func NewReview(tool Tool, res *analyze.Result) *Review {
+	r := &Review{Tool: tool, Result: res}
+	r.ID = ReviewID(r)
+	return r
+}
+
+// ReviewID names a review by what made it: the tool, the parameters and
+// the inputs (every report, superseded report and key inventory by its
+// name and SHA-256, and every input error), so that the files of one review
+// say that they belong together, and a later command can tell.
+func ReviewID(r *Review) string {
+	if r.ID != "" {
+		return r.ID
+	}
+	h := sha256.New()
+	field := func(s string) { fmt.Fprintf(h, "%d:%s", len(s), s) }
+	field(r.Tool.Name)
+	field(r.Tool.Version)
+	field(r.Options.SetupWindow.String())
+	field(stamp(r.Options.AsOf))
+	for _, list := range [][]analyze.Report{r.Reports, r.Superseded} {
+		field("reports")
+		for _, rep := range list {
+			field(rep.Source)
+			field(rep.SHA256)
+		}
+	}
+	field("inventories")
+	for _, inv := range r.Inventories {
+		field(inv.Source)
+		field(inv.SHA256)
+	}
+	field("errors")
+	for _, p := range r.Errors {
+		field(p.Error())
+	}
+	return "CR-" + strings.ToUpper(hex.EncodeToString(h.Sum(nil))[:12])
+}
+
+func (r *Review) paper() Paper {
+	if r.Paper == 0 {
+		return PaperA4
+	}
+	return r.Paper
 }
 
 // Format writes a review in one format.
@@ -139,24 +201,6 @@ func statusWord(active bool) string {
 	return "Inactive"
 }
 
-// lastUsed writes when a key was last used, and where.
-func lastUsed(f *analyze.Finding) string {
-	if f.KeyLastUsed.IsZero() {
-		return "never"
-	}
-	s := stamp(f.KeyLastUsed)
-	var where []string
-	for _, v := range []string{f.KeyLastUsedService, f.KeyLastUsedRegion} {
-		if v := reportValue(v); v != "" {
-			where = append(where, v)
-		}
-	}
-	if len(where) > 0 {
-		s += " (" + strings.Join(where, ", ") + ")"
-	}
-	return s
-}
-
 // reportValue is a free-text report value, "" for the report's sentinels.
 func reportValue(s string) string {
 	switch s {
@@ -164,13 +208,6 @@ func reportValue(s string) string {
 		return ""
 	}
 	return s
-}
-
-func keyIDText(f *analyze.Finding) string {
-	if f.KeyID == "" {
-		return "resolved at run time"
-	}
-	return f.KeyID
 }
 
 func yesNo(b bool) string {

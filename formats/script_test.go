@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -16,19 +17,41 @@ import (
 	"github.com/credreview/credreview/internal/iamfake"
 )
 
+// approvedReview is the samples' review with a board's decisions, as
+// script --approved reads them from the workbook.
+func approvedReview(t *testing.T) *Review {
+	r := review(t, "samples")
+	r.Workbook = "review/credential-review.xlsx"
+	r.Decisions = map[string]Decision{}
+	for i, d := range boardDecisions {
+		r.Decisions[d[0]] = Decision{Row: i + 2, Value: strings.TrimSpace(d[1]), Reviewer: d[2], Ticket: d[3]}
+	}
+	// bob's key is in use: the script calls that out.
+	r.Decisions["SK-9210721677"] = Decision{Row: 9, Value: "Approve", Reviewer: "Ada Lovelace", Ticket: "CHG-1004"}
+	r.Decisions["SK-22687177A5"] = Decision{Row: 10, Value: "Reject", Reviewer: "x\nrm -rf / #", Notes: "a reviewer's name\u202eis text"}
+	return r
+}
+
 func TestScriptGolden(t *testing.T) {
 	for name := range cases {
 		t.Run(name, func(t *testing.T) {
 			golden(t, name+".sh", render(t, Script{}, review(t, name)))
 		})
 	}
+	t.Run("approved", func(t *testing.T) {
+		golden(t, "samples-approved.sh", render(t, Script{}, approvedReview(t)))
+	})
 }
 
 func TestScriptShellcheck(t *testing.T) {
 	iamfake.RequireTool(t, "/usr/bin/shellcheck")
+	reviews := map[string]*Review{"approved": approvedReview(t)}
 	for name := range cases {
+		reviews[name] = review(t, name)
+	}
+	for name, r := range reviews {
 		path := filepath.Join(t.TempDir(), "credential-review.sh")
-		os.WriteFile(path, render(t, Script{}, review(t, name)), 0o644)
+		os.WriteFile(path, render(t, Script{}, r), 0o644)
 		if out, err := exec.Command("/usr/bin/shellcheck", "-s", "sh", path).CombinedOutput(); err != nil {
 			t.Errorf("%s: shellcheck: %v\n%s", name, err, out)
 		}
@@ -98,27 +121,50 @@ func state(s *iamfake.Server, all []iamfake.Key) map[string]string {
 	return m
 }
 
-// TestScriptWithRealCLI runs the script for the samples (key ids from the
-// inventory for one account, run-time selection for the others) with the
-// real AWS CLI: each phase changes exactly the flagged keys.
+// TestScriptWithRealCLI runs the script of a board's decisions on the
+// samples (key ids from the inventory for one account, run-time selection
+// for the others) with the real AWS CLI against a loopback IAM endpoint:
+// bad arguments and the wrong account's credentials change nothing; plan
+// only reads; delete leaves an Active key; each phase changes exactly the
+// approved keys of the account, echoing the approval; every phase writes
+// its transcript.
 func TestScriptWithRealCLI(t *testing.T) {
 	iamfake.RequireTool(t, iamfake.AWSCLI)
 	t.Parallel()
-	r := review(t, "samples")
-	keys, flagged := store(r)
+	r := approvedReview(t)
+	keys, _ := store(r)
 	s := iamfake.New(nil, keys)
 	defer s.Close()
 	script := writeScript(t, r)
+	transcript := filepath.Join(filepath.Dir(script), "credential-review.log")
 	initial := state(s, keys)
+	const acct = "123456789012"
+	approved := map[string]bool{} // key ids the board approved in acct
+	for _, f := range r.Findings {
+		if f.AccountID == acct && r.Decisions[f.ID].Approved() {
+			approved[idOf(keys, f)] = true
+		}
+	}
+	if len(approved) != 2 {
+		t.Fatalf("%d approved findings in %s, want 2", len(approved), acct)
+	}
+	setAccount := func(a string) { s.Lock(); s.Account = a; s.Unlock() }
 
-	t.Run("no phase or a bad one calls nothing", func(t *testing.T) {
-		for _, args := range [][]string{nil, {"bogus"}, {"deactivate", "--account"}, {"deactivate", "--account", "999999999999"}, {"delete", "extra"}} {
-			code, _, stderr := runScript(t, s, script, args...)
-			if code != 2 {
-				t.Errorf("%q: exit %d, want 2", args, code)
-			}
-			if !strings.Contains(stderr, "usage: sh credential-review.sh deactivate|delete|reactivate [--account ID]") && !strings.Contains(stderr, "no findings for account 999999999999") {
-				t.Errorf("%q: stderr %q", args, stderr)
+	t.Run("bad arguments call nothing", func(t *testing.T) {
+		for _, tt := range []struct {
+			args []string
+			msg  string
+		}{
+			{nil, "usage: sh credential-review.sh plan|deactivate|delete|reactivate [--account ID] [--from FINDING]"},
+			{[]string{"bogus"}, "usage:"},
+			{[]string{"deactivate", "--account"}, "usage:"},
+			{[]string{"delete", "extra"}, "usage:"},
+			{[]string{"deactivate"}, "the findings are in 3 accounts (123456789012 210987654321 345678901234): run each with its own credentials and --account ID"},
+			{[]string{"deactivate", "--account", "999999999999"}, "no findings for account 999999999999"},
+		} {
+			code, _, stderr := runScript(t, s, script, tt.args...)
+			if code != 2 || !strings.Contains(stderr, tt.msg) {
+				t.Errorf("%q: exit %d, stderr %q; want 2 and %q", tt.args, code, stderr, tt.msg)
 			}
 		}
 		if n := len(s.Requests()); n != 0 {
@@ -126,55 +172,122 @@ func TestScriptWithRealCLI(t *testing.T) {
 		}
 	})
 
-	t.Run("deactivate one account", func(t *testing.T) {
-		code, stdout, stderr := runScript(t, s, script, "deactivate", "--account", "345678901234")
-		if code != 0 {
-			t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
-		}
-		want := copyMap(initial)
-		for _, f := range r.Findings {
-			if f.AccountID == "345678901234" {
-				want[idOf(keys, f)] = "Inactive"
+	t.Run("the wrong account's credentials change nothing", func(t *testing.T) {
+		setAccount("999999999999")
+		defer setAccount(acct)
+		for _, phase := range []string{"plan", "deactivate", "delete", "reactivate"} {
+			code, stdout, stderr := runScript(t, s, script, phase, "--account", acct)
+			want := "credential-review.sh: " + phase + ": the credentials are for account 999999999999, not 123456789012; nothing in account 123456789012 was changed"
+			if code != 1 || !strings.Contains(stderr, want) || stdout != "" {
+				t.Errorf("%s: exit %d\n%s%s\nwant 1 and %q", phase, code, stdout, stderr, want)
 			}
 		}
-		if got := state(s, keys); !reflect.DeepEqual(got, want) {
-			t.Errorf("after deactivate --account:\n%v\nwant\n%v", got, want)
+		for _, q := range s.Requests() {
+			if q.Action != "GetCallerIdentity" {
+				t.Errorf("%s reached IAM", q.Action)
+			}
 		}
-		if !strings.Contains(stdout, "+ set -- $(aws iam list-access-keys --user-name=ivan") {
-			t.Errorf("commands are not echoed:\n%s", stdout)
+		if got := state(s, keys); !reflect.DeepEqual(got, initial) {
+			t.Errorf("keys changed:\n%v\nwant\n%v", got, initial)
 		}
 	})
 
-	t.Run("deactivate, reactivate, delete", func(t *testing.T) {
-		if code, stdout, stderr := runScript(t, s, script, "deactivate"); code != 0 {
+	t.Run("plan only reads", func(t *testing.T) {
+		code, stdout, stderr := runScript(t, s, script, "plan", "--account", acct)
+		if code != 0 {
+			t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+		}
+		if m := s.Mutations(); len(m) != 0 {
+			t.Errorf("plan changed IAM: %q", m)
+		}
+		for _, f := range r.Findings {
+			if f.AccountID != acct || !r.Decisions[f.ID].Approved() {
+				if strings.Contains(stdout, f.ID) {
+					t.Errorf("plan names %s, which the board did not approve", f.ID)
+				}
+				continue
+			}
+			want := fmt.Sprintf("key %s is Active now: deactivate sets it Inactive; delete refuses until it is Inactive; reactivate: nothing (the key is Active)", idOf(keys, f))
+			if !strings.Contains(stdout, f.ID) || !strings.Contains(stdout, want) {
+				t.Errorf("plan does not say %q for %s:\n%s", want, f.ID, stdout)
+			}
+		}
+		if !strings.Contains(stdout, "SK-9210721677 medium: bob, key 1 created 2022-10-03T14:38:12Z (in use: last used 2026-11-19T23:59:00Z by s3 in eu-central-1)") {
+			t.Errorf("plan does not call out bob's key in use:\n%s", stdout)
+		}
+	})
+
+	t.Run("delete leaves an Active key", func(t *testing.T) {
+		code, _, stderr := runScript(t, s, script, "delete", "--account", acct)
+		if code != 1 || !strings.Contains(stderr, "is Active, not Inactive: deactivate it first; nothing deleted") {
+			t.Errorf("exit %d\n%s", code, stderr)
+		}
+		if m := s.Mutations(); len(m) != 0 {
+			t.Errorf("delete changed IAM: %q", m)
+		}
+	})
+
+	t.Run("deactivate, reactivate, deactivate, delete", func(t *testing.T) {
+		code, stdout, stderr := runScript(t, s, script, "deactivate", "--account", acct)
+		if code != 0 {
 			t.Fatalf("deactivate: exit %d\n%s%s", code, stdout, stderr)
 		}
 		want := copyMap(initial)
-		for id := range flagged {
+		for id := range approved {
 			want[id] = "Inactive"
 		}
 		if got := state(s, keys); !reflect.DeepEqual(got, want) {
 			t.Errorf("after deactivate:\n%v\nwant\n%v", got, want)
 		}
-		if code, stdout, stderr := runScript(t, s, script, "reactivate"); code != 0 {
+		for _, echo := range []string{
+			"+ SK-F79F1786F2 (approved by Grace Hopper, ticket CHG-1003): set -- $(aws iam list-access-keys --user-name=alice",
+			"+ SK-9210721677 (approved by Ada Lovelace, ticket CHG-1004; in use: last used 2026-11-19T23:59:00Z by s3 in eu-central-1): set -- $(aws iam list-access-keys --user-name=bob",
+		} {
+			if !strings.Contains(stdout, echo) {
+				t.Errorf("deactivate does not echo %q:\n%s", echo, stdout)
+			}
+		}
+		if code, stdout, stderr := runScript(t, s, script, "reactivate", "--account", acct); code != 0 {
 			t.Fatalf("reactivate: exit %d\n%s%s", code, stdout, stderr)
 		}
 		if got := state(s, keys); !reflect.DeepEqual(got, initial) {
 			t.Errorf("reactivate did not restore the keys:\n%v\nwant\n%v", got, initial)
 		}
-		if code, stdout, stderr := runScript(t, s, script, "delete"); code != 0 {
-			t.Fatalf("delete: exit %d\n%s%s", code, stdout, stderr)
+		for _, phase := range []string{"deactivate", "delete"} {
+			if code, stdout, stderr := runScript(t, s, script, phase, "--account", acct); code != 0 {
+				t.Fatalf("%s: exit %d\n%s%s", phase, code, stdout, stderr)
+			}
 		}
 		want = copyMap(initial)
-		for id := range flagged {
+		for id := range approved {
 			want[id] = "deleted"
 		}
 		if got := state(s, keys); !reflect.DeepEqual(got, want) {
 			t.Errorf("after delete:\n%v\nwant\n%v", got, want)
 		}
 		for _, m := range s.Mutations() {
-			if strings.Contains(m, "AKIAOTHER") {
-				t.Errorf("a key that was not flagged was changed: %s", m)
+			id := strings.Fields(m)[2]
+			if !approved[id] {
+				t.Errorf("a key the board did not approve was changed: %s", m)
+			}
+		}
+	})
+
+	t.Run("the transcript", func(t *testing.T) {
+		b, err := os.ReadFile(transcript)
+		if err != nil {
+			t.Fatal(err)
+		}
+		log := string(b)
+		for _, want := range []*regexp.Regexp{
+			regexp.MustCompile(`(?m)^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ deactivate account 123456789012 - stopped: the credentials are for account 999999999999$`),
+			regexp.MustCompile(`(?m)^\S+ plan account 123456789012 SK-F79F1786F2 ok: aws iam list-access-keys --user-name=alice `),
+			regexp.MustCompile(`(?m)^\S+ delete account 123456789012 SK-F79F1786F2 failed: set -- `),
+			regexp.MustCompile(`(?m)^\S+ deactivate account 123456789012 SK-9210721677 ok: set -- \$\(aws iam list-access-keys --user-name=bob `),
+			regexp.MustCompile(`(?m)^\S+ delete account 123456789012 - finished: done: SK-F79F1786F2 SK-9210721677$`),
+		} {
+			if !want.MatchString(log) {
+				t.Errorf("the transcript has no line like %s:\n%s", want, log)
 			}
 		}
 	})
@@ -221,6 +334,7 @@ func TestScriptStopsAtFirstFailure(t *testing.T) {
 		}
 		return nil
 	}
+	s.Account = "210987654321"
 	code, _, stderr := runScript(t, s, writeScript(t, r), "deactivate", "--account=210987654321")
 	if code != 1 {
 		t.Fatalf("exit %d, want 1\n%s", code, stderr)
@@ -264,7 +378,7 @@ func TestScriptStopsAtFirstFailure(t *testing.T) {
 			}
 		}
 	}
-	if code, _, stderr := runScript(t, s, script, "deactivate", "--from", "SK-NOSUCHTHING"); code != 2 || !strings.Contains(stderr, "no finding SK-NOSUCHTHING in the deactivate phase") {
+	if code, _, stderr := runScript(t, s, script, "deactivate", "--account", "210987654321", "--from", "SK-NOSUCHTHING"); code != 2 || !strings.Contains(stderr, "no finding SK-NOSUCHTHING in the deactivate phase of account 210987654321") {
 		t.Errorf("an unknown --from: exit %d\n%s", code, stderr)
 	}
 }

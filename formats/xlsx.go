@@ -1,8 +1,14 @@
 package formats
 
 import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -12,17 +18,24 @@ import (
 	"github.com/credreview/credreview/analyze"
 )
 
-// XLSX writes the change board's workbook: Summary, Findings (one row per
-// finding, with the board's Decision, Reviewer, Change ticket and Notes
-// columns), Errors and Warnings when there are any, and About.
+// XLSX writes the change board's workbook:
 //
-// Findings is written with excelize's StreamWriter, so a batch of hundreds
-// of thousands of findings fits in little memory. It is the only streamed
-// sheet: excelize writes streamed parts in map order, and one stream keeps
-// the zip entries, and so the bytes, the same from run to run. Every value
-// is written as a string or a number, never as a formula, so a user named
-// =1+2 stays text. A value longer than a cell holds is cut visibly, never
-// silently.
+//   - Summary: what was reviewed and found, readable at 100 % and on one
+//     page's width;
+//   - Findings: one row per finding, the board's columns first (what it
+//     decides on, then Decision, Reviewer, Change ticket and Notes), the
+//     evidence after them; printed, only the board's columns, one page wide,
+//     the heading repeated on every page;
+//   - Commands: one row per finding and phase, keyed by finding ID;
+//   - Errors and Warnings when there are any, and About;
+//   - a very hidden sheet, credreview, that stamps the workbook with the
+//     review it shows, so that credreview script --approved can refuse a
+//     workbook whose rows no longer match it (see approved.go).
+//
+// The three large sheets are written with excelize's StreamWriter, so a
+// batch of many thousand findings fits in little memory. Every value is a
+// string or a number, never a formula, so a user named =1+2 stays text. A
+// value longer than a cell holds is cut visibly, never silently.
 type XLSX struct{}
 
 var _ Format = XLSX{}
@@ -36,55 +49,42 @@ func (XLSX) Name() string { return "xlsx" }
 const (
 	sheetSummary  = "Summary"
 	sheetFindings = "Findings"
+	sheetCommands = "Commands"
 	sheetErrors   = "Errors"
 	sheetWarnings = "Warnings"
 	sheetAbout    = "About"
+	sheetStamp    = "credreview"
 )
 
 // Decisions are the choices of the Decision column's drop-down list.
 var Decisions = []string{"Approve", "Reject", "Defer"}
 
-// findingColumns are the Findings sheet's columns, with their widths: the
-// fixed width for long free text, else fitted to the content within
-// [min, max].
-var findingColumns = []struct {
-	title    string
-	min, max float64
-}{
-	{"Severity", 9, 9},
-	{"Finding ID", 15, 15},
-	{"Check", 10, 10},
-	{"Account", 14, 14},
-	{"Partition", 10, 12},
-	{"User", 8, 40},
-	{"ARN", 12, 70},
-	{"Key slot", 9, 9},
-	{"Key id", 12, 24},
-	{"Key status", 11, 11},
-	{"User created", 21, 21},
-	{"Key created", 21, 21},
-	{"After user", 11, 14},
-	{"Key last used", 21, 21},
-	{"Last used service", 10, 20},
-	{"Last used region", 10, 16},
-	{"Password last used", 21, 21},
-	{"MFA", 6, 6},
-	{"Inventory notes", 30, 60},
-	{"Test commands", 90, 90},
-	{"Implementation commands", 90, 90},
-	{"Backout commands", 90, 90},
-	{"Decision", 12, 12},
-	{"Reviewer", 16, 16},
-	{"Change ticket", 16, 16},
-	{"Notes", 30, 30},
+// Paper is the paper size the workbook is laid out for.
+type Paper int
+
+// The paper sizes, by their excelize (SpreadsheetML) numbers.
+const (
+	PaperA4     Paper = 9
+	PaperLetter Paper = 1
+)
+
+// ParsePaper reads a4 or letter.
+func ParsePaper(s string) (Paper, error) {
+	switch strings.ToLower(s) {
+	case "a4":
+		return PaperA4, nil
+	case "letter":
+		return PaperLetter, nil
+	}
+	return 0, fmt.Errorf("unknown paper size %q (want a4 or letter)", s)
 }
 
-// The columns that hold commands and notes wrap.
-const (
-	colNotes    = 19 // Inventory notes, 1-based
-	colTest     = 20
-	colDecision = 23
-)
+func (p Paper) String() string {
+	if p == PaperLetter {
+		return "letter"
+	}
+	return "a4"
+}
 
 // maxCellChars is the most UTF-16 units an Excel cell holds.
 const maxCellChars = 32767
@@ -107,8 +107,9 @@ func cellText(s string) string {
 }
 
 type xlsxStyles struct {
-	title, heading, header, wrap, code, bold, center int
-	severity                                         map[analyze.Severity]int
+	title, heading, header, headerCenter, text, bold, number, numberBold, code, mono int
+	cell, cellCenter, cellCode, input, note                                          int
+	severity                                                                         map[analyze.Severity]int
 }
 
 func newStyles(f *excelize.File) (*xlsxStyles, error) {
@@ -122,38 +123,72 @@ func newStyles(f *excelize.File) (*xlsxStyles, error) {
 		id, err = f.NewStyle(st)
 		return id
 	}
-	border := []excelize.Border{{Type: "bottom", Color: "808080", Style: 1}}
-	top := &excelize.Alignment{Vertical: "top"}
-	s.title = add(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}})
-	s.heading = add(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 12}})
-	s.bold = add(&excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: top})
-	s.header = add(&excelize.Style{
-		Font:      &excelize.Font{Bold: true, Color: "FFFFFF"},
-		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"305496"}},
-		Border:    border,
-		Alignment: &excelize.Alignment{Vertical: "center", WrapText: true},
-	})
-	s.center = add(&excelize.Style{Alignment: &excelize.Alignment{Vertical: "top", Horizontal: "center"}})
-	s.wrap = add(&excelize.Style{Alignment: &excelize.Alignment{Vertical: "top", WrapText: true}})
-	s.code = add(&excelize.Style{Font: &excelize.Font{Family: "Liberation Mono", Size: 9}, Alignment: &excelize.Alignment{Vertical: "top", WrapText: true}})
+	grid := []excelize.Border{
+		{Type: "left", Color: "A6A6A6", Style: 1}, {Type: "right", Color: "A6A6A6", Style: 1},
+		{Type: "top", Color: "A6A6A6", Style: 1}, {Type: "bottom", Color: "A6A6A6", Style: 1},
+	}
+	top := func(h string) *excelize.Alignment {
+		return &excelize.Alignment{Vertical: "top", Horizontal: h, WrapText: true}
+	}
+	// Every font is named: a font without a family reads as a serif in
+	// LibreOffice.
+	const sans = "Calibri"
+	mono := &excelize.Font{Family: "Liberation Mono", Size: 9}
+	headerFill := excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"305496"}}
+	white := &excelize.Font{Family: sans, Size: 11, Bold: true, Color: "FFFFFF"}
 	// In a fixed order: styles are numbered as they are made.
+	s.title = add(&excelize.Style{Font: &excelize.Font{Family: sans, Bold: true, Size: 14}})
+	s.heading = add(&excelize.Style{Font: &excelize.Font{Family: sans, Bold: true, Size: 12}})
+	s.header = add(&excelize.Style{Font: white, Fill: headerFill, Border: grid, Alignment: &excelize.Alignment{Vertical: "center", WrapText: true}})
+	s.headerCenter = add(&excelize.Style{Font: white, Fill: headerFill, Border: grid, Alignment: &excelize.Alignment{Vertical: "center", Horizontal: "center", WrapText: true}})
+	s.text = add(&excelize.Style{Alignment: top("")})
+	s.bold = add(&excelize.Style{Font: &excelize.Font{Family: sans, Size: 11, Bold: true}, Alignment: top("")})
+	s.number = add(&excelize.Style{Alignment: top("center")})
+	s.numberBold = add(&excelize.Style{Font: &excelize.Font{Family: sans, Size: 11, Bold: true}, Alignment: top("center")})
+	s.code = add(&excelize.Style{Font: mono, Alignment: top("")})
+	s.mono = add(&excelize.Style{Font: mono, Alignment: top(""), Border: grid})
+	s.cell = add(&excelize.Style{Alignment: top(""), Border: grid})
+	s.cellCenter = add(&excelize.Style{Alignment: top("center"), Border: grid})
+	s.cellCode = add(&excelize.Style{Font: &excelize.Font{Family: "Liberation Mono", Size: 10}, Alignment: top(""), Border: grid})
+	s.input = add(&excelize.Style{Alignment: top(""), Border: grid, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFF2CC"}}})
+	s.note = add(&excelize.Style{Font: &excelize.Font{Family: sans, Size: 11, Italic: true, Color: "595959"}, Alignment: top("")})
 	for _, sc := range []struct {
 		sev   analyze.Severity
 		color string
 	}{{analyze.SeverityHigh, "F4B6B6"}, {analyze.SeverityMedium, "FCE4A8"}, {analyze.SeverityLow, "DDEBF7"}} {
 		s.severity[sc.sev] = add(&excelize.Style{
-			Font:      &excelize.Font{Bold: sc.sev == analyze.SeverityHigh},
+			Font:      &excelize.Font{Family: sans, Size: 11, Bold: sc.sev == analyze.SeverityHigh},
 			Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{sc.color}},
-			Alignment: top,
+			Border:    grid,
+			Alignment: top("center"),
 		})
 	}
 	return s, err
 }
 
+// styleOf is the style of a findings column's cells.
+func (s *xlsxStyles) styleOf(k cellKind, sev analyze.Severity) int {
+	switch k {
+	case kindSeverity:
+		return s.severity[sev]
+	case kindNumber, kindCenter:
+		return s.cellCenter
+	case kindCode:
+		return s.cellCode
+	case kindInput:
+		return s.input
+	}
+	return s.cell
+}
+
 // Write implements Format.
 func (XLSX) Write(w io.Writer, r *Review) error {
+	v := newView(r)
 	f := excelize.NewFile()
 	defer f.Close()
+	zw := &orderedZip{}
+	f.SetZipWriter(func(w io.Writer) excelize.ZipWriter { zw.zw = zip.NewWriter(w); return zw })
+	defer zw.cleanup()
 	st, err := newStyles(f)
 	if err != nil {
 		return err
@@ -161,7 +196,7 @@ func (XLSX) Write(w io.Writer, r *Review) error {
 	if err := f.SetSheetName("Sheet1", sheetSummary); err != nil {
 		return err
 	}
-	for _, name := range []string{sheetFindings, sheetErrors, sheetWarnings, sheetAbout} {
+	for _, name := range []string{sheetFindings, sheetCommands, sheetErrors, sheetWarnings, sheetAbout, sheetStamp} {
 		if (name == sheetErrors && len(r.Errors) == 0) || (name == sheetWarnings && len(r.Warnings) == 0) {
 			continue
 		}
@@ -169,36 +204,69 @@ func (XLSX) Write(w io.Writer, r *Review) error {
 			return err
 		}
 	}
-	steps := []func(*excelize.File, *Review, *xlsxStyles) error{writeSummary, writeFindings, writeProblems, writeAbout, writeDocProps}
+	steps := []func(*excelize.File, *view, *xlsxStyles) error{writeSummary, writeFindings, writeCommands, writeProblems, writeAbout, writeStamp, writeDocProps}
 	for _, step := range steps {
-		if err := step(f, r, st); err != nil {
+		if err := step(f, v, st); err != nil {
 			return err
 		}
 	}
-	// Print landscape, each sheet one page wide but Findings, whose 26
-	// columns would shrink to nothing. Last, as setting a filter resets
-	// the sheet properties; the stream wrote Findings' own already.
-	for _, name := range f.GetSheetList() {
-		if name != sheetFindings {
-			if err := printSetup(f, name, true); err != nil {
-				return err
-			}
-		}
+	if err := f.SetSheetVisible(sheetStamp, false, true); err != nil {
+		return err
 	}
 	f.SetActiveSheet(0)
-	return f.Write(w)
+	if err := f.Write(w); err != nil {
+		return err
+	}
+	return zw.err
 }
 
-func printSetup(f *excelize.File, sheet string, fit bool) error {
+// pageSetup prints a sheet landscape on the review's paper, one page wide,
+// with the review's title, the sheet's name, the as-of time, the review id
+// and "page N of M" in its header and footer. A sheet written by a stream
+// must be set up before the stream is made.
+func pageSetup(f *excelize.File, v *view, sheet string) error {
 	landscape := "landscape"
-	if !fit {
-		return f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &landscape})
-	}
 	wide, tall := 1, 0
+	size := int(v.paper())
+	fit := true
 	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
 		return err
 	}
-	return f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &wide, FitToHeight: &tall})
+	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Size: &size, Orientation: &landscape, FitToWidth: &wide, FitToHeight: &tall}); err != nil {
+		return err
+	}
+	side, edge, hf := 0.4, 0.6, 0.3
+	if err := f.SetPageMargins(sheet, &excelize.PageLayoutMarginsOptions{Left: &side, Right: &side, Top: &edge, Bottom: &edge, Header: &hf, Footer: &hf}); err != nil {
+		return err
+	}
+	return f.SetHeaderFooter(sheet, &excelize.HeaderFooterOptions{
+		OddHeader: "&L&\"-,Bold\"" + hfText(reviewTitle) + "&R&A",
+		OddFooter: "&L" + hfText("As of "+asOfShort(v)+" · review "+ReviewID(v.Review)) + "&RPage &P of &N",
+	})
+}
+
+// hfText escapes the & that starts a header or footer code.
+func hfText(s string) string { return strings.ReplaceAll(s, "&", "&&") }
+
+const reviewTitle = "Credential review: access keys created during console users' initial setup"
+
+// asOfShort is the as-of time of the review for a page footer: the flag's,
+// or the one of every report if they agree, else the newest.
+func asOfShort(v *view) string {
+	if !v.Options.AsOf.IsZero() {
+		return stamp(v.Options.AsOf)
+	}
+	return stamp(newestAsOf(v.Review))
+}
+
+func newestAsOf(r *Review) time.Time {
+	var when time.Time
+	for _, rep := range r.Reports {
+		if rep.AsOf.After(when) {
+			when = rep.AsOf
+		}
+	}
+	return when
 }
 
 // sheetWriter writes a small sheet row by row with the per-cell API,
@@ -228,93 +296,171 @@ func (s *sheetWriter) set(col int, v any, style int) {
 	s.err = err
 }
 
-// line writes values in a new row.
-func (s *sheetWriter) line(style int, values ...any) {
+// line writes values in a new row, each with its style (the last style
+// repeats).
+func (s *sheetWriter) line(styles []int, values ...any) {
 	s.row++
 	for i, v := range values {
-		s.set(i+1, v, style)
+		if v == nil {
+			continue
+		}
+		s.set(i+1, v, styles[min(i, len(styles)-1)])
 	}
 }
 
-// note writes text across columns A to last, merged and wrapped.
-func (s *sheetWriter) note(text string, last string, style int, height float64) {
-	s.line(style, text)
+// height sets the current row's height in points.
+func (s *sheetWriter) height(h float64) {
+	if s.err == nil {
+		s.err = s.f.SetRowHeight(s.sheet, s.row, h)
+	}
+}
+
+// note writes text across columns A to last, merged and wrapped, in a row
+// tall enough for it at a width of chars characters.
+func (s *sheetWriter) note(text string, last string, style int, chars float64) {
+	s.line([]int{style}, text)
 	if s.err == nil {
 		s.err = s.f.MergeCell(s.sheet, fmt.Sprintf("A%d", s.row), fmt.Sprintf("%s%d", last, s.row))
 	}
-	if s.err == nil && height > 0 {
-		s.err = s.f.SetRowHeight(s.sheet, s.row, height)
+	s.height(rowHeight(wrappedLines(text, chars)))
+}
+
+// pair writes a label and a value, the value merged across B to last.
+func (s *sheetWriter) pair(label, value, last string, st *xlsxStyles, chars float64) {
+	s.line([]int{st.bold, st.text}, label, value)
+	if s.err == nil {
+		s.err = s.f.MergeCell(s.sheet, fmt.Sprintf("B%d", s.row), fmt.Sprintf("%s%d", last, s.row))
 	}
+	s.height(rowHeight(max(wrappedLines(value, chars), wrappedLines(label, 20))))
 }
 
 func (s *sheetWriter) blank() { s.row++ }
 
-func writeSummary(f *excelize.File, r *Review, st *xlsxStyles) error {
+// rowHeight is the height of a row of n lines of 11-point text.
+func rowHeight(n int) float64 { return min(409, 14*float64(max(n, 1))+3) }
+
+// wrappedLines estimates how many lines a wrapped cell of 11-point text
+// shows in a column width (in widths of the digit 0), so that rows are tall
+// enough to read without resizing (a program writing a workbook cannot ask
+// for rows that fit their text). Letters are narrower than digits: a
+// width holds about 1.2 characters of text.
+func wrappedLines(s string, width float64) int {
+	return linesAt(s, width*1.2)
+}
+
+// linesAt counts the lines of s wrapped at chars characters, breaking at
+// spaces as a spreadsheet does.
+func linesAt(s string, chars float64) int {
+	n := 0
+	per := max(1, int(chars))
+	for line := range strings.SplitSeq(s, "\n") {
+		// Break at spaces, as the reader does, not in the middle of words.
+		width := 0
+		lines := 1
+		for word := range strings.FieldsSeq(line) {
+			l := len([]rune(word))
+			switch {
+			case width == 0:
+				width = l
+			case width+1+l <= per:
+				width += 1 + l
+			default:
+				lines++
+				width = l
+			}
+			for width > per {
+				lines++
+				width -= per
+			}
+		}
+		n += lines
+	}
+	return max(n, 1)
+}
+
+// Summary's columns: a wide first one for sources and labels, then the
+// reports' columns.
+var summaryWidths = []float64{44, 14, 21, 21, 8, 9, 8, 35}
+
+const summaryLast = "H"
+
+func writeSummary(f *excelize.File, v *view, st *xlsxStyles) error {
+	r := v.Review
 	s := &sheetWriter{f: f, sheet: sheetSummary}
-	s.line(st.title, "Credential review: access keys created during console users' initial setup")
-	s.line(0, capitalize(Summary(r))+".")
+	wideText := summaryWidths[0] + summaryWidths[1] + summaryWidths[2] + summaryWidths[3] + summaryWidths[4] + summaryWidths[5] + summaryWidths[6] + summaryWidths[7]
+	valueWidth := wideText - summaryWidths[0]
+	s.line([]int{st.title}, reviewTitle)
+	s.note(capitalize(Summary(r))+".", summaryLast, st.text, wideText)
 	s.blank()
-	s.line(st.heading, "Run")
-	s.line(0, "Tool", r.Tool.Name+" "+r.Tool.Version)
-	s.line(0, "Check", "setup-key: "+cisControl)
-	s.line(0, "Rule", fmt.Sprintf("a console user's access key created 0 to %s after the user (inclusive)", Window(r.Options.SetupWindow)))
-	s.line(0, "Setup window", Window(r.Options.SetupWindow))
-	s.line(0, "Ages measured to", asOfRule(r))
+	s.line([]int{st.heading}, "Run")
+	s.pair("Tool", r.Tool.Name+" "+r.Tool.Version, summaryLast, st, valueWidth)
+	s.pair("Review id", ReviewID(r)+" (the same in every file of this review)", summaryLast, st, valueWidth)
+	s.pair("Check", "setup-key: "+cisControl, summaryLast, st, valueWidth)
+	s.pair("Rule", fmt.Sprintf("a console user's access key created 0 to %s after the user (inclusive)", Window(r.Options.SetupWindow)), summaryLast, st, valueWidth)
+	s.pair("Ages measured to", asOfRule(r), summaryLast, st, valueWidth)
 	s.blank()
 
-	s.line(st.heading, "Reports")
-	reportHeader := []any{"Source", "Account", "Partition", "Generated", "As of", "As-of rule", "Users", "Console users", "Keys", "SHA-256"}
-	s.line(st.header, reportHeader...)
+	s.line([]int{st.heading}, "Findings per account")
+	s.line([]int{st.header, st.headerCenter}, "Account", "High", "Medium", "Low", "Total")
+	for _, a := range v.Accounts {
+		s.line([]int{st.text, st.number}, accountOf(a.ID), a.Counts[analyze.SeverityHigh], a.Counts[analyze.SeverityMedium], a.Counts[analyze.SeverityLow], a.Counts.Total())
+	}
+	s.line([]int{st.bold, st.numberBold}, "All", v.Total[analyze.SeverityHigh], v.Total[analyze.SeverityMedium], v.Total[analyze.SeverityLow], v.Total.Total())
+	if len(r.Errors) > 0 {
+		s.blank()
+		s.note(fmt.Sprintf("%s could not be read, in whole or in part: see the Errors sheet. What they hold is not in this review.", plural(len(r.Errors), "input problem", "input problems")), summaryLast, st.bold, wideText)
+	}
+	s.blank()
+
+	s.line([]int{st.heading}, "Reports")
+	s.line([]int{st.header, st.header, st.header, st.header, st.headerCenter, st.headerCenter, st.headerCenter, st.header}, "Source", "Account", "Generated", "As of", "Users", "Console users", "Keys", "SHA-256")
+	s.height(rowHeight(2))
 	for _, rep := range r.Reports {
-		s.line(0, rep.Source, accountOf(rep.AccountID), rep.Partition, orDash(stamp(rep.Generated)), orDash(stamp(rep.AsOf)), rep.AsOfRule, rep.Users, rep.ConsoleUsers, rep.Keys, rep.SHA256)
+		s.line([]int{st.text, st.text, st.text, st.text, st.number, st.number, st.number, st.code}, rep.Source, accountOf(rep.AccountID), orDash(stamp(rep.Generated)), asOfCell(rep), rep.Users, rep.ConsoleUsers, rep.Keys, rep.SHA256)
+		s.height(rowHeight(max(wrappedLines(rep.Source, summaryWidths[0]), wrappedLines(asOfCell(rep), summaryWidths[3]), 2)))
 	}
 	if len(r.Superseded) > 0 {
 		s.blank()
-		s.line(st.heading, "Superseded reports (not analysed: a newer report of the same account was given)")
-		s.line(st.header, "Source", "Account", "Partition", "Generated", "Superseded by", "", "Users", "Console users", "Keys", "SHA-256")
+		s.line([]int{st.heading}, "Superseded reports (not analysed: a newer report of the same account was given)")
+		s.line([]int{st.header}, "Source", "Account", "Generated", "Superseded by", "", "", "", "SHA-256")
 		for _, rep := range r.Superseded {
-			s.line(0, rep.Source, rep.AccountID, rep.Partition, orDash(stamp(rep.Generated)), rep.SupersededBy, "", rep.Users, rep.ConsoleUsers, rep.Keys, rep.SHA256)
+			s.line([]int{st.text, st.text, st.text, st.text, st.text, st.text, st.text, st.code}, rep.Source, rep.AccountID, orDash(stamp(rep.Generated)), rep.SupersededBy, nil, nil, nil, rep.SHA256)
+			s.height(rowHeight(max(wrappedLines(rep.Source, summaryWidths[0]), wrappedLines(rep.SupersededBy, summaryWidths[3]), 2)))
 		}
 	}
 	if len(r.Inventories) > 0 {
 		s.blank()
-		s.line(st.heading, "Key inventories")
-		s.line(st.header, "Source", "Account", "", "", "", "", "", "", "Keys", "SHA-256")
+		s.line([]int{st.heading}, "Key inventories")
+		s.line([]int{st.header, st.header, st.header, st.header, st.header, st.header, st.headerCenter, st.header}, "Source", "Account", "", "", "", "", "Keys", "SHA-256")
 		for _, inv := range r.Inventories {
 			acct := inv.AccountID
 			if acct == "" {
 				acct = "any (no account id in the file name)"
 			}
-			s.line(0, inv.Source, acct, "", "", "", "", "", "", len(inv.Keys), inv.SHA256)
+			s.line([]int{st.text, st.text, st.text, st.text, st.text, st.text, st.number, st.code}, inv.Source, acct, nil, nil, nil, nil, len(inv.Keys), inv.SHA256)
+			s.height(rowHeight(max(wrappedLines(inv.Source, summaryWidths[0]), wrappedLines(acct, summaryWidths[1]), 2)))
 		}
 	}
 	s.blank()
-	s.line(st.heading, "Findings per account")
-	s.line(st.header, "Account", "High", "Medium", "Low", "Total")
-	for _, a := range r.Accounts() {
-		c := r.CountBySeverity(a)
-		s.line(0, accountOf(a), c[analyze.SeverityHigh], c[analyze.SeverityMedium], c[analyze.SeverityLow], c.Total())
-	}
-	c := r.CountBySeverity("")
-	s.line(st.bold, "All", c[analyze.SeverityHigh], c[analyze.SeverityMedium], c[analyze.SeverityLow], c.Total())
-	if len(r.Errors) > 0 {
-		s.blank()
-		s.note(fmt.Sprintf("%s could not be read, in whole or in part: see the Errors sheet. What they hold is not in this review.", plural(len(r.Errors), "input problem", "input problems")), "J", st.bold, 0)
-	}
-	s.blank()
-	s.line(st.heading, "How to use this workbook")
-	for _, t := range []string{
-		"1. Decide in the Findings sheet: for each finding choose Approve, Reject or Defer in the Decision column, and fill in Reviewer, Change ticket and Notes. About explains each severity.",
-		"2. Run the test commands of the approved findings, then the implementation plan: deactivate the keys, wait and watch for anything that breaks, then delete them (credential-review.md and credential-review.sh hold the plan per account).",
-		"3. Verify: generate a fresh credential report of each account and run credreview on it; the approved findings must be gone.",
-		"4. If something breaks after deactivation, run the backout commands to reactivate the key. A deleted key cannot come back; backout then makes a new key.",
-	} {
-		s.note(t, "J", st.wrap, 30)
+	s.line([]int{st.heading}, "How to use this workbook")
+	for _, t := range howTo {
+		s.note(t, summaryLast, st.text, wideText)
 	}
 	if s.err != nil {
 		return s.err
 	}
-	return setWidths(f, sheetSummary, 50, 16, 11, 21, 21, 30, 8, 14, 8, 66)
+	if err := setWidths(f, sheetSummary, summaryWidths...); err != nil {
+		return err
+	}
+	return pageSetup(f, v, sheetSummary)
+}
+
+// howTo is the board's loop, as the Summary and About sheets say it.
+var howTo = []string{
+	"1. Decide in the Findings sheet: for each finding choose Approve, Reject or Defer in the Decision column, and fill in Reviewer, Change ticket and Notes. About explains each severity.",
+	"2. Save the workbook and run credreview script --approved on it: the script it writes holds only the approved findings, with each reviewer and change ticket.",
+	"3. Run the script's plan phase, then deactivate the keys, wait and watch for anything that breaks, then delete them; each account with its own credentials (sh credential-review.sh plan|deactivate|delete --account ID).",
+	"4. Verify: generate a fresh credential report of each account and run credreview on it; the approved findings must be gone. If something breaks after deactivation, the reactivate phase turns the keys back on; a deleted key cannot come back.",
 }
 
 // setWidths sets the widths of columns A, B, ... in order.
@@ -328,36 +474,6 @@ func setWidths(f *excelize.File, sheet string, widths ...float64) error {
 	return nil
 }
 
-// findingRow is one finding's cells, in findingColumns' order.
-func findingRow(fd *analyze.Finding) []string {
-	c := fd.Commands()
-	return []string{
-		fd.Severity.String(),
-		fd.ID,
-		fd.Check,
-		fd.AccountID,
-		fd.Partition,
-		fd.User,
-		fd.ARN,
-		"", // key slot: a number, set by the caller
-		keyIDText(fd),
-		statusWord(fd.KeyActive),
-		stamp(fd.UserCreated),
-		stamp(fd.KeyCreated),
-		analyze.HumanSeconds(fd.SecondsAfterUserCreated()),
-		orNever(stamp(fd.KeyLastUsed)),
-		reportValue(fd.KeyLastUsedService),
-		reportValue(fd.KeyLastUsedRegion),
-		fd.PasswordLastUsed.String(),
-		yesNo(fd.MFAActive),
-		strings.Join(fd.Notes, "\n"),
-		strings.Join(c.Test, "\n"),
-		strings.Join(c.Implement, "\n"),
-		strings.Join(c.Backout, "\n"),
-		"", "", "", "",
-	}
-}
-
 func orNever(s string) string {
 	if s == "" {
 		return "never"
@@ -365,73 +481,79 @@ func orNever(s string) string {
 	return s
 }
 
-func writeFindings(f *excelize.File, r *Review, st *xlsxStyles) error {
-	if err := printSetup(f, sheetFindings, false); err != nil {
+func writeFindings(f *excelize.File, v *view, st *xlsxStyles) error {
+	r := v.Review
+	if err := pageSetup(f, v, sheetFindings); err != nil {
 		return err
 	}
 	sw, err := f.NewStreamWriter(sheetFindings)
 	if err != nil {
 		return err
 	}
-	// Widths first: the stream writes them before the rows.
-	widths := make([]float64, len(findingColumns))
-	for i, c := range findingColumns {
-		widths[i] = max(c.min, float64(len(c.title))+2)
-	}
-	for i := range r.Findings {
-		for j, v := range findingRow(&r.Findings[i]) {
-			if w := float64(len(v)) + 2; w > widths[j] && !strings.Contains(v, "\n") {
-				widths[j] = w
-			}
-		}
-	}
+	// The stream writes widths last set first, and Excel wants them in
+	// ascending order.
 	for i := len(findingColumns) - 1; i >= 0; i-- {
-		if err := sw.SetColWidth(i+1, i+1, min(widths[i], max(findingColumns[i].max, findingColumns[i].min))); err != nil {
+		if err := sw.SetColWidth(i+1, i+1, findingColumns[i].Width); err != nil {
 			return err
 		}
 	}
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
-		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}}}); err != nil {
+	// Frozen: the heading, and the columns through the user name.
+	user := columnIndex(colUser) + 1
+	topLeft, _ := excelize.CoordinatesToCellName(user+1, 2)
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, XSplit: user, YSplit: 1, TopLeftCell: topLeft, ActivePane: "bottomRight",
+		Selection: []excelize.Selection{{SQRef: topLeft, ActiveCell: topLeft, Pane: "bottomRight"}}}); err != nil {
 		return err
 	}
 	header := make([]any, len(findingColumns))
+	lines := 1
 	for i, c := range findingColumns {
-		header[i] = excelize.Cell{StyleID: st.header, Value: c.title}
+		style := st.header
+		if c.Kind == kindCenter || c.Kind == kindNumber || c.Kind == kindSeverity {
+			style = st.headerCenter
+		}
+		header[i] = excelize.Cell{StyleID: style, Value: c.Title}
+		lines = max(lines, wrappedLines(c.Title, c.Width))
 	}
-	if err := sw.SetRow("A1", header, excelize.RowOpts{Height: 30}); err != nil {
+	if err := sw.SetRow("A1", header, excelize.RowOpts{Height: rowHeight(lines)}); err != nil {
 		return err
 	}
+	cells := make([]any, len(findingColumns))
 	for i := range r.Findings {
 		fd := &r.Findings[i]
-		cells := make([]any, len(findingColumns))
 		lines := 1
-		for j, v := range findingRow(fd) {
-			style := st.wrap
-			switch {
-			case j == 0:
-				style = st.severity[fd.Severity]
-			case j+1 >= colTest && j+1 < colDecision:
-				style = st.code
+		for j, c := range findingColumns {
+			style := st.styleOf(c.Kind, fd.Severity)
+			if c.Value == nil {
+				cells[j] = excelize.Cell{StyleID: style}
+				continue
 			}
-			cells[j] = excelize.Cell{StyleID: style, Value: cellText(v)}
-			if j+1 == colNotes || (j+1 >= colTest && j+1 < colDecision) {
-				lines = max(lines, wrappedLines(v, widths[j]))
+			val := c.Value(fd)
+			if c.Kind == kindNumber {
+				cells[j] = excelize.Cell{StyleID: style, Value: atoiOr(val)}
+				continue
+			}
+			cells[j] = excelize.Cell{StyleID: style, Value: cellText(val)}
+			if j < len(boardColumns) { // the printed columns set the height
+				if c.Kind == kindCode {
+					lines = max(lines, linesAt(val, c.Width)) // 10-point monospace
+				} else {
+					lines = max(lines, wrappedLines(val, c.Width))
+				}
 			}
 		}
-		cells[7] = excelize.Cell{StyleID: st.center, Value: fd.KeySlot}
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		if err := sw.SetRow(cell, cells, excelize.RowOpts{Height: min(409, 12*float64(lines)+4)}); err != nil {
+		if err := sw.SetRow(cell, cells, excelize.RowOpts{Height: rowHeight(lines)}); err != nil {
 			return err
 		}
 	}
-	// The filter and the drop-down belong to the worksheet the stream
-	// writes at Flush, so they are set before it.
+	// The filter, the drop-down and the print area belong to the worksheet
+	// the stream writes at Flush, so they are set before it.
 	last, _ := excelize.CoordinatesToCellName(len(findingColumns), len(r.Findings)+1)
 	if err := f.AutoFilter(sheetFindings, "A1:"+last, nil); err != nil {
 		return err
 	}
 	if len(r.Findings) > 0 {
-		decision, _ := excelize.ColumnNumberToName(colDecision)
+		decision, _ := excelize.ColumnNumberToName(columnIndex(colDecision) + 1)
 		dv := excelize.NewDataValidation(true)
 		dv.Sqref = fmt.Sprintf("%s2:%s%d", decision, decision, len(r.Findings)+1)
 		if err := dv.SetDropList(Decisions); err != nil {
@@ -446,22 +568,91 @@ func writeFindings(f *excelize.File, r *Review, st *xlsxStyles) error {
 	if err := sw.Flush(); err != nil {
 		return err
 	}
-	// Printed, every page repeats the header row.
+	// Printed: the board's columns, the heading on every page.
+	boardLast, _ := excelize.CoordinatesToCellName(len(boardColumns), len(r.Findings)+1)
+	boardLast = "$" + strings.TrimRight(boardLast, "0123456789") + "$" + strings.TrimLeft(boardLast, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+	if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Area", RefersTo: "'" + sheetFindings + "'!$A$1:" + boardLast, Scope: sheetFindings}); err != nil {
+		return err
+	}
 	return f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: "'" + sheetFindings + "'!$1:$1", Scope: sheetFindings})
 }
 
-// wrappedLines estimates how many lines a wrapped cell shows, so that rows
-// of commands are tall enough to read without resizing.
-func wrappedLines(s string, width float64) int {
+func atoiOr(s string) any {
 	n := 0
-	per := max(1, int(width*1.15)) // a 9-point monospace font fits more than the width in characters
-	for _, line := range strings.Split(s, "\n") {
-		n += max(1, (len(line)+per-1)/per)
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return s
+		}
+		n = n*10 + int(s[i]-'0')
 	}
 	return n
 }
 
-func writeProblems(f *excelize.File, r *Review, st *xlsxStyles) error {
+// commandColumns are the Commands sheet's columns and widths.
+var commandColumns = []struct {
+	title string
+	width float64
+}{{"ID", 14}, {"Account", 13.5}, {"User", 17}, {"Phase", 11}, {"Commands", 110}}
+
+// commandChars is how many characters of monospace text the Commands
+// column holds on a line.
+const commandChars = 118
+
+func writeCommands(f *excelize.File, v *view, st *xlsxStyles) error {
+	if err := pageSetup(f, v, sheetCommands); err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter(sheetCommands)
+	if err != nil {
+		return err
+	}
+	for i := len(commandColumns) - 1; i >= 0; i-- { // see writeFindings
+		if err := sw.SetColWidth(i+1, i+1, commandColumns[i].width); err != nil {
+			return err
+		}
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
+		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}}}); err != nil {
+		return err
+	}
+	header := make([]any, len(commandColumns))
+	for i, c := range commandColumns {
+		header[i] = excelize.Cell{StyleID: st.header, Value: c.title}
+	}
+	if err := sw.SetRow("A1", header, excelize.RowOpts{Height: rowHeight(1)}); err != nil {
+		return err
+	}
+	row := 1
+	for i := range v.Findings {
+		fd := &v.Findings[i]
+		c := fd.Commands()
+		for _, p := range commandPhases {
+			text := strings.Join(p.Commands(&c), "\n")
+			row++
+			cell, _ := excelize.CoordinatesToCellName(1, row)
+			if err := sw.SetRow(cell, []any{
+				excelize.Cell{StyleID: st.cellCode, Value: fd.ID},
+				excelize.Cell{StyleID: st.cellCenter, Value: fd.AccountID},
+				excelize.Cell{StyleID: st.cell, Value: fd.User},
+				excelize.Cell{StyleID: st.cell, Value: p.Name},
+				excelize.Cell{StyleID: st.mono, Value: cellText(text)},
+			}, excelize.RowOpts{Height: min(409, 11.5*float64(linesAt(text, commandChars))+3)}); err != nil {
+				return err
+			}
+		}
+	}
+	if err := f.AutoFilter(sheetCommands, fmt.Sprintf("A1:E%d", row), nil); err != nil {
+		return err
+	}
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	return f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: "'" + sheetCommands + "'!$1:$1", Scope: sheetCommands})
+}
+
+func writeProblems(f *excelize.File, v *view, st *xlsxStyles) error {
+	r := v.Review
+	widths := []float64{40, 7, 70, 50}
 	for _, p := range []struct {
 		sheet string
 		list  []analyze.Problem
@@ -470,15 +661,14 @@ func writeProblems(f *excelize.File, r *Review, st *xlsxStyles) error {
 			continue
 		}
 		s := &sheetWriter{f: f, sheet: p.sheet}
-		s.line(st.header, "Source", "Line", "Message", "Hint")
+		s.line([]int{st.header, st.headerCenter, st.header}, "Source", "Line", "Message", "Hint")
 		for _, pr := range p.list {
-			s.row++
-			s.set(1, pr.Source, st.wrap)
+			var line any
 			if pr.Line > 0 {
-				s.set(2, pr.Line, st.wrap)
+				line = pr.Line
 			}
-			s.set(3, pr.Message, st.wrap)
-			s.set(4, pr.Hint, st.wrap)
+			s.line([]int{st.cell, st.cellCenter, st.cell}, pr.Source, line, pr.Message, pr.Hint)
+			s.height(rowHeight(max(wrappedLines(pr.Source, widths[0]), wrappedLines(pr.Message, widths[2]), wrappedLines(pr.Hint, widths[3]))))
 		}
 		if s.err != nil {
 			return s.err
@@ -489,65 +679,244 @@ func writeProblems(f *excelize.File, r *Review, st *xlsxStyles) error {
 		if err := f.AutoFilter(p.sheet, fmt.Sprintf("A1:D%d", len(p.list)+1), nil); err != nil {
 			return err
 		}
-		if err := setWidths(f, p.sheet, 50, 7, 90, 60); err != nil {
+		if err := setWidths(f, p.sheet, widths...); err != nil {
+			return err
+		}
+		if err := pageSetup(f, v, p.sheet); err != nil {
+			return err
+		}
+		if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: "'" + p.sheet + "'!$1:$1", Scope: p.sheet}); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func writeAbout(f *excelize.File, r *Review, st *xlsxStyles) error {
+func writeAbout(f *excelize.File, v *view, st *xlsxStyles) error {
+	r := v.Review
+	const width = 120
 	s := &sheetWriter{f: f, sheet: sheetAbout}
-	s.line(st.title, "About this review")
+	s.line([]int{st.title}, "About this review")
 	s.blank()
-	s.line(st.heading, "The check: setup-key")
-	s.note(cisControl+".", "B", st.wrap, 30)
-	s.note(fmt.Sprintf("Rule: for every IAM user whose password_enabled is true (the root user never counts), and each access key N whose access_key_N_last_rotated is a time (the key's creation time), the key is a setup-time key when 0 <= key created - user created <= %s (inclusive). One finding per key.", Window(r.Options.SetupWindow)), "B", st.wrap, 45)
-	s.note("The CIS console audit compares the user's creation time with the key's; its CLI audit looks for console users whose keys were never used. This review joins both, and the severity says which case a key is.", "B", st.wrap, 30)
+	s.line([]int{st.heading}, "The check: setup-key")
+	s.note(cisControl+".", "B", st.text, width)
+	s.note(fmt.Sprintf("Rule: for every IAM user whose password_enabled is true (the root user never counts), and each access key N whose access_key_N_last_rotated is a time (the key's creation time), the key is a setup-time key when 0 <= key created - user created <= %s (inclusive). One finding per key.", Window(r.Options.SetupWindow)), "B", st.text, width)
+	s.note("The CIS console audit compares the user's creation time with the key's; its CLI audit looks for console users whose keys were never used. This review joins both, and the severity says which case a key is.", "B", st.text, width)
 	s.blank()
-	s.line(st.heading, "Severities")
-	s.line(st.header, "Severity", "What it asks of the board")
+	s.line([]int{st.heading}, "Severities")
+	s.line([]int{st.header}, "Severity", "What it asks of the board")
 	for _, sev := range analyze.Severities {
-		s.line(st.wrap, sev.String(), severityMeaning[sev]+".")
-		if s.err == nil {
-			cell := fmt.Sprintf("A%d", s.row)
-			s.err = f.SetCellStyle(sheetAbout, cell, cell, st.severity[sev])
-		}
+		s.line([]int{st.severity[sev], st.cell}, sev.String(), severityMeaning[sev]+".")
 	}
 	s.blank()
-	s.line(st.heading, "Key ids")
-	s.note("A credential report names no access key ids. Where a key inventory (aws iam list-access-keys) names the key, the commands use its id. Otherwise each command lists the user's keys when it runs, keeps the one created at the key's creation time to the second, and acts only if exactly one key matches; if not, it says so and changes nothing.", "B", st.wrap, 45)
+	s.line([]int{st.heading}, "The sheets")
+	for _, t := range []string{
+		"Findings: the board's columns first (what it decides on: ID, severity, account, user, key, status, how long after the user the key was made, last use, the recommended action), then its decision: Decision, Reviewer, Change ticket and Notes, the cells to fill in. The evidence follows. Printed, Findings shows the board's columns; the evidence is on screen, in the Markdown and in the JSON.",
+		"Commands: for each finding, the commands of each phase: test, deactivate, delete, and the backouts reactivate and recreate. credreview script --approved writes them into a script for the approved findings only.",
+		"The workbook carries a hidden stamp of the review it shows. credreview script --approved refuses a workbook whose finding rows or commands were changed, added or deleted: decide in Decision, Reviewer, Change ticket and Notes, and leave the other cells as they are (sorting and filtering are fine).",
+	} {
+		s.note(t, "B", st.text, width)
+	}
 	s.blank()
-	s.line(st.heading, "Ages and as-of time")
-	s.note("Ages are measured to "+asOfRule(r)+"; never to the time the review was made, so the same inputs always give the same workbook.", "B", st.wrap, 30)
+	s.line([]int{st.heading}, "How to use this workbook")
+	for _, t := range howTo {
+		s.note(t, "B", st.text, width)
+	}
+	s.blank()
+	s.line([]int{st.heading}, "Key ids")
+	s.note("A credential report names no access key ids. Where a key inventory (aws iam list-access-keys) names the key, the commands use its id. Otherwise each command lists the user's keys when it runs, keeps the one created at the key's creation time to the second, and acts only if exactly one key matches; if not, it says so and changes nothing.", "B", st.text, width)
+	s.blank()
+	s.line([]int{st.heading}, "Ages and as-of time")
+	s.note("Ages are measured to "+asOfRule(r)+"; never to the time the review was made, so the same inputs always give the same workbook.", "B", st.text, width)
 	if s.err != nil {
 		return s.err
 	}
-	return setWidths(f, sheetAbout, 12, 110)
+	if err := setWidths(f, sheetAbout, 12, 108); err != nil {
+		return err
+	}
+	return pageSetup(f, v, sheetAbout)
 }
 
 // writeDocProps sets the document's properties from the review, not the
 // clock: excelize would otherwise stamp the time of writing.
-func writeDocProps(f *excelize.File, r *Review, _ *xlsxStyles) error {
+func writeDocProps(f *excelize.File, v *view, _ *xlsxStyles) error {
+	r := v.Review
 	when := r.Options.AsOf
-	for _, rep := range r.Reports {
-		if rep.AsOf.After(when) {
-			when = rep.AsOf
-		}
+	if n := newestAsOf(r); n.After(when) {
+		when = n
 	}
 	if when.IsZero() {
 		when = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
 	ts := when.UTC().Format(time.RFC3339)
 	return f.SetDocProps(&excelize.DocProperties{
-		Title:          "Credential review: access keys created during console users' initial setup",
+		Title:          reviewTitle,
 		Subject:        "CIS AWS Foundations: setup-time access keys of console users",
 		Creator:        r.Tool.Name + " " + r.Tool.Version,
 		LastModifiedBy: r.Tool.Name + " " + r.Tool.Version,
-		Description:    capitalize(Summary(r)) + ".",
+		Description:    capitalize(Summary(r)) + ". Review " + ReviewID(r) + ".",
+		Identifier:     ReviewID(r),
 		Keywords:       "IAM; credential report; access keys; CIS",
 		Created:        ts,
 		Modified:       ts,
 		Language:       "en-GB",
 	})
+}
+
+// stampHeader is the first row of the stamp sheet: what it is, and the
+// digest that the rows below it must have.
+type stampReview struct {
+	Tool        Tool           `json:"tool"`
+	ReviewID    string         `json:"review_id"`
+	Window      time.Duration  `json:"setup_window"`
+	AsOf        time.Time      `json:"as_of"`
+	Reports     []stampInput   `json:"reports"`
+	Inventories []stampInput   `json:"inventories"`
+	Counts      analyze.Counts `json:"counts"`
+	Findings    int            `json:"findings"`
+	Digest      string         `json:"digest"` // of the findings' rows, in order
+}
+
+type stampInput struct {
+	Source    string `json:"source"`
+	AccountID string `json:"account_id,omitempty"`
+	SHA256    string `json:"sha256"`
+}
+
+// writeStamp writes the stamp: a row for the review, then one per finding
+// holding the finding as JSON, from which script --approved rebuilds the
+// review and checks the visible rows against it.
+func writeStamp(f *excelize.File, v *view, st *xlsxStyles) error {
+	r := v.Review
+	sw, err := f.NewStreamWriter(sheetStamp)
+	if err != nil {
+		return err
+	}
+	head := stampReview{Tool: r.Tool, ReviewID: ReviewID(r), Window: r.Options.SetupWindow, AsOf: r.Options.AsOf, Counts: v.Total, Findings: len(r.Findings)}
+	for _, rep := range r.Reports {
+		head.Reports = append(head.Reports, stampInput{rep.Source, rep.AccountID, rep.SHA256})
+	}
+	for _, inv := range r.Inventories {
+		head.Inventories = append(head.Inventories, stampInput{inv.Source, inv.AccountID, inv.SHA256})
+	}
+	rows := make([][]byte, len(r.Findings))
+	h := newStampDigest()
+	for i := range r.Findings {
+		// What the script and the visible rows need; notes can be long,
+		// and a stamp cell must hold the whole finding.
+		fd := r.Findings[i]
+		fd.Notes, fd.KeyIDNote = nil, ""
+		b, err := json.Marshal(&fd)
+		if err != nil {
+			return err
+		}
+		rows[i] = b
+		h.add(r.Findings[i].ID, b)
+	}
+	head.Digest = h.sum()
+	hb, err := json.Marshal(head)
+	if err != nil {
+		return err
+	}
+	if err := sw.SetRow("A1", []any{stampMagic, cellText(string(hb))}); err != nil {
+		return err
+	}
+	for i, b := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		if err := sw.SetRow(cell, []any{r.Findings[i].ID, cellText(string(b))}); err != nil {
+			return err
+		}
+	}
+	return sw.Flush()
+}
+
+// stampMagic names the stamp's format in its first cell.
+const stampMagic = "credreview review stamp v1"
+
+// orderedZip is the zip writer excelize writes the workbook with. excelize
+// writes streamed sheets in the order of a map, which differs from run to
+// run; orderedZip holds them back and writes them, sorted by name, after
+// the other parts (which excelize writes sorted), so the same review gives
+// the same bytes. A held-back part goes to a temporary file once it is
+// large.
+type orderedZip struct {
+	zw   *zip.Writer
+	held []*heldPart
+	err  error
+}
+
+type heldPart struct {
+	name string
+	buf  bytes.Buffer
+	file *os.File
+}
+
+const holdInMemory = 8 << 20
+
+func (p *heldPart) Write(b []byte) (int, error) {
+	if p.file == nil && p.buf.Len()+len(b) > holdInMemory {
+		f, err := os.CreateTemp("", "credreview-xlsx-")
+		if err != nil {
+			return 0, err
+		}
+		p.file = f
+		if _, err := p.buf.WriteTo(f); err != nil {
+			return 0, err
+		}
+	}
+	if p.file != nil {
+		return p.file.Write(b)
+	}
+	return p.buf.Write(b)
+}
+
+func (z *orderedZip) Create(name string) (io.Writer, error) {
+	if strings.HasPrefix(name, "xl/worksheets/sheet") {
+		p := &heldPart{name: name}
+		z.held = append(z.held, p)
+		return p, nil
+	}
+	return z.zw.Create(name)
+}
+
+func (z *orderedZip) AddFS(fsys fs.FS) error { return z.zw.AddFS(fsys) }
+
+func (z *orderedZip) Close() error {
+	sort.Slice(z.held, func(i, j int) bool { return z.held[i].name < z.held[j].name })
+	for _, p := range z.held {
+		w, err := z.zw.Create(p.name)
+		if err != nil {
+			return z.fail(err)
+		}
+		var from io.Reader = &p.buf
+		if p.file != nil {
+			if _, err := p.file.Seek(0, io.SeekStart); err != nil {
+				return z.fail(err)
+			}
+			from = p.file
+		}
+		if _, err := io.Copy(w, from); err != nil {
+			return z.fail(err)
+		}
+	}
+	z.cleanup()
+	return z.fail(z.zw.Close())
+}
+
+func (z *orderedZip) fail(err error) error {
+	if z.err == nil {
+		z.err = err
+	}
+	return err
+}
+
+// cleanup removes the temporary files.
+func (z *orderedZip) cleanup() {
+	for _, p := range z.held {
+		if p.file != nil {
+			p.file.Close()
+			os.Remove(p.file.Name())
+			p.file = nil
+		}
+	}
 }

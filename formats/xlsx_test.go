@@ -156,12 +156,13 @@ func TestXLSXTextStaysText(t *testing.T) {
 	f, _ := excelize.OpenReader(bytes.NewReader(data))
 	rows, _ := f.GetRows(sheetFindings)
 	seen := map[string]bool{}
+	user := columnIndex(colUser)
 	for i, r := range rows[1:] {
-		cell := fmt.Sprintf("F%d", i+2)
+		cell, _ := excelize.CoordinatesToCellName(user+1, i+2)
 		if typ, _ := f.GetCellType(sheetFindings, cell); typ != excelize.CellTypeInlineString {
-			t.Errorf("%s (%q) has type %d, want an inline string", cell, r[5], typ)
+			t.Errorf("%s (%q) has type %d, want an inline string", cell, r[user], typ)
 		}
-		seen[r[5]] = true
+		seen[r[user]] = true
 	}
 	for _, n := range []string{"=1+2", "+ops", "-admin", "smith,john"} {
 		if !seen[n] {
@@ -230,7 +231,7 @@ func TestXLSXLongCellIsMarked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	col, _ := excelize.ColumnNumberToName(colNotes)
+	col, _ := excelize.ColumnNumberToName(columnIndex("Inventory notes") + 1)
 	v, _ := f.GetCellValue(sheetFindings, col+"2")
 	if !strings.HasSuffix(v, "more characters are in the JSON output]") {
 		t.Errorf("an overlong cell is not marked: ...%q", v[len(v)-60:])
@@ -283,11 +284,17 @@ func TestXLSXWithLibreOffice(t *testing.T) {
 	}
 	for i, fd := range r.Findings {
 		row := findings[i+1]
-		want := findingRow(&fd)
-		want[7] = strconv.Itoa(fd.KeySlot)
-		for j := range want {
-			if j < len(row) && row[j] != want[j] {
-				t.Errorf("row %d column %q reads %q, want %q", i+2, findingColumns[j].title, row[j], want[j])
+		for j, c := range findingColumns {
+			want := ""
+			if c.Value != nil {
+				want = c.Value(&fd)
+			}
+			got := ""
+			if j < len(row) {
+				got = row[j]
+			}
+			if got != want {
+				t.Errorf("row %d column %q reads %q, want %q", i+2, c.Title, got, want)
 			}
 		}
 	}
@@ -330,7 +337,7 @@ func TestXLSXAndMarkdownAgree(t *testing.T) {
 		rows, _ := f.GetRows(sheetFindings)
 		var fromXLSX []string
 		for _, row := range rows[1:] {
-			fromXLSX = append(fromXLSX, row[1]) // Finding ID
+			fromXLSX = append(fromXLSX, row[columnIndex(colID)])
 		}
 		var fromMD []string
 		for _, line := range strings.Split(string(render(t, Markdown{}, r)), "\n") {
@@ -342,4 +349,87 @@ func TestXLSXAndMarkdownAgree(t *testing.T) {
 			t.Errorf("%s: workbook %q, Markdown %q", name, fromXLSX, fromMD)
 		}
 	}
+}
+
+// TestFindingsPrintOnFewPages prints the workbook of 20 findings with
+// LibreOffice, on A4 and on US Letter: Findings takes at most 3 pages, each
+// with the heading, and the Decision column is on the pages of the user
+// names.
+func TestFindingsPrintOnFewPages(t *testing.T) {
+	iamfake.RequireTool(t, "/usr/bin/soffice")
+	iamfake.RequireTool(t, "/usr/bin/pdftotext")
+	r := review(t, "samples")
+	// 20 findings: the samples' 13, and 7 more users with keys in use, whose
+	// rows are the tallest.
+	for i := range 7 {
+		fd := r.Findings[0]
+		fd.User = fmt.Sprintf("extra.user-%d", i)
+		fd.ID = fmt.Sprintf("SK-EXTRA%05d", i)
+		r.Findings = append(r.Findings, fd)
+	}
+	for _, paper := range []Paper{PaperA4, PaperLetter} {
+		t.Run(paper.String(), func(t *testing.T) {
+			r.Paper = paper
+			dir := t.TempDir()
+			path := filepath.Join(dir, "review.xlsx")
+			if err := os.WriteFile(path, render(t, XLSX{}, r), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command("/usr/bin/soffice", "-env:UserInstallation=file://"+filepath.Join(dir, "profile"), "--headless", "--convert-to", "pdf", "--outdir", dir, path)
+			cmd.Env = append(os.Environ(), "HOME="+dir)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("soffice: %v\n%s", err, out)
+			}
+			pdf := filepath.Join(dir, "review.pdf")
+			info, err := exec.Command("/usr/bin/pdfinfo", pdf).Output()
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := regexp.MustCompile(`Page size:\s+([\d.]+) x ([\d.]+) pts \((\w+)\)`).FindStringSubmatch(string(info))
+			if m == nil || m[3] != map[Paper]string{PaperA4: "A4", PaperLetter: "letter"}[paper] || atof(m[1]) < atof(m[2]) {
+				t.Errorf("the pages are not landscape %s:\n%s", paper, info)
+			}
+			text, err := exec.Command("/usr/bin/pdftotext", "-layout", pdf, "-").Output()
+			if err != nil {
+				t.Fatal(err)
+			}
+			pages := strings.Split(string(text), "\f")
+			var findingPages []string
+			for _, p := range pages {
+				if first, _, _ := strings.Cut(strings.TrimLeft(p, "\n "), "\n"); strings.HasSuffix(strings.TrimSpace(first), sheetFindings) {
+					findingPages = append(findingPages, p)
+				}
+			}
+			if n := len(findingPages); n == 0 || n > 3 {
+				t.Fatalf("Findings prints on %d pages, want 1 to 3", n)
+			}
+			users := map[string]bool{}
+			for _, fd := range r.Findings {
+				users[fd.User] = false
+			}
+			for i, p := range findingPages {
+				for _, h := range []string{"User", "Decision", "Reviewer", "Change", "Notes", "Page "} {
+					if !strings.Contains(p, h) {
+						t.Errorf("Findings page %d lacks %q", i+1, h)
+					}
+				}
+				for u := range users {
+					if strings.Contains(p, u) {
+						users[u] = true
+					}
+				}
+			}
+			for u, seen := range users {
+				if !seen {
+					t.Errorf("user %s is on no printed Findings page", u)
+				}
+			}
+			t.Logf("%s: Findings prints on %d of %d pages", paper, len(findingPages), len(pages)-1)
+		})
+	}
+}
+
+func atof(s string) float64 {
+	f, _ := strconv.ParseFloat(s, 64)
+	return f
 }

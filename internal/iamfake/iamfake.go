@@ -72,6 +72,10 @@ type Server struct {
 	// Fail, when set, is asked about every request; a fault it returns is
 	// the answer.
 	Fail func(Request) *Fault
+
+	// Account is the account whose credentials the callers have, as STS
+	// GetCallerIdentity answers it; 123456789012 when unset.
+	Account string
 }
 
 // New starts an endpoint holding the given users and keys.
@@ -210,6 +214,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/xml")
 		fmt.Fprintf(w, `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>%s</AccessKeyId><SecretAccessKey>fake-secret</SecretAccessKey><SessionToken>fake-token</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROAFAKE:%s</AssumedRoleId><Arn>%s</Arn></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></AssumeRoleResponse>`,
 			AssumedKey, esc(p.Get("RoleSessionName")), esc(arn))
+	case "GetCallerIdentity": // STS: whose are the credentials?
+		account := s.Account
+		if account == "" {
+			account = "123456789012"
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprintf(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::%s:user/operator</Arn><UserId>AIDAOPERATORFAKE0001</UserId><Account>%s</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
+			account, account)
 	case "GetCredentialReport":
 		ok200(w, action, fmt.Sprintf("<Content>%s</Content><ReportFormat>text/csv</ReportFormat><GeneratedTime>%s</GeneratedTime>",
 			base64.StdEncoding.EncodeToString(s.Report), s.Generated.UTC().Format(time.RFC3339)))

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/credreview/credreview/analyze"
+	"github.com/credreview/credreview/formats"
+)
+
+// scriptCmd reads the board's decisions back from its workbook and writes
+// the script of what it approved.
+func scriptCmd(fl scriptFlags, stdout io.Writer, ui *ui) error {
+	f, err := os.Open(fl.approved)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", fl.approved, errors.Unwrap(err))
+	}
+	defer f.Close()
+	review, err := formats.ReadApproved(f)
+	var mm *formats.MismatchError
+	switch {
+	case errors.As(err, &mm):
+		ui.errorf("%s: %v; no script was written", fl.approved, err)
+		for _, p := range mm.Problems {
+			ui.errorf("%s: %s", fl.approved, p)
+		}
+		ui.hintf("decide in Decision, Reviewer, Change ticket and Notes only, or write the workbook again with credreview analyze and decide in the new one")
+		return errReported
+	case err != nil:
+		ui.errorf("%s: %v", fl.approved, err)
+		return errReported
+	}
+	review.Workbook = fl.approved
+
+	approved := 0
+	for _, fd := range review.Findings {
+		d := review.Decisions[fd.ID]
+		switch {
+		case d.Approved():
+			approved++
+			if d.Reviewer == "" {
+				ui.warnf("%s: row %d: %s is approved without a Reviewer", fl.approved, d.Row, fd.ID)
+			}
+		default:
+			ui.infof("left out %s (%s, account %s): %s", fd.ID, fd.User, fd.AccountID, d.Why())
+		}
+	}
+	out := filepath.Join(fl.out, analyze.OutputBase+".sh")
+	if fl.out == "-" {
+		if err := (formats.Script{}).Write(stdout, review); err != nil {
+			return err
+		}
+		out = "standard output"
+	} else {
+		if err := os.MkdirAll(fl.out, 0o755); err != nil {
+			return fmt.Errorf("create output directory: %w", err)
+		}
+		if err := writeFile(context.Background(), out, formats.Script{}, review); err != nil {
+			return err
+		}
+	}
+	ui.infof("%s of %s approved in review %s; wrote %s", plural(approved, "finding", "findings"), plural(len(review.Findings), "finding", "findings"), review.ID, out)
+	return nil
+}
