@@ -408,7 +408,7 @@ func writeSummary(f *excelize.File, v *view, st *xlsxStyles) error {
 	s.line([]int{st.bold, st.numberBold}, "All", v.Total[analyze.SeverityHigh], v.Total[analyze.SeverityMedium], v.Total[analyze.SeverityLow], v.Total.Total())
 	if len(r.Errors) > 0 {
 		s.blank()
-		s.note(fmt.Sprintf("%s could not be read, in whole or in part: see the Errors sheet. What they hold is not in this review.", plural(len(r.Errors), "input problem", "input problems")), summaryLast, st.bold, wideText)
+		s.note(fmt.Sprintf("%s: inputs, or parts of them, could not be read; see the Errors sheet. What they hold is not in this review.", capitalize(plural(len(r.Errors), "input error", "input errors"))), summaryLast, st.bold, wideText)
 	}
 	s.blank()
 
