@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/credreview/credreview/analyze"
@@ -47,16 +49,34 @@ func analyzeCmd(ctx context.Context, fl analyzeFlags, stdin io.Reader, stdout io
 
 	review := formats.NewReview(formats.Tool{Name: "credreview", Version: version}, res)
 	review.Paper = fl.paperSize
-	written, werr := writeOutputs(ctx, fl.out, fl.formats, review, stdout)
 	summary := formats.Summary(review)
-	if len(written) > 0 && fl.out != "-" {
-		summary += "; wrote " + strings.Join(written, ", ")
+	if fl.out == "-" {
+		if err := fl.formats[0].Write(stdout, review); err != nil {
+			ui.infof("%s", summary)
+			ui.errorf("write standard output: %v", err)
+			return errReported
+		}
+		ui.infof("%s", summary)
+	} else {
+		written, removed, errs := writeOutputs(ctx, fl.out, fl.formats, review)
+		for _, r := range removed {
+			ui.infof("removed %s: it was of another review", r)
+		}
+		if len(written) > 0 {
+			summary += "; wrote " + strings.Join(written, ", ")
+		}
+		ui.infof("%s", summary)
+		if len(errs) > 0 {
+			for _, err := range errs {
+				ui.errorf("%v", err)
+			}
+			if len(written) == 0 {
+				ui.errorf("nothing was written in %s: the outputs of one review are put in place together or not at all", fl.out)
+			}
+			return errReported
+		}
 	}
-	ui.infof("%s", summary)
 	switch {
-	case werr != nil:
-		ui.errorf("%v", werr)
-		return errReported
 	case len(res.Errors) > 0:
 		return errReported
 	case fl.failLevel != analyze.SeverityNone && res.Highest() >= fl.failLevel:
@@ -66,37 +86,91 @@ func analyzeCmd(ctx context.Context, fl analyzeFlags, stdin io.Reader, stdout io
 	return nil
 }
 
-// writeOutputs writes each format to its file, atomically: a temporary file
-// renamed into place, so an interrupted run never leaves half a file. It
-// goes on after a failure and reports the first.
-func writeOutputs(ctx context.Context, dir string, fmts []formats.Format, r *formats.Review, stdout io.Writer) ([]string, error) {
-	if dir == "-" {
-		return []string{"standard output"}, fmts[0].Write(stdout, r)
+// outputNames are the files a review may have in a folder, by format.
+func outputNames() []string {
+	var out []string
+	for _, n := range formats.Names() {
+		out = append(out, analyze.OutputBase+"."+n)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create output directory: %w", err)
-	}
-	var written []string
-	var first error
-	for _, f := range fmts {
-		path := filepath.Join(dir, analyze.OutputBase+"."+f.Name())
-		if ctx.Err() != nil {
-			return written, fmt.Errorf("interrupted: %s and the formats after it were not written", path)
-		}
-		if err := writeFile(ctx, path, f, r); err != nil {
-			if first == nil {
-				first = err
-			}
-			continue
-		}
-		written = append(written, path)
-	}
-	return written, first
+	return out
 }
 
-func writeFile(ctx context.Context, path string, f formats.Format, r *formats.Review) error {
-	if err := atomicfile.Write(ctx, path, func(w io.Writer) error { return f.Write(w, r) }); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+// writeOutputs writes the formats of a review into dir as one set: the
+// folder is locked, every file is written beside its name, in parallel,
+// and only when all are complete are they put in place, together; after a
+// failure or an interrupt none is. Files of the other formats that belong
+// to another review are removed, so that the folder never holds two
+// reviews' files side by side. Every failure is returned.
+func writeOutputs(ctx context.Context, dir string, fmts []formats.Format, r *formats.Review) (written, removed []string, errs []error) {
+	set, err := lockOutputs(dir)
+	if err != nil {
+		return nil, nil, []error{err}
 	}
-	return nil
+	defer set.Close()
+	errc := make([]error, len(fmts))
+	var wg sync.WaitGroup
+	for i, f := range fmts {
+		wg.Go(func() {
+			name := analyze.OutputBase + "." + f.Name()
+			if err := set.Stage(name, func(w io.Writer) error { return f.Write(w, r) }); err != nil {
+				errc[i] = fmt.Errorf("write %s: %w", filepath.Join(dir, name), err)
+			}
+		})
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		set.Abort()
+		return nil, nil, []error{fmt.Errorf("interrupted while writing; nothing was written in %s", dir)}
+	}
+	for _, err := range errc {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		set.Abort()
+		return nil, nil, errs
+	}
+	written, err = set.Commit(ctx)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if len(written) == 0 {
+		return nil, nil, errs
+	}
+	mine := map[string]bool{}
+	for _, f := range fmts {
+		mine[analyze.OutputBase+"."+f.Name()] = true
+	}
+	for _, name := range outputNames() {
+		path := filepath.Join(dir, name)
+		if mine[name] {
+			continue
+		}
+		if _, err := os.Stat(path); err != nil || formats.ReviewIDOf(path) == r.ID {
+			continue
+		}
+		if err := os.Remove(path); err != nil {
+			errs = append(errs, fmt.Errorf("remove %s of another review: %w", path, err))
+			continue
+		}
+		removed = append(removed, path)
+	}
+	return written, removed, errs
+}
+
+// lockOutputs locks an output folder, saying what to do when another run
+// holds it.
+func lockOutputs(dir string) (*atomicfile.Set, error) {
+	set, err := atomicfile.Lock(dir)
+	switch {
+	case errors.Is(err, atomicfile.ErrLocked):
+		return nil, fmt.Errorf("%s: %v; wait for it to finish, or write to another folder with -o", dir, err)
+	case err != nil:
+		return nil, fmt.Errorf("create output directory: %w", err)
+	}
+	return set, nil
 }

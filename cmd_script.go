@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/credreview/credreview/analyze"
 	"github.com/credreview/credreview/formats"
@@ -55,14 +56,42 @@ func scriptCmd(fl scriptFlags, stdout io.Writer, ui *ui) error {
 			return err
 		}
 		out = "standard output"
-	} else {
-		if err := os.MkdirAll(fl.out, 0o755); err != nil {
-			return fmt.Errorf("create output directory: %w", err)
-		}
-		if err := writeFile(context.Background(), out, formats.Script{}, review); err != nil {
-			return err
-		}
+	} else if err := writeScript(fl.out, review); err != nil {
+		return err
 	}
 	ui.infof("%s of %s approved in review %s; wrote %s", plural(approved, "finding", "findings"), plural(len(review.Findings), "finding", "findings"), review.ID, out)
 	return nil
+}
+
+// writeScript puts the approved script beside its review, in a locked
+// folder. A folder that holds another review's files is refused: a script
+// must never sit beside the files of a review it was not made from.
+func writeScript(dir string, r *formats.Review) error {
+	set, err := lockOutputs(dir)
+	if err != nil {
+		return err
+	}
+	defer set.Close()
+	for _, name := range outputNames() {
+		path := filepath.Join(dir, name)
+		if _, err := os.Stat(path); err != nil {
+			continue
+		}
+		if id := formats.ReviewIDOf(path); id != r.ID && !strings.HasSuffix(name, ".sh") {
+			return fmt.Errorf("%s is of review %s, but the workbook is of review %s; write the script where its review is, or in another folder with -o", path, orUnknown(id), r.ID)
+		}
+	}
+	name := analyze.OutputBase + ".sh"
+	if err := set.Stage(name, func(w io.Writer) error { return formats.Script{}.Write(w, r) }); err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Join(dir, name), err)
+	}
+	_, err = set.Commit(context.Background())
+	return err
+}
+
+func orUnknown(id string) string {
+	if id == "" {
+		return "no review credreview can tell"
+	}
+	return id
 }

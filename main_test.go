@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,8 @@ import (
 	"time"
 
 	"github.com/credreview/credreview/analyze"
+	"github.com/credreview/credreview/formats"
+	"github.com/credreview/credreview/internal/atomicfile"
 	"github.com/credreview/credreview/internal/iamfake"
 )
 
@@ -138,7 +141,8 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
-// files lists the files in dir, hidden ones too.
+// files lists the files in dir, hidden ones too (a temporary file left
+// behind is one), but for the lock every output folder keeps.
 func files(t *testing.T, dir string) []string {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
@@ -147,7 +151,9 @@ func files(t *testing.T, dir string) []string {
 	}
 	var names []string
 	for _, e := range entries {
-		names = append(names, e.Name())
+		if e.Name() != atomicfile.LockName {
+			names = append(names, e.Name())
+		}
 	}
 	sort.Strings(names)
 	return names
@@ -270,22 +276,123 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
-// TestOutputFailure pins that an output that cannot be written fails the run
-// without leaving a temporary file behind.
+// TestOutputFailure pins that an output that cannot be written fails the
+// run, that no file of the set is put in place, and that no temporary file
+// is left behind.
 func TestOutputFailure(t *testing.T) {
 	out := t.TempDir()
-	// A directory where the Markdown file should go makes its rename fail.
+	// A directory where the Markdown file should go.
 	os.Mkdir(filepath.Join(out, "credential-review.md"), 0o755)
 	code, _, stderr := credreview(t, "", "analyze", "-o", out, "-f", "json,md", "samples")
 	if code != 1 {
 		t.Errorf("exit code %d, want 1", code)
 	}
-	if !strings.Contains(stderr, "credreview: error: write "+filepath.Join(out, "credential-review.md")+": ") {
-		t.Errorf("stderr:\n%s", stderr)
+	for _, want := range []string{
+		"credreview: error: put " + filepath.Join(out, "credential-review.md") + " in place: it is a directory, not a file\n",
+		"credreview: error: nothing was written in " + out + ": the outputs of one review are put in place together or not at all\n",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
 	}
-	if got := strings.Join(files(t, out), " "); got != "credential-review.json credential-review.md" {
-		t.Errorf("files %q: the JSON must be written, and no temporary file left", got)
+	if got := strings.Join(files(t, out), " "); got != "credential-review.md" {
+		t.Errorf("files %q: no JSON without its Markdown, and no temporary file", got)
 	}
+}
+
+// TestOutputSets pins that the files of one folder are always of one
+// review: every output carries its review id; a run replaces the files of
+// another review, even in formats it does not write; the files of the same
+// review stay; a folder another run is writing in is refused; and a script
+// is never written beside another review's files.
+func TestOutputSets(t *testing.T) {
+	out := t.TempDir()
+	if code, _, stderr := credreview(t, "", "analyze", "-q", "-o", out, "-f", "xlsx,md,json,sh", "samples"); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	ids := map[string]bool{}
+	for _, f := range []string{"xlsx", "md", "json", "sh"} {
+		ids[formats.ReviewIDOf(filepath.Join(out, "credential-review."+f))] = true
+	}
+	if len(ids) != 1 || ids[""] {
+		t.Fatalf("the outputs carry review ids %v, want one", ids)
+	}
+
+	// The same review again, in one format: the others stay.
+	code, _, stderr := credreview(t, "", "analyze", "-o", out, "-f", "md", "samples")
+	if code != 0 || strings.Contains(stderr, "removed") {
+		t.Errorf("the same review: exit %d\n%s", code, stderr)
+	}
+	if got := strings.Join(files(t, out), " "); got != "credential-review.json credential-review.md credential-review.sh credential-review.xlsx" {
+		t.Errorf("files %q", got)
+	}
+
+	// Another review: the files of the first go, whatever their format.
+	code, _, stderr = credreview(t, "", "analyze", "-o", out, "-f", "md", "samples/123456789012.credential-report.csv")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	for _, f := range []string{"json", "sh", "xlsx"} {
+		want := "credreview: removed " + filepath.Join(out, "credential-review."+f) + ": it was of another review\n"
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if got := strings.Join(files(t, out), " "); got != "credential-review.md" {
+		t.Errorf("files %q", got)
+	}
+
+	// Another run writing there: refused, nothing written.
+	held, err := atomicfile.Lock(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = credreview(t, "", "analyze", "-o", out, "-f", "json", "samples")
+	held.Close()
+	if code != 1 || !strings.Contains(stderr, "credreview: error: "+out+": another credreview run is writing there (process ") || !strings.Contains(stderr, "wait for it to finish, or write to another folder with -o") {
+		t.Errorf("a locked folder: exit %d\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "credential-review.json")); err == nil {
+		t.Error("a JSON was written into the locked folder")
+	}
+
+	// A script of the first review beside the second review's files.
+	first := t.TempDir()
+	credreview(t, "", "analyze", "-q", "-o", first, "-f", "xlsx", "samples")
+	code, _, stderr = credreview(t, "", "script", "--approved", filepath.Join(first, "credential-review.xlsx"), "-o", out)
+	if code != 1 || !strings.Contains(stderr, "credential-review.md is of review CR-") || !strings.Contains(stderr, "write the script where its review is, or in another folder with -o") {
+		t.Errorf("a script beside another review: exit %d\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "credential-review.sh")); err == nil {
+		t.Error("the script was written")
+	}
+}
+
+// TestInterruptedWhileWriting pins that a run interrupted while its files
+// are written puts none of them in place and leaves no temporary file.
+func TestInterruptedWhileWriting(t *testing.T) {
+	out := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := formats.NewReview(formats.Tool{Name: "credreview", Version: "test"}, analyze.Analyze(context.Background(), []string{"samples"}, nil, analyze.Options{SetupWindow: time.Hour}))
+	slow := interrupting{cancel}
+	written, _, errs := writeOutputs(ctx, out, []formats.Format{formats.JSON{}, slow}, r)
+	if len(written) != 0 || len(errs) != 1 || !strings.Contains(errs[0].Error(), "interrupted while writing; nothing was written in "+out) {
+		t.Errorf("written %q, errors %v", written, errs)
+	}
+	if got := strings.Join(files(t, out), " "); got != "" {
+		t.Errorf("left in the folder: %q", got)
+	}
+}
+
+// interrupting is a format whose writing is interrupted, as by Ctrl-C.
+type interrupting struct{ cancel context.CancelFunc }
+
+func (interrupting) Name() string { return "slow" }
+func (i interrupting) Write(w io.Writer, r *formats.Review) error {
+	io.WriteString(w, "half a file")
+	i.cancel()
+	time.Sleep(50 * time.Millisecond)
+	return nil
 }
 
 // TestProgress pins the progress line: throttled to ten a second, the last
@@ -417,5 +524,20 @@ func TestInterrupted(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err == nil {
 		t.Errorf("%s was created", out)
+	}
+}
+
+// TestTerminalShowsWhatIsThere pins that a file named with escape
+// sequences cannot rewrite the terminal: its name is printed escaped.
+func TestTerminalShowsWhatIsThere(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "x\x1b[1A\x1b[2K\rcredreview: all inputs OK.csv")
+	os.WriteFile(name, []byte("not,a,report\n"), 0o644)
+	_, _, stderr := credreview(t, "", "analyze", "-o", t.TempDir(), name, "samples")
+	if strings.ContainsAny(stderr, "\x1b\r") {
+		t.Errorf("stderr holds a control character: %q", stderr)
+	}
+	if !strings.Contains(stderr, `credreview: error: `+dir+`/x\x1b[1A\x1b[2K\rcredreview: all inputs OK.csv:1: not a credential report`) {
+		t.Errorf("stderr:\n%s", stderr)
 	}
 }

@@ -202,7 +202,7 @@ func readDecisions(f *excelize.File, rev *Review) (map[string]Decision, []RowPro
 			if c.Value == nil {
 				continue
 			}
-			if got, want := get(row, c.Title), cellText(c.Value(fd)); got != want {
+			if got, want := get(row, c.Title), xlsxText(c.Value(fd)); got != want {
 				bad(line, "%s: %s reads %q, but credreview wrote %q; only Decision, Reviewer, Change ticket and Notes may be changed", id, c.Title, got, want)
 			}
 		}
@@ -240,7 +240,7 @@ func checkCommands(f *excelize.File, rev *Review) []RowProblem {
 		fd := &rev.Findings[i]
 		c := fd.Commands()
 		for _, p := range commandPhases {
-			want[key{fd.ID, p.Name}] = []string{fd.ID, fd.AccountID, fd.User, p.Name, cellText(strings.Join(p.Commands(&c), "\n"))}
+			want[key{fd.ID, p.Name}] = []string{xlsxText(fd.ID), xlsxText(fd.AccountID), xlsxText(fd.User), p.Name, xlsxText(strings.Join(p.Commands(&c), "\n"))}
 		}
 	}
 	seen := map[key]int{}

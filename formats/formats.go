@@ -5,10 +5,13 @@
 package formats
 
 import (
+	"archive/zip"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
+	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -79,6 +82,45 @@ func ReviewID(r *Review) string {
 		field(p.Error())
 	}
 	return "CR-" + strings.ToUpper(hex.EncodeToString(h.Sum(nil))[:12])
+}
+
+// reviewIDPattern finds a review id in a file credreview wrote.
+var reviewIDPattern = regexp.MustCompile(`CR-[0-9A-F]{12}`)
+
+// ReviewIDOf reads the review id that a file credreview wrote carries: the
+// Markdown, the JSON and the script near their start, the workbook in its
+// document properties. It returns "" for a file that carries none.
+func ReviewIDOf(path string) string {
+	if strings.HasSuffix(path, ".xlsx") {
+		zr, err := zip.OpenReader(path)
+		if err != nil {
+			return ""
+		}
+		defer zr.Close()
+		for _, f := range zr.File {
+			if f.Name != "docProps/core.xml" {
+				continue
+			}
+			rc, err := f.Open()
+			if err != nil {
+				return ""
+			}
+			defer rc.Close()
+			b, _ := io.ReadAll(io.LimitReader(rc, 64<<10))
+			if m := regexp.MustCompile(`<dc:identifier>(CR-[0-9A-F]{12})</dc:identifier>`).FindSubmatch(b); m != nil {
+				return string(m[1])
+			}
+		}
+		return ""
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	b := make([]byte, 4<<10)
+	n, _ := io.ReadFull(f, b)
+	return string(reviewIDPattern.Find(b[:n]))
 }
 
 func (r *Review) paper() Paper {

@@ -12,7 +12,7 @@ import (
 	"github.com/credreview/credreview/analyze"
 )
 
-// JSON writes one document for pipelines: tool, parameters, summary,
+// JSON writes one document for pipelines: tool, review_id, parameters, summary,
 // reports, superseded_reports, inventories, findings, warnings and errors.
 // Times are RFC 3339 in UTC; a value the report does not have is null,
 // never an empty string.
@@ -41,6 +41,7 @@ func (JSON) Write(w io.Writer, r *Review) error {
 	j.str("name", r.Tool.Name)
 	j.str("version", r.Tool.Version)
 	j.close('}')
+	j.str("review_id", ReviewID(r))
 	j.key("parameters")
 	j.open('{')
 	j.str("check", analyze.CheckSetupKey)

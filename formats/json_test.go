@@ -69,6 +69,7 @@ func FuzzJSONString(f *testing.F) {
 
 type jsonDoc struct {
 	Tool        jsonTool        `json:"tool"`
+	ReviewID    string          `json:"review_id"`
 	Parameters  jsonParameters  `json:"parameters"`
 	Summary     jsonSummary     `json:"summary"`
 	Reports     []jsonReport    `json:"reports"`
@@ -170,7 +171,8 @@ type jsonProblem struct {
 func referenceJSON(w io.Writer, r *Review) error {
 	c := r.CountBySeverity("")
 	doc := jsonDoc{
-		Tool: jsonTool{r.Tool.Name, r.Tool.Version},
+		Tool:     jsonTool{r.Tool.Name, r.Tool.Version},
+		ReviewID: ReviewID(r),
 		Parameters: jsonParameters{
 			Check:              analyze.CheckSetupKey,
 			SetupWindow:        Window(r.Options.SetupWindow),

@@ -240,9 +240,12 @@ func orDash(s string) string {
 // text escapes the punctuation that Markdown would read inline (emphasis,
 // code, links, HTML, table pipes) and what GitHub would turn into a link (an
 // e-mail address, "://", "www."), so that a value reads literally: a name
-// such as _a_ or x@y.z, or a message with [brackets], stays what it is. Only
-// inline punctuation matters: values never start a line.
+// such as _a_ or x@y.z, or a message with [brackets], stays what it is.
+// Line breaks become spaces (the workbook's cells break lines where the
+// Markdown's run on), then characters a reader could not see are escaped
+// (Visible). Only inline punctuation matters: values never start a line.
 func text(s string) string {
+	s = Visible(strings.ReplaceAll(s, "\n", " "))
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -252,8 +255,6 @@ func text(s string) string {
 			c == '.' && i >= 3 && strings.EqualFold(s[i-3:i], "www"):
 			b.WriteByte('\\')
 			b.WriteByte(c)
-		case c == '\n' || c == '\r' || c == '\t':
-			b.WriteByte(' ')
 		default:
 			b.WriteByte(c)
 		}
@@ -264,14 +265,20 @@ func text(s string) string {
 // cell is text for a table cell.
 func cell(s string) string { return text(s) }
 
-// code writes a value as inline code, which shows names and paths exactly;
-// in a table a | must still be escaped, and a backtick in the value needs a
-// longer fence.
+// code writes a value as inline code, which shows names and paths exactly.
+// In a table a | must be escaped, even in code, and readers disagree on a
+// backslash before it (pandoc reads \\| as an escaped backslash and a cell
+// break): a value with a | or a backslash is written as escaped text
+// instead, which every reader reads the same. A backtick in the value needs
+// a longer fence.
 func code(s string) string {
 	if s == "" {
 		return ""
 	}
-	s = strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ").Replace(s)
+	s = Visible(strings.ReplaceAll(s, "\n", " "))
+	if strings.ContainsAny(s, "|\\") {
+		return text(s)
+	}
 	fence := "`"
 	for strings.Contains(s, fence) {
 		fence += "`"

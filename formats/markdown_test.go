@@ -177,3 +177,59 @@ func TestMarkdownText(t *testing.T) {
 		}
 	}
 }
+
+// TestMarkdownShowsWhatIsThere renders values an adversary chose (a file
+// name with a backslash and a pipe, control characters, a right-to-left
+// override) through pandoc: every table keeps its columns, and each value
+// reads as it is, its invisible characters escaped.
+func TestMarkdownShowsWhatIsThere(t *testing.T) {
+	r := review(t, "mixed")
+	r.Reports[0].Source = `x\|y.csv`
+	r.Findings[0].KeyLastUsed = r.Findings[0].KeyCreated
+	r.Findings[0].KeyLastUsedService = "s3\u202egnp.exe"
+	r.Errors = append(r.Errors, analyze.Problem{Source: "evil\x1b[2K\rall inputs OK", Line: 3, Message: "a | b \\| c"})
+	tables := pandocTables(t, render(t, Markdown{}, r))
+	for _, tb := range tables {
+		for i, row := range tb {
+			if len(row) != len(tb[0]) {
+				t.Errorf("table %q row %d has %d cells, want %d: %q", tb[0], i, len(row), len(tb[0]), row)
+			}
+		}
+	}
+	var all []string
+	for _, tb := range tables {
+		for _, row := range tb {
+			all = append(all, strings.Join(row, " | "))
+		}
+	}
+	text := strings.Join(all, "\n")
+	for _, want := range []string{`x\|y.csv`, `(s3\u202egnp.exe`, `evil\x1b[2K\rall inputs OK`, `a | b \| c`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the rendered tables lack %q:\n%s", want, text)
+		}
+	}
+	if strings.ContainsAny(text, "\x1b\r\u202e") {
+		t.Errorf("a control character reached the rendered text")
+	}
+}
+
+func TestVisible(t *testing.T) {
+	for in, want := range map[string]string{
+		"alice":             "alice",
+		"Zoë, 東京 and ☃":     "Zoë, 東京 and ☃",
+		"a\x1b[2Kb":         `a\x1b[2Kb`,
+		"two\nlines\r\tand": `two\nlines\r\tand`,
+		"rtl\u202eoverride": `rtl\u202eoverride`,
+		"zero\u200bwidth":   `zero\u200bwidth`,
+		"bom\ufeff":         `bom\ufeff`,
+		"bad \xff utf-8":    `bad \xff utf-8`,
+		"del\x7f":           `del\x7f`,
+		"c1 \u0085":         `c1 \u0085`,
+		"line\u2028sep":     `line\u2028sep`,
+		`a literal \u202e`:  `a literal \u202e`,
+	} {
+		if got := Visible(in); got != want {
+			t.Errorf("Visible(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -89,6 +89,19 @@ func (p Paper) String() string {
 // maxCellChars is the most UTF-16 units an Excel cell holds.
 const maxCellChars = 32767
 
+// xlsxText is a value as a cell shows it: every character a reader could
+// not see escaped (Visible), line breaks kept, and cut to fit.
+func xlsxText(s string) string {
+	if !strings.Contains(s, "\n") {
+		return cellText(Visible(s))
+	}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = Visible(l)
+	}
+	return cellText(strings.Join(lines, "\n"))
+}
+
 // cellText fits a value in a cell, marking any cut it has to make: excelize
 // would cut it silently.
 func cellText(s string) string {
@@ -285,7 +298,7 @@ func (s *sheetWriter) set(col int, v any, style int) {
 	cell, err := excelize.CoordinatesToCellName(col, s.row)
 	if err == nil {
 		if str, ok := v.(string); ok {
-			err = s.f.SetCellStr(s.sheet, cell, cellText(str))
+			err = s.f.SetCellStr(s.sheet, cell, xlsxText(str))
 		} else {
 			err = s.f.SetCellValue(s.sheet, cell, v)
 		}
@@ -532,7 +545,7 @@ func writeFindings(f *excelize.File, v *view, st *xlsxStyles) error {
 				cells[j] = excelize.Cell{StyleID: style, Value: atoiOr(val)}
 				continue
 			}
-			cells[j] = excelize.Cell{StyleID: style, Value: cellText(val)}
+			cells[j] = excelize.Cell{StyleID: style, Value: xlsxText(val)}
 			if j < len(boardColumns) { // the printed columns set the height
 				if c.Kind == kindCode {
 					lines = max(lines, linesAt(val, c.Width)) // 10-point monospace
@@ -631,11 +644,11 @@ func writeCommands(f *excelize.File, v *view, st *xlsxStyles) error {
 			row++
 			cell, _ := excelize.CoordinatesToCellName(1, row)
 			if err := sw.SetRow(cell, []any{
-				excelize.Cell{StyleID: st.cellCode, Value: fd.ID},
-				excelize.Cell{StyleID: st.cellCenter, Value: fd.AccountID},
-				excelize.Cell{StyleID: st.cell, Value: fd.User},
+				excelize.Cell{StyleID: st.cellCode, Value: xlsxText(fd.ID)},
+				excelize.Cell{StyleID: st.cellCenter, Value: xlsxText(fd.AccountID)},
+				excelize.Cell{StyleID: st.cell, Value: xlsxText(fd.User)},
 				excelize.Cell{StyleID: st.cell, Value: p.Name},
-				excelize.Cell{StyleID: st.mono, Value: cellText(text)},
+				excelize.Cell{StyleID: st.mono, Value: xlsxText(text)},
 			}, excelize.RowOpts{Height: min(409, 11.5*float64(linesAt(text, commandChars))+3)}); err != nil {
 				return err
 			}

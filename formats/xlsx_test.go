@@ -433,3 +433,31 @@ func atof(s string) float64 {
 	f, _ := strconv.ParseFloat(s, 64)
 	return f
 }
+
+// TestXLSXShowsWhatIsThere pins that a value with invisible characters (a
+// right-to-left override in a last-used service, an escape sequence in a
+// source) shows them escaped, and that the workbook still reads back.
+func TestXLSXShowsWhatIsThere(t *testing.T) {
+	r := review(t, "samples")
+	r.Findings[0].KeyLastUsedService = "s3\u202egnp.exe"
+	r.Errors = append(r.Errors, analyze.Problem{Source: "evil\x1b[2K\rall inputs OK", Message: "bad"})
+	data := render(t, XLSX{}, r)
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, _ := excelize.CoordinatesToCellName(columnIndex("Last used service")+1, 2)
+	last, _ := excelize.CoordinatesToCellName(columnIndex("Last used")+1, 2)
+	for cell, want := range map[string]string{svc: `s3\u202egnp.exe`, last: `2026-11-19 22:15 (s3\u202egnp.exe, eu-west-1)`} {
+		if got, _ := f.GetCellValue(sheetFindings, cell); got != want {
+			t.Errorf("%s reads %q, want %q", cell, got, want)
+		}
+	}
+	rows, _ := f.GetRows(sheetErrors)
+	if got := rows[len(rows)-1][0]; got != `evil\x1b[2K\rall inputs OK` {
+		t.Errorf("the error's source reads %q", got)
+	}
+	if _, err := ReadApproved(bytes.NewReader(data)); err != nil {
+		t.Errorf("the workbook does not read back: %v\n%s", err, mismatches(err))
+	}
+}

@@ -1,0 +1,190 @@
+package atomicfile
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// Set is a group of files that belong together in one directory, such as
+// the outputs of one review: each is staged as a temporary file beside its
+// final name, and only when every one is complete are they put in place,
+// together, or, after a failure or an interrupt, none of them. The
+// directory is locked while a set is written, so that two runs never mix
+// their files.
+type Set struct {
+	dir  string
+	lock *lockFile
+
+	mu      sync.Mutex
+	staged  map[string]string // final path -> temporary file
+	order   []string
+	pending map[string]bool // temporary files being written
+	aborted bool
+}
+
+// ErrAborted is the error of a Stage that was still writing when the set
+// was aborted.
+var ErrAborted = errors.New("the set was abandoned")
+
+// LockName is the name of the lock file a Set keeps in its directory. It
+// stays after the run: a lock on a file that is removed and made again is
+// no lock.
+const LockName = ".credreview.lock"
+
+// ErrLocked is wrapped by the error of Lock when another run holds the lock.
+var ErrLocked = errors.New("another credreview run is writing there")
+
+// Lock makes dir if it does not exist and takes its lock; a second writer
+// fails at once with ErrLocked rather than waiting behind the first.
+func Lock(dir string) (*Set, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	l, err := lock(filepath.Join(dir, LockName))
+	if err != nil {
+		return nil, err
+	}
+	return &Set{dir: dir, lock: l, staged: map[string]string{}, pending: map[string]bool{}}, nil
+}
+
+// Stage writes one file of the set, named name in the set's directory, to a
+// temporary file there. Stage may be called from several goroutines, and
+// Abort may be called while they write: what they wrote is removed.
+func (s *Set) Stage(name string, write func(io.Writer) error) (err error) {
+	path := filepath.Join(s.dir, name)
+	tmp, err := os.CreateTemp(s.dir, "."+name+".*")
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	aborted := s.aborted
+	s.pending[tmp.Name()] = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.pending, tmp.Name())
+		s.mu.Unlock()
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if aborted {
+		return ErrAborted
+	}
+	bw := bufio.NewWriterSize(tmp, 256<<10)
+	if err = write(bw); err != nil {
+		return err
+	}
+	if err = bw.Flush(); err != nil {
+		return err
+	}
+	if err = tmp.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.aborted {
+		os.Remove(tmp.Name())
+		return ErrAborted
+	}
+	if old, ok := s.staged[path]; ok {
+		os.Remove(old)
+	} else {
+		s.order = append(s.order, path)
+	}
+	s.staged[path] = tmp.Name()
+	return nil
+}
+
+// Commit puts every staged file in place, in the order staged, unless ctx
+// is done, in which case it removes them and puts none in place. Renames
+// take no time worth interrupting, so once they begin they all run.
+func (s *Set) Commit(ctx context.Context) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.aborted {
+		return nil, ErrAborted
+	}
+	if err := ctx.Err(); err != nil {
+		s.abort()
+		return nil, err
+	}
+	// A name held by something other than a file (a directory, a device)
+	// would fail its rename after others were done: check them all first.
+	var errs []error
+	for _, path := range s.order {
+		if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() && fi.Mode()&os.ModeSymlink == 0 {
+			errs = append(errs, fmt.Errorf("put %s in place: it is a %s, not a file", path, kindOf(fi.Mode())))
+		}
+	}
+	if len(errs) > 0 {
+		s.abort()
+		return nil, errors.Join(errs...)
+	}
+	var done []string
+	for _, path := range s.order {
+		if err := os.Rename(s.staged[path], path); err != nil {
+			os.Remove(s.staged[path])
+			errs = append(errs, fmt.Errorf("put %s in place: %w", path, err))
+			continue
+		}
+		done = append(done, path)
+	}
+	s.staged = map[string]string{}
+	s.order = nil
+	s.aborted = true // a set is put in place once
+	return done, errors.Join(errs...)
+}
+
+// Abort removes every staged file, and every file still being staged;
+// none is put in place, and the set stages nothing more.
+func (s *Set) Abort() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.abort()
+}
+
+func (s *Set) abort() {
+	s.aborted = true
+	for _, tmp := range s.staged {
+		os.Remove(tmp)
+	}
+	for tmp := range s.pending {
+		os.Remove(tmp) // its writer still holds it; the name goes now
+	}
+	s.staged = map[string]string{}
+	s.order = nil
+}
+
+// Close removes what is still staged and releases the directory's lock.
+func (s *Set) Close() error {
+	s.Abort()
+	return s.lock.release()
+}
+
+// Dir is the set's directory.
+func (s *Set) Dir() string { return s.dir }
+
+func kindOf(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "directory"
+	case m&os.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&os.ModeDevice != 0:
+		return "device"
+	case m&os.ModeSocket != 0:
+		return "socket"
+	}
+	return "special file"
+}

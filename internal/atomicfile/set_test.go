@@ -1,0 +1,124 @@
+package atomicfile
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func stage(t *testing.T, s *Set, name, content string) {
+	t.Helper()
+	if err := s.Stage(name, func(w io.Writer) error { _, err := io.WriteString(w, content); return err }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSetCommit pins that a set's files appear together, replacing what
+// was there, and leave nothing else behind but the lock.
+func TestSetCommit(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	s, err := Lock(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	os.WriteFile(filepath.Join(dir, "b"), []byte("old"), 0o644)
+	stage(t, s, "a", "A")
+	stage(t, s, "b", "B")
+	if got := entries(t, dir); len(got) != 4 { // the lock, b, and two staged files
+		t.Errorf("while staged: %q", got)
+	}
+	done, err := s.Commit(context.Background())
+	if err != nil || strings.Join(done, " ") != filepath.Join(dir, "a")+" "+filepath.Join(dir, "b") {
+		t.Fatalf("commit: %q, %v", done, err)
+	}
+	if got := strings.Join(entries(t, dir), " "); got != LockName+" a b" {
+		t.Errorf("after commit: %q", got)
+	}
+	for name, want := range map[string]string{"a": "A", "b": "B"} {
+		if b, _ := os.ReadFile(filepath.Join(dir, name)); string(b) != want {
+			t.Errorf("%s holds %q, want %q", name, b, want)
+		}
+	}
+}
+
+// TestSetAllOrNothing pins that a failure, an interrupt or an abort puts no
+// file of the set in place and removes every temporary file.
+func TestSetAllOrNothing(t *testing.T) {
+	tests := []struct {
+		name string
+		run  func(t *testing.T, s *Set, dir string) error
+		want string
+	}{
+		{"a directory where a file goes", func(t *testing.T, s *Set, dir string) error {
+			os.Mkdir(filepath.Join(dir, "b"), 0o755)
+			stage(t, s, "a", "A")
+			stage(t, s, "b", "B")
+			_, err := s.Commit(context.Background())
+			return err
+		}, "it is a directory, not a file"},
+		{"interrupted before the commit", func(t *testing.T, s *Set, dir string) error {
+			stage(t, s, "a", "A")
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			_, err := s.Commit(ctx)
+			return err
+		}, "context canceled"},
+		{"aborted while a file is written", func(t *testing.T, s *Set, dir string) error {
+			stage(t, s, "a", "A")
+			err := s.Stage("b", func(w io.Writer) error {
+				io.WriteString(w, "half")
+				s.Abort()
+				return nil
+			})
+			if _, cerr := s.Commit(context.Background()); !errors.Is(cerr, ErrAborted) {
+				t.Errorf("commit after abort: %v", cerr)
+			}
+			return err
+		}, "abandoned"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s, err := Lock(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			err = tt.run(t, s, dir)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want %q", err, tt.want)
+			}
+			for _, e := range entries(t, dir) {
+				if e != LockName && e != "b" {
+					t.Errorf("left in the folder: %s", e)
+				}
+			}
+		})
+	}
+}
+
+// TestLock pins that a second writer of a folder is refused, naming the
+// first, until the first is done.
+func TestLock(t *testing.T) {
+	dir := t.TempDir()
+	first, err := Lock(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Lock(dir)
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "(process "+strconv.Itoa(os.Getpid())+")") {
+		t.Errorf("second lock: %v", err)
+	}
+	first.Close()
+	second, err := Lock(dir)
+	if err != nil {
+		t.Fatalf("after the first was released: %v", err)
+	}
+	second.Close()
+}
