@@ -19,6 +19,9 @@ import (
 // analyzeCmd reads the inputs, prints their problems, writes the outputs and
 // says what was done.
 func analyzeCmd(ctx context.Context, fl analyzeFlags, stdin io.Reader, stdout io.Writer, ui *ui) error {
+	if fl.out == "-" && fl.formats[0].Name() == "xlsx" && isTerminal(stdout) {
+		return &usageError{"-f xlsx -o - would write a zip archive to the terminal; redirect standard output to a file (> review.xlsx), or write the workbook into a folder with -o DIR"}
+	}
 	opts := fl.opts
 	var pr *progress
 	if ui.tty && !ui.quiet {
@@ -49,6 +52,7 @@ func analyzeCmd(ctx context.Context, fl analyzeFlags, stdin io.Reader, stdout io
 
 	review := formats.NewReview(formats.Tool{Name: "credreview", Version: version}, res)
 	review.Paper = fl.paperSize
+	review.Name = fl.name
 	summary := formats.Summary(review)
 	if fl.out == "-" {
 		if err := fl.formats[0].Write(stdout, review); err != nil {
@@ -58,7 +62,10 @@ func analyzeCmd(ctx context.Context, fl analyzeFlags, stdin io.Reader, stdout io
 		}
 		ui.infof("%s", summary)
 	} else {
-		written, removed, errs := writeOutputs(ctx, fl.out, fl.formats, review)
+		written, replaced, removed, errs := writeOutputs(ctx, fl.out, fl.formats, review)
+		for _, r := range replaced {
+			ui.infof("replaced %s", r)
+		}
 		for _, r := range removed {
 			ui.infof("removed %s: it was of another review", r)
 		}
@@ -86,11 +93,11 @@ func analyzeCmd(ctx context.Context, fl analyzeFlags, stdin io.Reader, stdout io
 	return nil
 }
 
-// outputNames are the files a review may have in a folder, by format.
-func outputNames() []string {
+// outputNames are the files a review named base may have in a folder.
+func outputNames(base string) []string {
 	var out []string
 	for _, n := range formats.Names() {
-		out = append(out, analyze.OutputBase+"."+n)
+		out = append(out, base+"."+n)
 	}
 	return out
 }
@@ -100,18 +107,23 @@ func outputNames() []string {
 // and only when all are complete are they put in place, together; after a
 // failure or an interrupt none is. Files of the other formats that belong
 // to another review are removed, so that the folder never holds two
-// reviews' files side by side. Every failure is returned.
-func writeOutputs(ctx context.Context, dir string, fmts []formats.Format, r *formats.Review) (written, removed []string, errs []error) {
+// reviews' files side by side. It says which files it replaced and which it
+// removed, and returns every failure.
+func writeOutputs(ctx context.Context, dir string, fmts []formats.Format, r *formats.Review) (written, replaced, removed []string, errs []error) {
+	base := r.Name
+	if base == "" {
+		base = analyze.OutputBase
+	}
 	set, err := lockOutputs(dir)
 	if err != nil {
-		return nil, nil, []error{err}
+		return nil, nil, nil, []error{err}
 	}
 	defer set.Close()
 	errc := make([]error, len(fmts))
 	var wg sync.WaitGroup
 	for i, f := range fmts {
 		wg.Go(func() {
-			name := analyze.OutputBase + "." + f.Name()
+			name := base + "." + f.Name()
 			if err := set.Stage(name, func(w io.Writer) error { return f.Write(w, r) }); err != nil {
 				errc[i] = fmt.Errorf("write %s: %w", filepath.Join(dir, name), err)
 			}
@@ -123,7 +135,7 @@ func writeOutputs(ctx context.Context, dir string, fmts []formats.Format, r *for
 	case <-done:
 	case <-ctx.Done():
 		set.Abort()
-		return nil, nil, []error{fmt.Errorf("interrupted while writing; nothing was written in %s", dir)}
+		return nil, nil, nil, []error{fmt.Errorf("interrupted while writing; nothing was written in %s", dir)}
 	}
 	for _, err := range errc {
 		if err != nil {
@@ -132,20 +144,32 @@ func writeOutputs(ctx context.Context, dir string, fmts []formats.Format, r *for
 	}
 	if len(errs) > 0 {
 		set.Abort()
-		return nil, nil, errs
+		return nil, nil, nil, errs
+	}
+	mine := map[string]bool{}
+	for _, f := range fmts {
+		name := base + "." + f.Name()
+		mine[name] = true
+		path := filepath.Join(dir, name)
+		if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+			switch id := formats.ReviewIDOf(path); id {
+			case r.ID:
+				replaced = append(replaced, path+" (the same review)")
+			case "":
+				replaced = append(replaced, path)
+			default:
+				replaced = append(replaced, path+" (review "+id+")")
+			}
+		}
 	}
 	written, err = set.Commit(ctx)
 	if err != nil {
 		errs = append(errs, err)
 	}
 	if len(written) == 0 {
-		return nil, nil, errs
+		return nil, nil, nil, errs
 	}
-	mine := map[string]bool{}
-	for _, f := range fmts {
-		mine[analyze.OutputBase+"."+f.Name()] = true
-	}
-	for _, name := range outputNames() {
+	for _, name := range outputNames(base) {
 		path := filepath.Join(dir, name)
 		if mine[name] {
 			continue
@@ -159,7 +183,7 @@ func writeOutputs(ctx context.Context, dir string, fmts []formats.Format, r *for
 		}
 		removed = append(removed, path)
 	}
-	return written, removed, errs
+	return written, replaced, removed, errs
 }
 
 // lockOutputs locks an output folder, saying what to do when another run

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/credreview/credreview/analyze"
 	"github.com/credreview/credreview/formats"
 )
 
@@ -36,6 +35,7 @@ func scriptCmd(fl scriptFlags, stdout io.Writer, ui *ui) error {
 		return errReported
 	}
 	review.Workbook = fl.approved
+	review.Name = fl.name
 
 	approved := 0
 	for _, fd := range review.Findings {
@@ -50,7 +50,7 @@ func scriptCmd(fl scriptFlags, stdout io.Writer, ui *ui) error {
 			ui.infof("left out %s (%s, account %s): %s", fd.ID, fd.User, fd.AccountID, d.Why())
 		}
 	}
-	out := filepath.Join(fl.out, analyze.OutputBase+".sh")
+	out := filepath.Join(fl.out, fl.name+".sh")
 	if fl.out == "-" {
 		if err := (formats.Script{}).Write(stdout, review); err != nil {
 			return err
@@ -72,7 +72,7 @@ func writeScript(dir string, r *formats.Review) error {
 		return err
 	}
 	defer set.Close()
-	for _, name := range outputNames() {
+	for _, name := range outputNames(r.Name) {
 		path := filepath.Join(dir, name)
 		if _, err := os.Stat(path); err != nil {
 			continue
@@ -81,7 +81,7 @@ func writeScript(dir string, r *formats.Review) error {
 			return fmt.Errorf("%s is of review %s, but the workbook is of review %s; write the script where its review is, or in another folder with -o", path, orUnknown(id), r.ID)
 		}
 	}
-	name := analyze.OutputBase + ".sh"
+	name := r.Name + ".sh"
 	if err := set.Stage(name, func(w io.Writer) error { return formats.Script{}.Write(w, r) }); err != nil {
 		return fmt.Errorf("write %s: %w", filepath.Join(dir, name), err)
 	}

@@ -18,6 +18,8 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -41,12 +43,14 @@ Usage:
     credreview analyze [options] PATH...
     credreview script --approved WORKBOOK [options]
     credreview fetch [options] -o DIR
+    credreview completion bash|zsh|fish
     credreview version
+    credreview help [COMMAND]
 
-analyze reads reports offline; script turns the workbook a change board
-decided in into a script of what it approved; fetch exports reports, with
-the key ids, on a connected machine. Run "credreview COMMAND --help" for
-a command's options.
+analyze (or analyse) reads reports offline; script turns the workbook a
+change board decided in into a script of what it approved; fetch exports
+reports, with the key ids, on a connected machine. Run "credreview help
+COMMAND" or "credreview COMMAND --help" for a command's options.
 
 Exit codes:
     0  done
@@ -80,11 +84,15 @@ A console user's access key is a setup-time key when it was created at most
 
 Options:
     -o, --out DIR            Write credential-review.<format> files in DIR
-                             (default .). With -o -, write the one requested
-                             format to standard output.
+                             (default .), replacing a review's files there
+                             and removing another review's. With -o -, write
+                             the one requested format to standard output.
     -f, --format LIST        Comma-separated list of xlsx, md, json, sh
                              (default xlsx,md).
-        --setup-window D     Setup window, such as 10s, 15m or 1h (default 1h).
+        --name NAME          Name the files NAME.<format> (default
+                             credential-review).
+        --setup-window D     Setup window, such as 10s, 15m, 1h or 1d
+                             (default 1h).
         --as-of TIME         Measure ages to TIME (2026-11-20 or
                              2026-11-20T12:00:00Z) instead of each report's
                              generated time, else its newest timestamp.
@@ -126,6 +134,8 @@ Options:
         --approved FILE    The workbook the board decided in (required).
     -o, --out DIR          Write credential-review.sh in DIR (default .).
                            With -o -, write it to standard output.
+        --name NAME        Name the script NAME.sh (default
+                           credential-review).
     -q, --quiet            Print errors only.
     -h, --help             Print this help.
 
@@ -245,47 +255,160 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return err
 }
 
+// command is one of credreview's commands: its name and aliases, its help,
+// its flags (for completion and the man page), and what it does.
+type command struct {
+	name    string
+	aliases []string
+	summary string
+	usage   string
+	flags   func() *pflag.FlagSet // nil for a command without flags
+	run     func(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, ui *ui) error
+}
+
+// commands are credreview's commands, in the order help lists them.
+var commands []*command
+
+func init() {
+	commands = []*command{
+		{name: "analyze", aliases: []string{"analyse"}, summary: "review credential reports offline and write the change-board package", usage: analyzeUsage,
+			flags: func() *pflag.FlagSet { return new(analyzeFlags).flagSet() },
+			run: func(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, ui *ui) error {
+				fl, err := parseAnalyze(args)
+				if err != nil || fl.help {
+					return helpOr(err, fl.help, stdout, analyzeUsage)
+				}
+				ui.quiet = fl.quiet
+				return analyzeCmd(ctx, fl, stdin, stdout, ui)
+			}},
+		{name: "script", summary: "write the script of what a change board approved in its workbook", usage: scriptUsage,
+			flags: func() *pflag.FlagSet { return new(scriptFlags).flagSet() },
+			run: func(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, ui *ui) error {
+				fl, err := parseScript(args)
+				if err != nil || fl.help {
+					return helpOr(err, fl.help, stdout, scriptUsage)
+				}
+				ui.quiet = fl.quiet
+				return scriptCmd(fl, stdout, ui)
+			}},
+		{name: "fetch", summary: "export credential reports and key ids from AWS", usage: fetchUsage,
+			flags: func() *pflag.FlagSet { return new(fetchFlags).flagSet() },
+			run: func(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, ui *ui) error {
+				fl, err := parseFetch(args)
+				if err != nil || fl.help {
+					return helpOr(err, fl.help, stdout, fetchUsage)
+				}
+				ui.quiet = fl.quiet
+				return fetchCmd(ctx, fl, ui)
+			}},
+		{name: "completion", summary: "print a shell completion script", usage: completionUsage, run: completionCmd},
+		{name: "version", summary: "print the version and build", usage: versionUsage, run: versionCmd},
+		{name: "help", summary: "print the help of credreview or of a command", usage: usage, run: helpCmd},
+	}
+}
+
+// lookup finds a command by its name or an alias.
+func lookup(name string) *command {
+	for _, c := range commands {
+		if c.name == name || slices.Contains(c.aliases, name) {
+			return c
+		}
+	}
+	return nil
+}
+
 func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, ui *ui) error {
 	if len(args) == 0 {
 		io.WriteString(ui.w, usage)
 		return &usageError{"no command given"}
 	}
 	switch args[0] {
-	case "-h", "--help", "help":
+	case "-h", "--help":
+		return helpCmd(ctx, args[1:], stdin, stdout, ui)
+	case "-v", "--version":
+		return versionCmd(ctx, args[1:], stdin, stdout, ui)
+	}
+	c := lookup(args[0])
+	if c == nil {
+		return unknownCommand(args[0])
+	}
+	if c.flags != nil {
+		ui.command = c.name + " "
+	}
+	return c.run(ctx, args[1:], stdin, stdout, ui)
+}
+
+// unknownCommand says that name is no command, and which it may have meant.
+func unknownCommand(name string) error {
+	var names []string
+	for _, c := range commands {
+		names = append(names, c.name)
+	}
+	msg := fmt.Sprintf("unknown command %q (want %s)", name, strings.Join(names, ", "))
+	if near := nearest(name); near != "" {
+		msg = fmt.Sprintf("unknown command %q; did you mean %s?", name, near)
+	}
+	return &usageError{msg}
+}
+
+// nearest is the command whose name or alias is closest to a typo: at most
+// two edits away (three for a long word), or a prefix of three letters or
+// more.
+func nearest(typo string) string {
+	best, dist := "", 3
+	if len(typo) >= 7 {
+		dist = 4
+	}
+	for _, c := range commands {
+		for _, n := range append([]string{c.name}, c.aliases...) {
+			d := editDistance(strings.ToLower(typo), n)
+			if len(typo) >= 3 && strings.HasPrefix(n, strings.ToLower(typo)) {
+				d = 1
+			}
+			if d < dist {
+				best, dist = c.name, d
+			}
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between two short strings.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// helpCmd prints the help of credreview, or of the command named.
+func helpCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, ui *ui) error {
+	switch {
+	case len(args) == 0:
 		_, err := io.WriteString(stdout, usage)
 		return err
-	case "version", "--version":
-		if len(args) > 1 {
-			return &usageError{fmt.Sprintf("version takes no arguments, but was given %q", args[1:])}
-		}
-		_, err := fmt.Fprintf(stdout, "credreview %s\n", version)
-		return err
-	case "analyze":
-		ui.command = "analyze "
-		fl, err := parseAnalyze(args[1:])
-		if err != nil || fl.help {
-			return helpOr(err, fl.help, stdout, analyzeUsage)
-		}
-		ui.quiet = fl.quiet
-		return analyzeCmd(ctx, fl, stdin, stdout, ui)
-	case "script":
-		ui.command = "script "
-		fl, err := parseScript(args[1:])
-		if err != nil || fl.help {
-			return helpOr(err, fl.help, stdout, scriptUsage)
-		}
-		ui.quiet = fl.quiet
-		return scriptCmd(fl, stdout, ui)
-	case "fetch":
-		ui.command = "fetch "
-		fl, err := parseFetch(args[1:])
-		if err != nil || fl.help {
-			return helpOr(err, fl.help, stdout, fetchUsage)
-		}
-		ui.quiet = fl.quiet
-		return fetchCmd(ctx, fl, ui)
+	case len(args) > 1:
+		return &usageError{fmt.Sprintf("help takes one command, but was given %q", args)}
 	}
-	return &usageError{fmt.Sprintf("unknown command %q (want analyze, script, fetch or version)", args[0])}
+	c := lookup(args[0])
+	if c == nil {
+		return unknownCommand(args[0])
+	}
+	_, err := io.WriteString(stdout, c.usage)
+	return err
 }
 
 // helpOr prints a command's help when asked for, or returns its usage error.
@@ -308,43 +431,63 @@ func newFlagSet(name string) *pflag.FlagSet {
 
 // analyzeFlags are analyze's options, checked.
 type analyzeFlags struct {
-	out, format, asOf, failOn, paper string
-	window                           time.Duration
-	quiet, help                      bool
+	out, format, asOf, failOn, paper, name string
+	window                                 days
+	quiet, help                            bool
 
 	paths     []string
 	formats   []formats.Format
 	failLevel analyze.Severity
 	opts      analyze.Options
 	paperSize formats.Paper
+	changed   func(string) bool
+}
+
+func (fl *analyzeFlags) flagSet() *pflag.FlagSet {
+	fs := newFlagSet("analyze")
+	fl.window = days(analyze.DefaultSetupWindow)
+	fs.StringVarP(&fl.out, "out", "o", ".", "")
+	fs.StringVarP(&fl.format, "format", "f", "xlsx,md", "")
+	fs.Var(&fl.window, "setup-window", "")
+	fs.StringVar(&fl.asOf, "as-of", "", "")
+	fs.StringVar(&fl.failOn, "fail-on", "none", "")
+	fs.StringVar(&fl.paper, "paper", "a4", "")
+	fs.StringVar(&fl.name, "name", analyze.OutputBase, "")
+	fs.BoolVarP(&fl.quiet, "quiet", "q", false, "")
+	fs.BoolVarP(&fl.help, "help", "h", false, "")
+	fl.changed = fs.Changed
+	return fs
+}
+
+// flagValues are the values of the flags that take one of a list, for
+// completion.
+func flagValues() map[string][]string {
+	return map[string][]string{
+		"format":  formats.Names(),
+		"fail-on": {"none", "low", "medium", "high"},
+		"paper":   {"a4", "letter"},
+	}
 }
 
 func parseAnalyze(args []string) (analyzeFlags, error) {
 	var fl analyzeFlags
-	fs := newFlagSet("analyze")
-	fs.StringVarP(&fl.out, "out", "o", ".", "")
-	fs.StringVarP(&fl.format, "format", "f", "xlsx,md", "")
-	fs.DurationVar(&fl.window, "setup-window", analyze.DefaultSetupWindow, "")
-	fs.StringVar(&fl.asOf, "as-of", "", "")
-	fs.StringVar(&fl.failOn, "fail-on", "none", "")
-	fs.StringVar(&fl.paper, "paper", "a4", "")
-	fs.BoolVarP(&fl.quiet, "quiet", "q", false, "")
-	fs.BoolVarP(&fl.help, "help", "h", false, "")
+	fs := fl.flagSet()
 	if err := fs.Parse(args); err != nil {
 		return fl, &usageError{err.Error()}
 	}
 	if fl.help {
 		return fl, nil
 	}
+	window := time.Duration(fl.window)
 	fl.paths = fs.Args()
 	if len(fl.paths) == 0 {
 		return fl, &usageError{"no PATH given: name report files or directories, or - for standard input"}
 	}
-	if fl.window < 0 {
-		return fl, &usageError{fmt.Sprintf("--setup-window %s is negative", fl.window)}
+	if window < 0 {
+		return fl, &usageError{fmt.Sprintf("--setup-window %s is negative", window)}
 	}
-	if fl.window%time.Second != 0 {
-		return fl, &usageError{fmt.Sprintf("--setup-window %s is not a whole number of seconds, and reports have times to the second", fl.window)}
+	if window%time.Second != 0 {
+		return fl, &usageError{fmt.Sprintf("--setup-window %s is not a whole number of seconds, and reports have times to the second", window)}
 	}
 	var err error
 	if fl.failLevel, err = analyze.ParseSeverity(fl.failOn); err != nil {
@@ -353,7 +496,10 @@ func parseAnalyze(args []string) (analyzeFlags, error) {
 	if fl.paperSize, err = formats.ParsePaper(fl.paper); err != nil {
 		return fl, &usageError{"--paper: " + err.Error()}
 	}
-	fl.opts = analyze.Options{SetupWindow: fl.window}
+	if err := checkName(fl.name); err != nil {
+		return fl, err
+	}
+	fl.opts = analyze.Options{SetupWindow: window}
 	if fl.asOf != "" {
 		if fl.opts.AsOf, err = parseAsOf(fl.asOf); err != nil {
 			return fl, &usageError{err.Error()}
@@ -371,6 +517,63 @@ func parseAnalyze(args []string) (analyzeFlags, error) {
 	return fl, nil
 }
 
+// checkName checks --name: a file name without a folder, that a shell and a
+// directory listing show plainly.
+func checkName(name string) error {
+	ok := name != "" && len(name) <= 100 && name[0] != '.' && name[0] != '-'
+	for _, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("._-+@=,", c)) {
+			ok = false
+		}
+	}
+	if !ok {
+		return &usageError{fmt.Sprintf("--name %q is not a plain file name: use letters, digits and . _ - + @ = , not starting with . or -", name)}
+	}
+	return nil
+}
+
+// days is a duration flag that also takes days (1d, 1d12h), as auditors
+// count them; Go's durations stop at hours.
+type days time.Duration
+
+func (d *days) String() string { return formats.Window(time.Duration(*d)) }
+func (d *days) Type() string   { return "duration" }
+
+func (d *days) Set(s string) error {
+	v, err := parseDays(s)
+	if err != nil {
+		return err
+	}
+	*d = days(v)
+	return nil
+}
+
+func parseDays(s string) (time.Duration, error) {
+	var total time.Duration
+	rest := s
+	neg := strings.HasPrefix(rest, "-")
+	rest = strings.TrimPrefix(rest, "-")
+	if n, after, ok := strings.Cut(rest, "d"); ok && n != "" && strings.Trim(n, "0123456789") == "" {
+		v, err := strconv.Atoi(n)
+		if err != nil || v > 100000 {
+			return 0, fmt.Errorf("not a duration such as 10s, 15m, 1h or 1d")
+		}
+		total = time.Duration(v) * 24 * time.Hour
+		rest = after
+	}
+	if rest != "" {
+		v, err := time.ParseDuration(rest)
+		if err != nil || strings.HasPrefix(rest, "-") || strings.HasPrefix(rest, "+") {
+			return 0, fmt.Errorf("not a duration such as 10s, 15m, 1h or 1d")
+		}
+		total += v
+	}
+	if neg {
+		total = -total
+	}
+	return total, nil
+}
+
 // parseAsOf reads a date or an RFC 3339 time.
 func parseAsOf(s string) (time.Time, error) {
 	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02"} {
@@ -385,7 +588,7 @@ func parseFormats(list string) ([]formats.Format, error) {
 	var out []formats.Format
 	seen := map[string]bool{}
 	for _, name := range strings.Split(list, ",") {
-		name = strings.TrimSpace(name)
+		name = strings.ToLower(strings.TrimSpace(name))
 		if name == "" || seen[name] {
 			continue
 		}
@@ -404,17 +607,23 @@ func parseFormats(list string) ([]formats.Format, error) {
 
 // scriptFlags are script's options.
 type scriptFlags struct {
-	approved, out string
-	quiet, help   bool
+	approved, out, name string
+	quiet, help         bool
+}
+
+func (fl *scriptFlags) flagSet() *pflag.FlagSet {
+	fs := newFlagSet("script")
+	fs.StringVar(&fl.approved, "approved", "", "")
+	fs.StringVarP(&fl.out, "out", "o", ".", "")
+	fs.StringVar(&fl.name, "name", analyze.OutputBase, "")
+	fs.BoolVarP(&fl.quiet, "quiet", "q", false, "")
+	fs.BoolVarP(&fl.help, "help", "h", false, "")
+	return fs
 }
 
 func parseScript(args []string) (scriptFlags, error) {
 	var fl scriptFlags
-	fs := newFlagSet("script")
-	fs.StringVar(&fl.approved, "approved", "", "")
-	fs.StringVarP(&fl.out, "out", "o", ".", "")
-	fs.BoolVarP(&fl.quiet, "quiet", "q", false, "")
-	fs.BoolVarP(&fl.help, "help", "h", false, "")
+	fs := fl.flagSet()
 	if err := fs.Parse(args); err != nil {
 		return fl, &usageError{err.Error()}
 	}
@@ -425,7 +634,7 @@ func parseScript(args []string) (scriptFlags, error) {
 	case fl.approved == "":
 		return fl, &usageError{"--approved WORKBOOK is required: the credential-review.xlsx the change board decided in"}
 	}
-	return fl, nil
+	return fl, checkName(fl.name)
 }
 
 // fetchFlags are fetch's options.
@@ -436,8 +645,7 @@ type fetchFlags struct {
 	quiet, help     bool
 }
 
-func parseFetch(args []string) (fetchFlags, error) {
-	var fl fetchFlags
+func (fl *fetchFlags) flagSet() *pflag.FlagSet {
 	fs := newFlagSet("fetch")
 	fs.StringVarP(&fl.out, "out", "o", "", "")
 	fs.StringArrayVar(&fl.profiles, "profile", nil, "")
@@ -446,6 +654,12 @@ func parseFetch(args []string) (fetchFlags, error) {
 	fs.DurationVar(&fl.timeout, "timeout", 10*time.Minute, "")
 	fs.BoolVarP(&fl.quiet, "quiet", "q", false, "")
 	fs.BoolVarP(&fl.help, "help", "h", false, "")
+	return fs
+}
+
+func parseFetch(args []string) (fetchFlags, error) {
+	var fl fetchFlags
+	fs := fl.flagSet()
 	if err := fs.Parse(args); err != nil {
 		return fl, &usageError{err.Error()}
 	}

@@ -36,7 +36,7 @@ func golden(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
 	if *update {
-		os.MkdirAll("testdata", 0o755)
+		os.MkdirAll(filepath.Dir(path), 0o755)
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -101,7 +101,7 @@ func TestUsageErrors(t *testing.T) {
 		stderr string
 	}{
 		{"no command", nil, "credreview: error: no command given\n"},
-		{"unknown command", []string{"scan"}, "credreview: error: unknown command \"scan\" (want analyze, script, fetch or version)\n"},
+		{"unknown command", []string{"scan"}, "credreview: error: unknown command \"scan\" (want analyze, script, fetch, completion, version, help)\n"},
 		{"script without --approved", []string{"script"}, "credreview: error: --approved WORKBOOK is required: the credential-review.xlsx the change board decided in\n"},
 		{"script with an argument", []string{"script", "--approved", "x.xlsx", "y"}, "credreview: error: script takes no arguments, but was given [\"y\"]; name the workbook with --approved\n"},
 		{"bad paper", []string{"analyze", "--paper", "legal", "x"}, "credreview: error: --paper: unknown paper size \"legal\" (want a4 or letter)\n"},
@@ -110,7 +110,7 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown format", []string{"analyze", "-f", "pdf", "x"}, "credreview: error: unknown format \"pdf\" (want json, md, sh, xlsx)\n"},
 		{"empty format", []string{"analyze", "-f", ",", "x"}, "credreview: error: --format names no format\n"},
 		{"two formats to stdout", []string{"analyze", "-o", "-", "-f", "md,json", "x"}, "credreview: error: -o - writes one format to standard output, but --format names 2\n"},
-		{"bad window", []string{"analyze", "--setup-window", "soon", "x"}, "credreview: error: invalid argument \"soon\" for \"--setup-window\" flag: must be a duration like \"30s\" or \"5m\"\n"},
+		{"bad window", []string{"analyze", "--setup-window", "soon", "x"}, "credreview: error: invalid argument \"soon\" for \"--setup-window\" flag: not a duration such as 10s, 15m, 1h or 1d\n"},
 		{"negative window", []string{"analyze", "--setup-window", "-1h", "x"}, "credreview: error: --setup-window -1h0m0s is negative\n"},
 		{"sub-second window", []string{"analyze", "--setup-window", "1.5s", "x"}, "credreview: error: --setup-window 1.5s is not a whole number of seconds, and reports have times to the second\n"},
 		{"default formats to stdout", []string{"analyze", "-o", "-", "x"}, "credreview: error: -o - writes one format to standard output, but the default --format xlsx,md names 2; add -f md, -f json, -f xlsx or -f sh\n"},
@@ -375,7 +375,7 @@ func TestInterruptedWhileWriting(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := formats.NewReview(formats.Tool{Name: "credreview", Version: "test"}, analyze.Analyze(context.Background(), []string{"samples"}, nil, analyze.Options{SetupWindow: time.Hour}))
 	slow := interrupting{cancel}
-	written, _, errs := writeOutputs(ctx, out, []formats.Format{formats.JSON{}, slow}, r)
+	written, _, _, errs := writeOutputs(ctx, out, []formats.Format{formats.JSON{}, slow}, r)
 	if len(written) != 0 || len(errs) != 1 || !strings.Contains(errs[0].Error(), "interrupted while writing; nothing was written in "+out) {
 		t.Errorf("written %q, errors %v", written, errs)
 	}

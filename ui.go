@@ -6,6 +6,8 @@ import (
 	"os"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/credreview/credreview/analyze"
 	"github.com/credreview/credreview/formats"
 )
@@ -21,14 +23,12 @@ type ui struct {
 	command string
 }
 
-// isTerminal reports whether w is a character device, as a terminal is.
-func isTerminal(w io.Writer) bool {
+// isTerminal reports whether w is a terminal (not merely a character
+// device: /dev/null is one too). A variable, so that tests can stand in a
+// terminal.
+var isTerminal = func(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 func (u *ui) errorf(format string, args ...any) {

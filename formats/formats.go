@@ -36,6 +36,10 @@ type Review struct {
 	// Paper is the paper size the workbook is laid out for (A4 if unset).
 	Paper Paper
 
+	// Name is the base name of the review's files (credential-review if
+	// unset), which the script and the workbook name one another by.
+	Name string
+
 	// Decisions, when set, are a change board's, read back from its
 	// workbook by ReadApproved: the script then holds only the findings it
 	// approved. Keyed by finding ID.
@@ -121,6 +125,13 @@ func ReviewIDOf(path string) string {
 	b := make([]byte, 4<<10)
 	n, _ := io.ReadFull(f, b)
 	return string(reviewIDPattern.Find(b[:n]))
+}
+
+func (r *Review) name() string {
+	if r.Name == "" {
+		return analyze.OutputBase
+	}
+	return r.Name
 }
 
 func (r *Review) paper() Paper {

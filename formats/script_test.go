@@ -335,7 +335,8 @@ func TestScriptStopsAtFirstFailure(t *testing.T) {
 		return nil
 	}
 	s.Account = "210987654321"
-	code, _, stderr := runScript(t, s, writeScript(t, r), "deactivate", "--account=210987654321")
+	script := writeScript(t, r)
+	code, _, stderr := runScript(t, s, script, "deactivate", "--account=210987654321")
 	if code != 1 {
 		t.Fatalf("exit %d, want 1\n%s", code, stderr)
 	}
@@ -357,14 +358,13 @@ func TestScriptStopsAtFirstFailure(t *testing.T) {
 	if m := s.Mutations(); len(m) != 1 {
 		t.Errorf("requests that change IAM: %q, want only the failed one", m)
 	}
-	goOn := "sh credential-review.sh deactivate --account 210987654321 --from " + third.ID
+	goOn := "sh " + script + " deactivate --account 210987654321 --from " + third.ID
 	if !strings.Contains(stderr, "credential-review.sh: once it is put right, go on with: "+goOn+"\n") {
 		t.Errorf("stderr does not say how to go on:\n%s", stderr)
 	}
 
 	// Put right, the run goes on from the failed finding.
 	s.Fail = nil
-	script := writeScript(t, r)
 	if code, _, stderr := runScript(t, s, script, "deactivate", "--account", "210987654321", "--from", third.ID); code != 0 {
 		t.Fatalf("going on: exit %d\n%s", code, stderr)
 	}

@@ -49,10 +49,11 @@
 set -u
 AWS_PAGER=''
 export AWS_PAGER
-log="$(dirname -- "$0")/credential-review.log"
+me=${0##*/}
+log=${0%.sh}.log
 
 usage() {
-	echo 'usage: sh credential-review.sh plan|deactivate|delete|reactivate [--account ID] [--from FINDING]' >&2
+	echo "usage: sh $me plan|deactivate|delete|reactivate [--account ID] [--from FINDING]" >&2
 	exit 2
 }
 
@@ -76,11 +77,11 @@ esac
 case $account in
 123456789012 | 210987654321 | 345678901234) ;;
 '')
-	echo "credential-review.sh: the findings are in 3 accounts (123456789012 210987654321 345678901234): run each with its own credentials and --account ID" >&2
+	echo "$me: the findings are in 3 accounts (123456789012 210987654321 345678901234): run each with its own credentials and --account ID" >&2
 	exit 2
 	;;
 *)
-	echo "credential-review.sh: no findings for account $account; the accounts are: 123456789012 210987654321 345678901234" >&2
+	echo "$me: no findings for account $account; the accounts are: 123456789012 210987654321 345678901234" >&2
 	exit 2
 	;;
 esac
@@ -88,20 +89,20 @@ esac
 # transcript FINDING RESULT COMMAND: append a line to the log.
 transcript() {
 	if ! printf '%s %s account %s %s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$phase" "$account" "$1" "$2" "$3" >>"$log" 2>/dev/null; then
-		[ -n "${log_warned-}" ] || echo "credential-review.sh: cannot append to $log; the transcript of this run is lost" >&2
+		[ -n "${log_warned-}" ] || echo "$me: cannot append to $log; the transcript of this run is lost" >&2
 		log_warned=1
 	fi
 }
 
 # Whose are the credentials? Nothing runs unless they are the account's.
 if ! caller=$(aws sts get-caller-identity --query Account --output text); then
-	echo "credential-review.sh: $phase: aws sts get-caller-identity failed, so whose the credentials are is not known; nothing in account $account was changed" >&2
+	echo "$me: $phase: aws sts get-caller-identity failed, so whose the credentials are is not known; nothing in account $account was changed" >&2
 	transcript - stopped "aws sts get-caller-identity failed"
 	exit 1
 fi
 if [ "$caller" != "$account" ]; then
-	echo "credential-review.sh: $phase: the credentials are for account $caller, not $account; nothing in account $account was changed" >&2
-	echo "credential-review.sh: run it with credentials for account $account" >&2
+	echo "$me: $phase: the credentials are for account $caller, not $account; nothing in account $account was changed" >&2
+	echo "$me: run it with credentials for account $account" >&2
 	transcript - stopped "the credentials are for account $caller"
 	exit 1
 fi
@@ -122,10 +123,10 @@ run() {
 		return 0
 	fi
 	transcript "$run_id" failed "$run_cmd"
-	echo "credential-review.sh: $phase: the command for $run_id (account $account) failed; stopping" >&2
-	echo "credential-review.sh: done:${done_ids:- nothing}" >&2
-	echo "credential-review.sh: not done: $run_id$(not_done "$run_id")" >&2
-	echo "credential-review.sh: once it is put right, go on with: sh credential-review.sh $phase --account $account --from $run_id" >&2
+	echo "$me: $phase: the command for $run_id (account $account) failed; stopping" >&2
+	echo "$me: done:${done_ids:- nothing}" >&2
+	echo "$me: not done: $run_id$(not_done "$run_id")" >&2
+	echo "$me: once it is put right, go on with: sh $0 $phase --account $account --from $run_id" >&2
 	exit 1
 }
 
@@ -140,7 +141,7 @@ plan_key() {
 	fi
 	if ! plan_found=$(eval "$4"); then
 		transcript "$plan_id" failed "$4"
-		echo "credential-review.sh: plan: listing the keys of $plan_id failed; stopping" >&2
+		echo "$me: plan: listing the keys of $plan_id failed; stopping" >&2
 		exit 1
 	fi
 	transcript "$plan_id" ok "$4"
@@ -243,8 +244,8 @@ not_done() {
 
 "$phase"
 if [ -n "$from" ]; then
-	echo "credential-review.sh: no finding $from in the $phase phase of account $account" >&2
+	echo "$me: no finding $from in the $phase phase of account $account" >&2
 	exit 2
 fi
 transcript - finished "done:${done_ids:- nothing}"
-echo "credential-review.sh: $phase: account $account: done:${done_ids:- nothing to do}" >&2
+echo "$me: $phase: account $account: done:${done_ids:- nothing to do}" >&2

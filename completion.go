@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+const completionUsage = `Usage:
+    credreview completion bash|zsh|fish
+
+Prints a script that completes credreview's commands, their flags, and the
+values of --format, --fail-on and --paper in that shell.
+
+    bash:  source <(credreview completion bash)
+           or save it as ~/.local/share/bash-completion/completions/credreview
+    zsh:   source <(credreview completion zsh)
+    fish:  credreview completion fish > ~/.config/fish/completions/credreview.fish
+`
+
+func completionCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, ui *ui) error {
+	if len(args) != 1 {
+		return &usageError{"completion takes one shell: bash, zsh or fish"}
+	}
+	var script string
+	switch args[0] {
+	case "bash":
+		script = bashCompletion()
+	case "zsh":
+		// zsh runs bash completion functions through bashcompinit.
+		script = "#compdef credreview\n# zsh completion for credreview: source <(credreview completion zsh)\nautoload -U +X bashcompinit && bashcompinit\n" + bashCompletion()
+	case "fish":
+		script = fishCompletion()
+	default:
+		return &usageError{fmt.Sprintf("unknown shell %q (want bash, zsh or fish)", args[0])}
+	}
+	_, err := io.WriteString(stdout, script)
+	return err
+}
+
+// flagInfo is what completion needs of a flag.
+type flagInfo struct {
+	long, short string
+	value       bool     // takes a value
+	values      []string // the values it takes, when it takes one of a list
+	dir, file   bool     // its value is a folder or a file
+}
+
+// completionFlags lists a command's flags from the flag set it parses with,
+// so that completion never lists a flag the command does not take.
+func completionFlags(c *command) []flagInfo {
+	if c.flags == nil {
+		return nil
+	}
+	var out []flagInfo
+	values := flagValues()
+	c.flags().VisitAll(func(f *pflag.Flag) {
+		fi := flagInfo{long: f.Name, short: f.Shorthand, value: f.Value.Type() != "bool", values: values[f.Name]}
+		fi.dir = f.Name == "out"
+		fi.file = f.Name == "approved"
+		out = append(out, fi)
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].long < out[j].long })
+	return out
+}
+
+func commandNames() []string {
+	var names []string
+	for _, c := range commands {
+		names = append(names, c.name)
+	}
+	return names
+}
+
+func bashCompletion() string {
+	var b strings.Builder
+	b.WriteString(`# bash completion for credreview: source <(credreview completion bash)
+_credreview_list() {
+	# The last item of a comma-separated list.
+	local done=${cur%"${cur##*,}"}
+	COMPREPLY=($(compgen -P "$done" -W "$1" -- "${cur##*,}"))
+}
+
+_credreview() {
+	# zsh runs this through bashcompinit: arrays count from 0 here, as in bash.
+	[[ -n ${ZSH_VERSION-} ]] && setopt localoptions ksharrays
+	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
+	# --flag=value comes as three words: --flag, = and value.
+	if [[ $cur == = ]]; then
+		cur=
+	elif [[ $prev == = ]] && ((COMP_CWORD >= 2)); then
+		prev=${COMP_WORDS[COMP_CWORD-2]}
+	fi
+	local cmd= i
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		case ${COMP_WORDS[i]} in
+		-*) ;;
+		*)
+			cmd=${COMP_WORDS[i]}
+			break
+			;;
+		esac
+	done
+	COMPREPLY=()
+	case $cmd in
+	'')
+		COMPREPLY=($(compgen -W '`)
+	b.WriteString(strings.Join(commandNames(), " ") + " -h --help -v --version")
+	b.WriteString(`' -- "$cur"))
+		;;
+`)
+	for _, c := range commands {
+		pattern := strings.Join(append([]string{c.name}, c.aliases...), " | ")
+		fmt.Fprintf(&b, "\t%s)\n", pattern)
+		switch c.name {
+		case "completion":
+			b.WriteString("\t\tCOMPREPLY=($(compgen -W 'bash zsh fish' -- \"$cur\"))\n\t\t;;\n")
+			continue
+		case "help":
+			fmt.Fprintf(&b, "\t\tCOMPREPLY=($(compgen -W '%s' -- \"$cur\"))\n\t\t;;\n", strings.Join(commandNames(), " "))
+			continue
+		}
+		flags := completionFlags(c)
+		if len(flags) == 0 {
+			b.WriteString("\t\t;;\n")
+			continue
+		}
+		b.WriteString("\t\tcase $prev in\n")
+		var all []string
+		for _, f := range flags {
+			names := []string{"--" + f.long}
+			if f.short != "" {
+				names = append([]string{"-" + f.short}, names...)
+			}
+			all = append(all, names...)
+			if !f.value {
+				continue
+			}
+			fmt.Fprintf(&b, "\t\t%s)\n\t\t\t", strings.Join(names, " | "))
+			switch {
+			case f.long == "format" || f.long == "checks":
+				fmt.Fprintf(&b, "_credreview_list '%s'", strings.Join(f.values, " "))
+			case len(f.values) > 0:
+				fmt.Fprintf(&b, "COMPREPLY=($(compgen -W '%s' -- \"$cur\"))", strings.Join(f.values, " "))
+			case f.dir:
+				b.WriteString(`COMPREPLY=($(compgen -d -- "$cur"))`)
+			case f.file:
+				b.WriteString(`COMPREPLY=($(compgen -f -X '!*.xlsx' -- "$cur") $(compgen -d -- "$cur"))`)
+			default:
+				b.WriteString(":")
+			}
+			b.WriteString("\n\t\t\treturn\n\t\t\t;;\n")
+		}
+		b.WriteString("\t\tesac\n")
+		fmt.Fprintf(&b, "\t\tif [[ $cur == -* ]]; then\n\t\t\tCOMPREPLY=($(compgen -W '%s' -- \"$cur\"))\n", strings.Join(all, " "))
+		if c.name == "analyze" {
+			b.WriteString("\t\telse\n\t\t\tCOMPREPLY=($(compgen -f -- \"$cur\"))\n")
+		}
+		b.WriteString("\t\tfi\n\t\t;;\n")
+	}
+	b.WriteString("\tesac\n}\n\ncomplete -o default -F _credreview credreview\n")
+	return b.String()
+}
+
+func fishCompletion() string {
+	var b strings.Builder
+	b.WriteString("# fish completion for credreview: credreview completion fish > ~/.config/fish/completions/credreview.fish\n")
+	b.WriteString("complete -c credreview -f\n")
+	for _, c := range commands {
+		fmt.Fprintf(&b, "complete -c credreview -n __fish_use_subcommand -a %s -d %s\n", c.name, fishQuote(c.summary))
+	}
+	b.WriteString("complete -c credreview -n __fish_use_subcommand -s h -l help -d 'print the help'\n")
+	b.WriteString("complete -c credreview -n __fish_use_subcommand -s v -l version -d 'print the version and build'\n")
+	for _, c := range commands {
+		cond := fishQuote("__fish_seen_subcommand_from " + strings.Join(append([]string{c.name}, c.aliases...), " "))
+		switch c.name {
+		case "completion":
+			fmt.Fprintf(&b, "complete -c credreview -n %s -a 'bash zsh fish'\n", cond)
+		case "help":
+			fmt.Fprintf(&b, "complete -c credreview -n %s -a %s\n", cond, fishQuote(strings.Join(commandNames(), " ")))
+		case "analyze":
+			fmt.Fprintf(&b, "complete -c credreview -n %s -F\n", cond)
+		}
+		for _, f := range completionFlags(c) {
+			fmt.Fprintf(&b, "complete -c credreview -n %s -l %s", cond, f.long)
+			if f.short != "" {
+				fmt.Fprintf(&b, " -s %s", f.short)
+			}
+			switch {
+			case len(f.values) > 0:
+				fmt.Fprintf(&b, " -x -a %s", fishQuote(strings.Join(f.values, " ")))
+			case f.dir:
+				b.WriteString(" -x -a '(__fish_complete_directories)'")
+			case f.file:
+				b.WriteString(" -r -F")
+			case f.value:
+				b.WriteString(" -x")
+			}
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
+func fishQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }
