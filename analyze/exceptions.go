@@ -1,0 +1,245 @@
+package analyze
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Exception is one entry of an exceptions file: a finding a change board
+// decided to accept, for a reason, by whom, until when. An exception
+// without an owner and an expiry is how audits go stale, so every field
+// but the key's is required.
+type Exception struct {
+	Account string
+	User    string
+	Check   string
+	// KeyID or KeyCreated names the key, for a check about a key.
+	KeyID      string
+	KeyCreated time.Time
+	Reason     string
+	ApprovedBy string
+	// Expires is the first day the exception no longer holds: it holds for
+	// findings whose as-of time is before midnight UTC of that day.
+	Expires time.Time
+
+	Source string // the file it was read from
+	Line   int    // of its entry
+}
+
+// Matches reports whether the exception is about the finding (whatever
+// its expiry).
+func (e *Exception) Matches(f *Finding) bool {
+	if e.Account != f.AccountID || e.User != f.User || e.Check != f.Check {
+		return false
+	}
+	if e.KeyID != "" {
+		return e.KeyID == f.KeyID
+	}
+	return f.KeyCreated.Equal(e.KeyCreated)
+}
+
+// Holds reports whether the exception has not expired at the time given.
+func (e *Exception) Holds(at time.Time) bool { return at.Before(e.Expires) }
+
+// exceptionFields are the keys an entry may have; others are typos.
+var exceptionFields = []string{"account", "user", "check", "key_id", "key_created", "reason", "approved_by", "expires"}
+
+// ReadExceptions reads an exceptions file:
+//
+//	exceptions:
+//	  - account: "123456789012"
+//	    user: alice
+//	    check: setup-key
+//	    key_id: AKIAIOSFODNN7EXAMPLE     # or key_created: 2025-01-09T11:20:09Z
+//	    reason: the break-glass user's key, kept in the safe
+//	    approved_by: Ada Lovelace
+//	    expires: 2027-02-25
+//
+// It returns every problem, each naming its line. A file with any problem
+// excepts nothing: a finding is never hidden by a file that was not read
+// as its author meant.
+func ReadExceptions(name string, r io.Reader) ([]Exception, []Problem) {
+	b, err := io.ReadAll(io.LimitReader(r, 16<<20+1))
+	if err != nil {
+		return nil, []Problem{{Source: name, Message: "read failed: " + err.Error(), Hint: exceptionsHint}}
+	}
+	if len(b) > 16<<20 {
+		return nil, []Problem{{Source: name, Message: "larger than 16 MiB: not an exceptions file", Hint: exceptionsHint}}
+	}
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, []Problem{{Source: name, Message: "empty: an exceptions file holds a list named exceptions", Hint: exceptionsHint}}
+		}
+		return nil, []Problem{yamlProblem(name, err)}
+	}
+	var more yaml.Node
+	if err := dec.Decode(&more); err == nil {
+		return nil, []Problem{{Source: name, Line: more.Line, Message: "a second YAML document: an exceptions file holds one", Hint: exceptionsHint}}
+	}
+	var pr []Problem
+	bad := func(line int, format string, args ...any) {
+		pr = append(pr, Problem{Source: name, Line: line, Message: fmt.Sprintf(format, args...)})
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, []Problem{{Source: name, Line: root.Line, Message: "not a mapping: an exceptions file holds a list named exceptions", Hint: exceptionsHint}}
+	}
+	var list *yaml.Node
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		if k.Value != "exceptions" {
+			bad(k.Line, "unknown key %q: an exceptions file holds only a list named exceptions", k.Value)
+			continue
+		}
+		list = v
+	}
+	switch {
+	case list == nil && len(pr) == 0:
+		bad(root.Line, "no list named exceptions")
+	case list != nil && list.Kind != yaml.SequenceNode && !(list.Kind == yaml.ScalarNode && list.Tag == "!!null"):
+		bad(list.Line, "exceptions is not a list")
+		list = nil
+	}
+	var out []Exception
+	seen := map[string]int{}
+	if list != nil {
+		for _, n := range list.Content {
+			e, ok := readException(name, n, bad)
+			if !ok {
+				continue
+			}
+			key := strings.Join([]string{e.Account, e.User, e.Check, e.KeyID, stampOrEmpty(e.KeyCreated)}, "\x00")
+			if first, dup := seen[key]; dup {
+				bad(n.Line, "the same finding as the entry at line %d", first)
+				continue
+			}
+			seen[key] = n.Line
+			out = append(out, e)
+		}
+	}
+	if len(pr) > 0 {
+		pr[0].Hint = exceptionsHint
+		return nil, pr
+	}
+	return out, nil
+}
+
+const exceptionsHint = "each entry needs account, user, check, key_id or key_created, reason, approved_by and expires (a date, 2027-02-25); fix the file: until then nothing is excepted"
+
+func readException(name string, n *yaml.Node, bad func(int, string, ...any)) (Exception, bool) {
+	e := Exception{Source: name, Line: n.Line}
+	if n.Kind != yaml.MappingNode {
+		bad(n.Line, "an entry is not a mapping of account, user, check, ...")
+		return e, false
+	}
+	ok := true
+	got := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		known := false
+		for _, f := range exceptionFields {
+			known = known || k.Value == f
+		}
+		switch {
+		case !known:
+			bad(k.Line, "unknown key %q (the keys are %s)", k.Value, strings.Join(exceptionFields, ", "))
+			ok = false
+		case got[k.Value] != nil:
+			bad(k.Line, "%s again", k.Value)
+			ok = false
+		case v.Kind != yaml.ScalarNode || v.Tag == "!!null":
+			bad(v.Line, "%s is not a value", k.Value)
+			ok = false
+		}
+		got[k.Value] = v
+	}
+	str := func(field string) string {
+		if v := got[field]; v != nil && v.Kind == yaml.ScalarNode {
+			return strings.TrimSpace(v.Value)
+		}
+		return ""
+	}
+	for _, f := range []string{"account", "user", "check", "reason", "approved_by", "expires"} {
+		if str(f) == "" {
+			bad(n.Line, "the entry has no %s", f)
+			ok = false
+		}
+	}
+	e.Account, e.User, e.Check = str("account"), str("user"), str("check")
+	e.KeyID, e.Reason, e.ApprovedBy = str("key_id"), str("reason"), str("approved_by")
+	if v := got["account"]; v != nil && !isAccountID(e.Account) {
+		bad(v.Line, "account %q is not an account id (12 digits)", v.Value)
+		ok = false
+	}
+	if v := got["user"]; v != nil && !ValidUserName(e.User) {
+		bad(v.Line, "user %q is not a legal IAM user name", e.User)
+		ok = false
+	}
+	if v := got["key_id"]; v != nil && !validKeyID(e.KeyID) {
+		bad(v.Line, "key_id %q is not an access key id", e.KeyID)
+		ok = false
+	}
+	if v := got["key_created"]; v != nil {
+		sec, err := parseStamp(str("key_created"))
+		if err != nil || sec < 0 {
+			bad(v.Line, "key_created %q is not a time such as 2025-01-09T11:20:09Z", v.Value)
+			ok = false
+		}
+		e.KeyCreated = unix(sec)
+	}
+	if got["key_id"] != nil && got["key_created"] != nil {
+		bad(n.Line, "the entry has both key_id and key_created: name the key one way")
+		ok = false
+	}
+	if got["key_id"] == nil && got["key_created"] == nil {
+		bad(n.Line, "the entry names no key: give key_id or key_created")
+		ok = false
+	}
+	if v := got["expires"]; v != nil {
+		t, err := time.Parse("2006-01-02", str("expires"))
+		if err != nil || t.Year() < 1970 {
+			bad(v.Line, "expires %q is not a date such as 2027-02-25", v.Value)
+			ok = false
+		}
+		e.Expires = t.UTC()
+	}
+	return e, ok
+}
+
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	_, ok := digits(s)
+	return ok
+}
+
+func stampOrEmpty(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return string(AppendStamp(nil, t))
+}
+
+// yamlProblem turns a YAML error into a problem with its line.
+func yamlProblem(name string, err error) Problem {
+	msg := err.Error()
+	line := 0
+	if rest, ok := strings.CutPrefix(msg, "yaml: line "); ok {
+		n, after, _ := strings.Cut(rest, ":")
+		if v, ok := digits(n); ok {
+			line = v
+			msg = strings.TrimSpace(after)
+		}
+	}
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	return Problem{Source: name, Line: line, Message: "not valid YAML: " + msg, Hint: exceptionsHint}
+}
