@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -62,22 +63,25 @@ func analyzeCmd(ctx context.Context, fl analyzeFlags, stdin io.Reader, stdout io
 		}
 		ui.infof("%s", summary)
 	} else {
-		written, replaced, removed, errs := writeOutputs(ctx, fl.out, fl.formats, review)
-		for _, r := range replaced {
+		w := writeOutputs(ctx, fl.out, fl.formats, review)
+		for _, r := range w.replaced {
 			ui.infof("replaced %s", r)
 		}
-		for _, r := range removed {
+		for _, r := range w.removed {
 			ui.infof("removed %s: it was of another review", r)
 		}
-		if len(written) > 0 {
-			summary += "; wrote " + strings.Join(written, ", ")
+		for _, k := range w.kept {
+			ui.warnf("%s has the name of a review's file but no review id: left as it is", k)
+		}
+		if len(w.files) > 0 {
+			summary += "; wrote " + strings.Join(w.files, ", ")
 		}
 		ui.infof("%s", summary)
-		if len(errs) > 0 {
-			for _, err := range errs {
+		if len(w.errs) > 0 {
+			for _, err := range w.errs {
 				ui.errorf("%v", err)
 			}
-			if len(written) == 0 {
+			if len(w.files) == 0 {
 				ui.errorf("nothing was written in %s: the outputs of one review are put in place together or not at all", fl.out)
 			}
 			return errReported
@@ -102,23 +106,71 @@ func outputNames(base string) []string {
 	return out
 }
 
+// written says what writeOutputs did, and what went wrong.
+type written struct {
+	files    []string // put in place
+	replaced []string // of them, those that replaced a file, with its review
+	removed  []string // another review's files, removed
+	kept     []string // files with a review's name that no review wrote, left alone
+	errs     []error
+}
+
 // writeOutputs writes the formats of a review into dir as one set: the
 // folder is locked, every file is written beside its name, in parallel,
 // and only when all are complete are they put in place, together; after a
 // failure or an interrupt none is. Files of the other formats that belong
 // to another review are removed, so that the folder never holds two
-// reviews' files side by side. It says which files it replaced and which it
-// removed, and returns every failure.
-func writeOutputs(ctx context.Context, dir string, fmts []formats.Format, r *formats.Review) (written, replaced, removed []string, errs []error) {
+// reviews' files side by side; files credreview did not write are left
+// alone. A workbook a board has decided in, or a script of its approvals,
+// is never replaced nor removed: the run stops first, and says so.
+func writeOutputs(ctx context.Context, dir string, fmts []formats.Format, r *formats.Review) (out written) {
+	fail := func(err ...error) written { return written{errs: err} }
 	base := r.Name
 	if base == "" {
 		base = analyze.OutputBase
 	}
 	set, err := lockOutputs(dir)
 	if err != nil {
-		return nil, nil, nil, []error{err}
+		return fail(err)
 	}
 	defer set.Close()
+
+	mine := map[string]bool{}
+	for _, f := range fmts {
+		mine[base+"."+f.Name()] = true
+	}
+	var stale, decided []string
+	for _, name := range outputNames(base) {
+		path := filepath.Join(dir, name)
+		if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		id := formats.ReviewIDOf(path)
+		if formats.HoldsDecisions(path) && (mine[name] || id != r.ID) {
+			decided = append(decided, path)
+			continue
+		}
+		switch {
+		case mine[name] && id == r.ID:
+			out.replaced = append(out.replaced, path+" (the same review)")
+		case mine[name] && id != "":
+			out.replaced = append(out.replaced, path+" (review "+id+")")
+		case mine[name]:
+			out.replaced = append(out.replaced, path)
+		case id == "":
+			out.kept = append(out.kept, path)
+		case id != r.ID:
+			stale = append(stale, path)
+		}
+	}
+	if len(decided) > 0 {
+		var errs []error
+		for _, path := range decided {
+			errs = append(errs, fmt.Errorf("%s holds a change board's decisions, which this run would lose; move it, or write this review to another folder with -o", path))
+		}
+		return fail(errs...)
+	}
+
 	errc := make([]error, len(fmts))
 	var wg sync.WaitGroup
 	for i, f := range fmts {
@@ -134,9 +186,17 @@ func writeOutputs(ctx context.Context, dir string, fmts []formats.Format, r *for
 	select {
 	case <-done:
 	case <-ctx.Done():
+		// The writers fail at their next write; give them a moment to
+		// remove their files (a file still open cannot be removed
+		// everywhere), but no more.
 		set.Abort()
-		return nil, nil, nil, []error{fmt.Errorf("interrupted while writing; nothing was written in %s", dir)}
+		select {
+		case <-done:
+		case <-time.After(time.Second):
+		}
+		return fail(fmt.Errorf("interrupted while writing; nothing was written in %s", dir))
 	}
+	var errs []error
 	for _, err := range errc {
 		if err != nil {
 			errs = append(errs, err)
@@ -144,46 +204,26 @@ func writeOutputs(ctx context.Context, dir string, fmts []formats.Format, r *for
 	}
 	if len(errs) > 0 {
 		set.Abort()
-		return nil, nil, nil, errs
+		return fail(errs...)
 	}
-	mine := map[string]bool{}
-	for _, f := range fmts {
-		name := base + "." + f.Name()
-		mine[name] = true
-		path := filepath.Join(dir, name)
-		if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
-			switch id := formats.ReviewIDOf(path); id {
-			case r.ID:
-				replaced = append(replaced, path+" (the same review)")
-			case "":
-				replaced = append(replaced, path)
-			default:
-				replaced = append(replaced, path+" (review "+id+")")
-			}
-		}
-	}
-	written, err = set.Commit(ctx)
+	placed, err := set.Commit(ctx)
 	if err != nil {
-		errs = append(errs, err)
+		return fail(err)
 	}
-	if len(written) == 0 {
-		return nil, nil, nil, errs
+	for _, f := range fmts { // in the order asked for
+		path := filepath.Join(dir, base+"."+f.Name())
+		if slices.Contains(placed, path) {
+			out.files = append(out.files, path)
+		}
 	}
-	for _, name := range outputNames(base) {
-		path := filepath.Join(dir, name)
-		if mine[name] {
-			continue
-		}
-		if _, err := os.Stat(path); err != nil || formats.ReviewIDOf(path) == r.ID {
-			continue
-		}
+	for _, path := range stale {
 		if err := os.Remove(path); err != nil {
-			errs = append(errs, fmt.Errorf("remove %s of another review: %w", path, err))
+			out.errs = append(out.errs, fmt.Errorf("remove %s of another review: %w", path, err))
 			continue
 		}
-		removed = append(removed, path)
+		out.removed = append(out.removed, path)
 	}
-	return written, replaced, removed, errs
+	return out
 }
 
 // lockOutputs locks an output folder, saying what to do when another run

@@ -20,7 +20,7 @@ func scriptCmd(fl scriptFlags, stdout io.Writer, ui *ui) error {
 		return fmt.Errorf("read %s: %w", fl.approved, errors.Unwrap(err))
 	}
 	defer f.Close()
-	review, err := formats.ReadApproved(f)
+	review, warnings, err := formats.ReadApproved(f)
 	var mm *formats.MismatchError
 	switch {
 	case errors.As(err, &mm):
@@ -35,6 +35,9 @@ func scriptCmd(fl scriptFlags, stdout io.Writer, ui *ui) error {
 		return errReported
 	}
 	review.Workbook = fl.approved
+	for _, w := range warnings {
+		ui.warnf("%s: %s", fl.approved, w)
+	}
 	review.Name = fl.name
 
 	approved := 0

@@ -84,8 +84,9 @@ A console user's access key is a setup-time key when it was created at most
 
 Options:
     -o, --out DIR            Write credential-review.<format> files in DIR
-                             (default .), replacing a review's files there
-                             and removing another review's. With -o -, write
+                             (default .), replacing them and removing
+                             another review's, but never a workbook that
+                             holds a board's decisions. With -o -, write
                              the one requested format to standard output.
     -f, --format LIST        Comma-separated list of xlsx, md, json, sh
                              (default xlsx,md).

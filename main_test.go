@@ -375,9 +375,9 @@ func TestInterruptedWhileWriting(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := formats.NewReview(formats.Tool{Name: "credreview", Version: "test"}, analyze.Analyze(context.Background(), []string{"samples"}, nil, analyze.Options{SetupWindow: time.Hour}))
 	slow := interrupting{cancel}
-	written, _, _, errs := writeOutputs(ctx, out, []formats.Format{formats.JSON{}, slow}, r)
-	if len(written) != 0 || len(errs) != 1 || !strings.Contains(errs[0].Error(), "interrupted while writing; nothing was written in "+out) {
-		t.Errorf("written %q, errors %v", written, errs)
+	w := writeOutputs(ctx, out, []formats.Format{formats.JSON{}, slow}, r)
+	if len(w.files) != 0 || len(w.errs) != 1 || !strings.Contains(w.errs[0].Error(), "interrupted while writing; nothing was written in "+out) {
+		t.Errorf("written %q, errors %v", w.files, w.errs)
 	}
 	if got := strings.Join(files(t, out), " "); got != "" {
 		t.Errorf("left in the folder: %q", got)
@@ -539,5 +539,51 @@ func TestTerminalShowsWhatIsThere(t *testing.T) {
 	}
 	if !strings.Contains(stderr, `credreview: error: `+dir+`/x\x1b[1A\x1b[2K\rcredreview: all inputs OK.csv:1: not a credential report`) {
 		t.Errorf("stderr:\n%s", stderr)
+	}
+}
+
+// TestDecisionsAreNeverLost pins that a run never replaces nor removes a
+// workbook a board decided in, or the script of its approvals, and leaves
+// alone a file with a review's name that credreview did not write.
+func TestDecisionsAreNeverLost(t *testing.T) {
+	out := t.TempDir()
+	if code, _, stderr := credreview(t, "", "analyze", "-q", "-o", out, "samples"); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	wb := filepath.Join(out, "credential-review.xlsx")
+	decideIn(t, wb, map[string][3]string{"SK-AC3423442C": {"Approve", "Ada Lovelace", "CHG-1001"}}, nil)
+	before, _ := os.ReadFile(wb)
+	for _, args := range [][]string{
+		{"analyze", "-o", out, "samples"},                                                // the same review
+		{"analyze", "-o", out, "samples/123456789012.credential-report.csv"},             // another review
+		{"analyze", "-o", out, "-f", "md", "samples/123456789012.credential-report.csv"}, // another, without a workbook
+	} {
+		code, _, stderr := credreview(t, "", args...)
+		if code != 1 || !strings.Contains(stderr, "credreview: error: "+wb+" holds a change board's decisions, which this run would lose; move it, or write this review to another folder with -o\n") {
+			t.Errorf("%q: exit %d\n%s", args, code, stderr)
+		}
+		if after, _ := os.ReadFile(wb); !bytes.Equal(before, after) {
+			t.Fatalf("%q changed the decided workbook", args)
+		}
+	}
+	// The approved script, likewise.
+	if code, _, stderr := credreview(t, "", "script", "-q", "--approved", wb, "-o", out); code != 0 {
+		t.Fatalf("script: exit %d\n%s", code, stderr)
+	}
+	os.Rename(wb, filepath.Join(t.TempDir(), "elsewhere.xlsx"))
+	code, _, stderr := credreview(t, "", "analyze", "-o", out, "-f", "md,sh", "samples")
+	if code != 1 || !strings.Contains(stderr, filepath.Join(out, "credential-review.sh")+" holds a change board's decisions") {
+		t.Errorf("over the approved script: exit %d\n%s", code, stderr)
+	}
+
+	// A file credreview did not write is left alone, with a word.
+	other := t.TempDir()
+	os.WriteFile(filepath.Join(other, "credential-review.json"), []byte(`{"my": "own notes"}`), 0o644)
+	code, _, stderr = credreview(t, "", "analyze", "-o", other, "-f", "md", "samples")
+	if code != 0 || !strings.Contains(stderr, "credreview: warning: "+filepath.Join(other, "credential-review.json")+" has the name of a review's file but no review id: left as it is\n") {
+		t.Errorf("exit %d\n%s", code, stderr)
+	}
+	if b, _ := os.ReadFile(filepath.Join(other, "credential-review.json")); string(b) != `{"my": "own notes"}` {
+		t.Errorf("the file was changed: %s", b)
 	}
 }

@@ -94,7 +94,7 @@ func TestScriptCommand(t *testing.T) {
 			t.Errorf("the script lacks %q", want)
 		}
 	}
-	if n := strings.Count(string(sh), "\t\trun SK-"); n != 2*3 {
+	if n := strings.Count(string(sh), "\t\trun 'SK-"); n != 2*3 {
 		t.Errorf("the script runs %d commands, want 2 findings × 3 phases", n)
 	}
 

@@ -16,6 +16,11 @@ package analyze
 //     fails without touching anything.
 //   - With --output text the CLI applies --query page by page; the ids of all
 //     pages are collected by `set --`, so the count is right across pages.
+//     The listing is first kept in a variable (credreview_keys): an
+//     assignment has the exit status of its command substitution, where
+//     `set -- $(aws ...)` would have set's, and a failed listing (access
+//     denied, a dropped connection part-way through the pages) must stop the
+//     command rather than pass for "no key".
 //   - Delete deletes a key only if it is Inactive when it runs: a key that
 //     was never deactivated is left in place, with a message to deactivate
 //     it first, because the time between the two is the point of the plan.
@@ -41,7 +46,7 @@ func commandsFor(f *Finding) Commands {
 			b = append(user(append(b, "aws iam list-access-keys "...)), " --output text --query \"AccessKeyMetadata[?AccessKeyId=='"...)
 			return append(append(append(b, f.KeyID...), "']."...), field...)
 		}
-		b = append(byID(append(b, "set -- $("...), "Status"), "\") && if [ \"$*\" = Inactive ]; then "...)
+		b = append(byID(append(b, "credreview_keys=$("...), "Status"), "\") && set -- $credreview_keys && if [ \"$*\" = Inactive ]; then "...)
 		b = id(append(user(append(b, "aws iam delete-access-key "...)), ' '))
 		b = append(b, "; elif [ $# -eq 0 ]; then echo \"credreview: "...)
 		b = append(append(append(append(b, f.User...), " has no access key "...), f.KeyID...), "; nothing deleted\" >&2; false; else echo \"credreview: key "...)
@@ -60,8 +65,8 @@ func commandsFor(f *Finding) Commands {
 		// selected runs an action, with the key's id in $1, if exactly one
 		// key was created at that second; otherwise it says so and fails.
 		selected := func(b []byte, verb string, withUser bool, tail string) []byte {
-			b = append(user(append(b, "set -- $(aws iam list-access-keys "...)), " --output text --query \""...)
-			b = append(filter(b), ".AccessKeyId\") && if [ $# -eq 1 ]; then aws iam "...)
+			b = append(user(append(b, "credreview_keys=$(aws iam list-access-keys "...)), " --output text --query \""...)
+			b = append(filter(b), ".AccessKeyId\") && set -- $credreview_keys && if [ $# -eq 1 ]; then aws iam "...)
 			b = append(b, verb...)
 			if withUser {
 				b = append(user(append(b, ' ')), ` --access-key-id="$1"`...)
@@ -80,8 +85,8 @@ func commandsFor(f *Finding) Commands {
 		ends[2] = len(b)
 		// Delete asks for the key's status with its id, and deletes only an
 		// Inactive key.
-		b = append(user(append(b, "set -- $(aws iam list-access-keys "...)), " --output text --query \""...)
-		b = append(filter(b), ".[AccessKeyId,Status]\") && if [ $# -eq 2 ] && [ \"$2\" = Inactive ]; then aws iam delete-access-key "...)
+		b = append(user(append(b, "credreview_keys=$(aws iam list-access-keys "...)), " --output text --query \""...)
+		b = append(filter(b), ".[AccessKeyId,Status]\") && set -- $credreview_keys && if [ $# -eq 2 ] && [ \"$2\" = Inactive ]; then aws iam delete-access-key "...)
 		b = append(user(b), ` --access-key-id="$1"; elif [ $# -eq 2 ]; then echo "credreview: key $1 of `...)
 		b = append(append(b, f.User...), ` is $2, not Inactive: deactivate it first; nothing deleted" >&2; false; else echo "credreview: `...)
 		b = append(append(append(b, f.User...), " has no single access key created "...), created...)

@@ -25,8 +25,8 @@ alice,arn:aws:iam::123456789012:user/alice,2025-01-09T11:20:05+00:00,true,2025-0
 	}
 	// Output:
 	// SK-E7B74DEB25 high: alice key 1, created 4 s after the user
-	// set -- $(aws iam list-access-keys --user-name=alice --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '2025-01-09T11:20:09')].AccessKeyId") && if [ $# -eq 1 ]; then aws iam update-access-key --user-name=alice --access-key-id="$1" --status Inactive; else echo "credreview: alice has no single access key created 2025-01-09T11:20:09Z; nothing changed" >&2; false; fi
-	// set -- $(aws iam list-access-keys --user-name=alice --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '2025-01-09T11:20:09')].[AccessKeyId,Status]") && if [ $# -eq 2 ] && [ "$2" = Inactive ]; then aws iam delete-access-key --user-name=alice --access-key-id="$1"; elif [ $# -eq 2 ]; then echo "credreview: key $1 of alice is $2, not Inactive: deactivate it first; nothing deleted" >&2; false; else echo "credreview: alice has no single access key created 2025-01-09T11:20:09Z; nothing changed" >&2; false; fi
+	// credreview_keys=$(aws iam list-access-keys --user-name=alice --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '2025-01-09T11:20:09')].AccessKeyId") && set -- $credreview_keys && if [ $# -eq 1 ]; then aws iam update-access-key --user-name=alice --access-key-id="$1" --status Inactive; else echo "credreview: alice has no single access key created 2025-01-09T11:20:09Z; nothing changed" >&2; false; fi
+	// credreview_keys=$(aws iam list-access-keys --user-name=alice --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '2025-01-09T11:20:09')].[AccessKeyId,Status]") && set -- $credreview_keys && if [ $# -eq 2 ] && [ "$2" = Inactive ]; then aws iam delete-access-key --user-name=alice --access-key-id="$1"; elif [ $# -eq 2 ]; then echo "credreview: key $1 of alice is $2, not Inactive: deactivate it first; nothing deleted" >&2; false; else echo "credreview: alice has no single access key created 2025-01-09T11:20:09Z; nothing changed" >&2; false; fi
 }
 
 func TestCommandsWithKeyID(t *testing.T) {
@@ -39,7 +39,7 @@ func TestCommandsWithKeyID(t *testing.T) {
 		},
 		Implement: []string{
 			"aws iam update-access-key --user-name=-x --access-key-id=AKIAIOSFODNN7EXAMPLE --status Inactive",
-			`set -- $(aws iam list-access-keys --user-name=-x --output text --query "AccessKeyMetadata[?AccessKeyId=='AKIAIOSFODNN7EXAMPLE'].Status") && if [ "$*" = Inactive ]; then aws iam delete-access-key --user-name=-x --access-key-id=AKIAIOSFODNN7EXAMPLE; elif [ $# -eq 0 ]; then echo "credreview: -x has no access key AKIAIOSFODNN7EXAMPLE; nothing deleted" >&2; false; else echo "credreview: key AKIAIOSFODNN7EXAMPLE of -x is $*, not Inactive: deactivate it first; nothing deleted" >&2; false; fi`,
+			`credreview_keys=$(aws iam list-access-keys --user-name=-x --output text --query "AccessKeyMetadata[?AccessKeyId=='AKIAIOSFODNN7EXAMPLE'].Status") && set -- $credreview_keys && if [ "$*" = Inactive ]; then aws iam delete-access-key --user-name=-x --access-key-id=AKIAIOSFODNN7EXAMPLE; elif [ $# -eq 0 ]; then echo "credreview: -x has no access key AKIAIOSFODNN7EXAMPLE; nothing deleted" >&2; false; else echo "credreview: key AKIAIOSFODNN7EXAMPLE of -x is $*, not Inactive: deactivate it first; nothing deleted" >&2; false; fi`,
 		},
 		Backout: []string{
 			"aws iam update-access-key --user-name=-x --access-key-id=AKIAIOSFODNN7EXAMPLE --status Active  # while the key is only deactivated",
@@ -278,5 +278,43 @@ func TestDeleteNeedsInactiveWithRealCLI(t *testing.T) {
 	c := commandsFor(&Finding{User: "-x", KeyID: "AKIANOSUCHKEY0000001", KeyActive: true, KeyCreated: setupTime})
 	if out, err := runSh(t, env, c.Implement[1]); err == nil || !strings.Contains(out, "credreview: -x has no access key AKIANOSUCHKEY0000001; nothing deleted") {
 		t.Errorf("delete of a key that is gone: %v\n%s", err, out)
+	}
+}
+
+// TestFailedListingChangesNothing pins, with the real AWS CLI, that a
+// command whose listing of the keys fails (access denied on the second
+// page, after the first gave a key) fails with AWS's error and changes
+// nothing: a failed listing never passes for "no key" or "one key".
+func TestFailedListingChangesNothing(t *testing.T) {
+	iamfake.RequireTool(t, iamfake.AWSCLI)
+	keys := append(storeFor("-x"), iamfake.Key{User: "-x", ID: "AKIASAMESECOND000004", Status: "Inactive", Created: setupTime})
+	s := iamfake.New(nil, keys)
+	defer s.Close()
+	s.PageSize = 1
+	s.Fail = func(q iamfake.Request) *iamfake.Fault {
+		if q.Action == "ListAccessKeys" && q.Params.Get("Marker") != "" {
+			return &iamfake.Fault{Status: 403, Code: "AccessDenied", Message: "User is not authorized to perform: iam:ListAccessKeys"}
+		}
+		return nil
+	}
+	env := s.CLIEnv(t)
+	for _, withID := range []bool{false, true} {
+		f := &Finding{User: "-x", KeyActive: true, KeyCreated: setupTime}
+		if withID {
+			f.KeyID = setupKey
+		}
+		c := commandsFor(f)
+		for _, cmd := range []string{c.Test[1], c.Implement[0], c.Implement[1], c.Backout[0]} {
+			if withID && !strings.HasPrefix(cmd, "credreview_keys=") {
+				continue // with a key id, only delete lists the keys
+			}
+			out, err := runSh(t, env, cmd)
+			if err == nil || !strings.Contains(out, "AccessDenied") || strings.Contains(out, "has no single access key") {
+				t.Errorf("key id %v: %s\n%v\n%s", withID, cmd, err, out)
+			}
+		}
+	}
+	if m := s.Mutations(); len(m) != 0 {
+		t.Errorf("IAM was changed: %q", m)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"os"
 	"sort"
 	"strings"
 
@@ -72,23 +73,79 @@ func (e *MismatchError) Error() string {
 // added or deleted, or whose Decision holds a value outside the list;
 // rows may be sorted and filtered. Workbooks saved again by LibreOffice or
 // another spreadsheet program read the same.
-func ReadApproved(r io.Reader) (*Review, error) {
+//
+// The stamp is checked, not signed: it catches what a spreadsheet program
+// can change, and refuses any value credreview could not have written, but
+// someone who rewrites the stamp and the rows alike can make the workbook
+// say what they like. The warnings are about approvals the board may not
+// have seen: in rows a filter hides.
+func ReadApproved(r io.Reader) (*Review, []RowProblem, error) {
 	f, err := excelize.OpenReader(r)
 	if err != nil {
-		return nil, fmt.Errorf("not a workbook: %w", err)
+		return nil, nil, fmt.Errorf("not a workbook: %w", err)
 	}
 	defer f.Close()
 	rev, err := readStamp(f)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var problems []RowProblem
-	rev.Decisions, problems = readDecisions(f, rev)
+	var problems, warnings []RowProblem
+	rev.Decisions, problems, warnings = readDecisions(f, rev)
 	problems = append(problems, checkCommands(f, rev)...)
 	if len(problems) > 0 {
-		return nil, &MismatchError{Problems: problems}
+		return nil, nil, &MismatchError{Problems: problems}
 	}
-	return rev, nil
+	return rev, warnings, nil
+}
+
+// HoldsDecisions reports whether a file holds a change board's decisions:
+// a workbook with anything in Decision, Reviewer, Change ticket or Notes,
+// or a script written from such a workbook. Such a file is never replaced
+// or removed by a later run.
+func HoldsDecisions(path string) bool {
+	switch {
+	case strings.HasSuffix(path, ".sh"):
+		f, err := os.Open(path)
+		if err != nil {
+			return false
+		}
+		defer f.Close()
+		b := make([]byte, 8<<10)
+		n, _ := io.ReadFull(f, b)
+		return strings.Contains(string(b[:n]), approvedMarker)
+	case strings.HasSuffix(path, ".xlsx"):
+		f, err := excelize.OpenFile(path)
+		if err != nil {
+			return false
+		}
+		defer f.Close()
+		rows, err := f.Rows(sheetFindings)
+		if err != nil {
+			return false
+		}
+		defer rows.Close()
+		var inputs []int
+		for n := 0; rows.Next(); n++ {
+			cols, err := rows.Columns()
+			if err != nil {
+				return false
+			}
+			if n == 0 {
+				for i, h := range cols {
+					if h == colDecision || h == colReviewer || h == colTicket || h == colNotes {
+						inputs = append(inputs, i)
+					}
+				}
+				continue
+			}
+			for _, i := range inputs {
+				if i < len(cols) && strings.TrimSpace(cols[i]) != "" {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // errNoStamp is the refusal of a workbook without credreview's stamp.
@@ -117,7 +174,13 @@ func readStamp(f *excelize.File) (*Review, error) {
 		}
 		var fd analyze.Finding
 		if err := json.Unmarshal([]byte(row[1]), &fd); err != nil || fd.ID != row[0] {
-			return nil, fmt.Errorf("the workbook's stamp is damaged (finding %q); write the workbook again with credreview analyze -f xlsx", row[0])
+			return nil, fmt.Errorf("the workbook's stamp is damaged (finding %q); write the workbook again with credreview analyze -f xlsx", Visible(row[0]))
+		}
+		// What reaches the script's commands must be what credreview could
+		// have written: the stamp is checked, not signed, and anyone can
+		// edit it and its digest alike.
+		if bad := analyze.ValidFinding(&fd); bad != "" {
+			return nil, fmt.Errorf("the workbook's stamp was changed: the %s of finding %q is not one credreview could have written; write the workbook again with credreview analyze -f xlsx", bad, Visible(row[0]))
 		}
 		h.add(row[0], []byte(row[1]))
 		res.Findings = append(res.Findings, fd)
@@ -141,44 +204,59 @@ func (d *stampDigest) add(id string, row []byte) {
 func (d *stampDigest) sum() string { return hex.EncodeToString(d.h.Sum(nil)) }
 
 // readDecisions reads the Findings sheet: each row must be a finding of the
-// review, shown as credreview wrote it, once.
-func readDecisions(f *excelize.File, rev *Review) (map[string]Decision, []RowProblem) {
-	var problems []RowProblem
+// review, shown as credreview wrote it, once; the board's columns stand
+// where credreview put them, shown, each once, in plain cells.
+func readDecisions(f *excelize.File, rev *Review) (decisions map[string]Decision, problems, warnings []RowProblem) {
 	bad := func(row int, format string, args ...any) {
 		problems = append(problems, RowProblem{Sheet: sheetFindings, Row: row, Message: fmt.Sprintf(format, args...)})
 	}
 	rows, err := f.GetRows(sheetFindings)
 	if err != nil || len(rows) == 0 {
 		bad(0, "the sheet is missing or empty")
-		return nil, problems
+		return nil, problems, nil
 	}
-	// The columns, by heading: the board may not move them, but a reader
-	// that finds them by name does not care.
-	at := map[string]int{}
-	for i, h := range rows[0] {
-		if _, dup := at[h]; !dup {
-			at[h] = i
+	// The board's columns where credreview put them, and no other column
+	// with one of their headings: a reader that took the first such column
+	// could be shown one and read another.
+	board := map[string]bool{}
+	for i, c := range boardColumns {
+		board[c.Title] = true
+		name, _ := excelize.ColumnNumberToName(i + 1)
+		if i >= len(rows[0]) || rows[0][i] != c.Title {
+			bad(1, "column %s is not headed %q: the board's columns were moved or renamed", name, c.Title)
+		} else if visible, err := f.GetColVisible(sheetFindings, name); err == nil && !visible {
+			bad(1, "column %s (%s) is hidden: the board's columns must be shown", name, c.Title)
 		}
 	}
-	for _, c := range boardColumns {
-		if _, ok := at[c.Title]; !ok {
-			bad(1, "no column headed %q: the headings were changed", c.Title)
+	for i := len(boardColumns); i < len(rows[0]); i++ {
+		if board[rows[0][i]] {
+			name, _ := excelize.ColumnNumberToName(i + 1)
+			bad(1, "column %s is headed %q too: a board column's heading stands once", name, rows[0][i])
+		}
+	}
+	if merged, err := f.GetMergeCells(sheetFindings); err == nil {
+		for _, m := range merged {
+			c1, r1, _ := excelize.CellNameToCoordinates(m.GetStartAxis())
+			if r1 > 1 || c1 <= len(boardColumns) {
+				bad(r1, "cells %s:%s are merged: each finding's cells stand on their own", m.GetStartAxis(), m.GetEndAxis())
+			}
 		}
 	}
 	if len(problems) > 0 {
-		return nil, problems
+		return nil, problems, nil
 	}
 	byID := map[string]*analyze.Finding{}
 	for i := range rev.Findings {
 		byID[rev.Findings[i].ID] = &rev.Findings[i]
 	}
-	get := func(row []string, title string) string {
-		if i := at[title]; i < len(row) {
+	at := func(row []string, i int) string {
+		if i < len(row) {
 			return row[i]
 		}
 		return ""
 	}
-	decisions := map[string]Decision{}
+	get := func(row []string, title string) string { return at(row, columnIndex(title)) }
+	decisions = map[string]Decision{}
 	for n, row := range rows[1:] {
 		line := n + 2
 		if strings.TrimSpace(strings.Join(row, "")) == "" {
@@ -191,25 +269,35 @@ func readDecisions(f *excelize.File, rev *Review) (map[string]Decision, []RowPro
 			bad(line, "a row without a finding ID: rows cannot be added")
 			continue
 		case !ok:
-			bad(line, "finding %s is not in this review: rows cannot be added, and IDs cannot be changed", quoteIfOdd(id))
+			bad(line, "finding %s is not in this review: rows cannot be added, and IDs cannot be changed", quoteIfOdd(Visible(id)))
 			continue
 		}
 		if d, dup := decisions[id]; dup {
 			bad(line, "finding %s again (first at row %d): rows cannot be copied", id, d.Row)
 			continue
 		}
-		for _, c := range boardColumns {
+		for i, c := range boardColumns {
+			cell, _ := excelize.CoordinatesToCellName(i+1, line)
+			if formula, _ := f.GetCellFormula(sheetFindings, cell); formula != "" {
+				bad(line, "%s: %s is a formula (=%s): the board's cells hold values", id, c.Title, Visible(formula))
+				continue
+			}
 			if c.Value == nil {
 				continue
 			}
-			if got, want := get(row, c.Title), xlsxText(c.Value(fd)); got != want {
+			if got, want := at(row, i), xlsxText(c.Value(fd)); got != want {
 				bad(line, "%s: %s reads %q, but credreview wrote %q; only Decision, Reviewer, Change ticket and Notes may be changed", id, c.Title, got, want)
 			}
 		}
 		d := Decision{Row: line, Value: strings.TrimSpace(get(row, colDecision)), Reviewer: strings.TrimSpace(get(row, colReviewer)),
 			Ticket: strings.TrimSpace(get(row, colTicket)), Notes: strings.TrimSpace(get(row, colNotes))}
 		if d.Value != "" && !contains(Decisions, d.Value) {
-			bad(line, "%s: Decision %q is not one of %s (or empty)", id, d.Value, strings.Join(Decisions, ", "))
+			bad(line, "%s: Decision %q is not one of %s (or empty)", id, Visible(d.Value), strings.Join(Decisions, ", "))
+		}
+		if d.Approved() {
+			if visible, err := f.GetRowVisible(sheetFindings, line); err == nil && !visible {
+				warnings = append(warnings, RowProblem{Sheet: sheetFindings, Row: line, Message: id + " is approved in a hidden row: make sure the board saw it"})
+			}
 		}
 		decisions[id] = d
 	}
@@ -219,7 +307,7 @@ func readDecisions(f *excelize.File, rev *Review) (map[string]Decision, []RowPro
 			bad(0, "finding %s (%s, account %s) has no row: rows cannot be deleted", fd.ID, fd.User, fd.AccountID)
 		}
 	}
-	return decisions, problems
+	return decisions, problems, warnings
 }
 
 // checkCommands compares the Commands sheet with the commands of the

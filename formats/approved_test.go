@@ -2,6 +2,7 @@ package formats
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -109,7 +110,7 @@ func TestReadApproved(t *testing.T) {
 		f.DuplicateRowTo(sheetFindings, 2, len(rows)+1)
 		f.RemoveRow(sheetFindings, 2)
 	})
-	got, err := ReadApproved(bytes.NewReader(data))
+	got, _, err := ReadApproved(bytes.NewReader(data))
 	if err != nil {
 		t.Fatalf("%v: %v", err, mismatches(err))
 	}
@@ -182,7 +183,7 @@ func TestReadApprovedRefuses(t *testing.T) {
 		}, `SK-AC3423442C: Decision "approved" is not one of Approve, Reject, Defer (or empty)`},
 		{"renamed heading", func(t *testing.T, f *excelize.File) {
 			f.SetCellStr(sheetFindings, "D1", "Username")
-		}, `no column headed "User"`},
+		}, `Findings row 1: column D is not headed "User"`},
 		{"stamp removed", func(t *testing.T, f *excelize.File) {
 			f.DeleteSheet(sheetStamp)
 		}, `has no credreview stamp`},
@@ -191,6 +192,28 @@ func TestReadApprovedRefuses(t *testing.T) {
 			f.SetCellStr(sheetStamp, "B2", strings.Replace(v, `"User":"+ops"`, `"User":"root"`, 1))
 		}, `the workbook's stamp was changed`},
 		{"not a workbook", nil, "not a workbook"},
+		{"a forged stamp with shell in a name", func(t *testing.T, f *excelize.File) {
+			forgeStamp(t, f, func(fd map[string]any) { fd["User"] = "alice;touch${IFS}/tmp/x;:" })
+		}, `the user of finding "SK-FB6E6E57A8" is not one credreview could have written`},
+		{"a forged stamp with shell in an account", func(t *testing.T, f *excelize.File) {
+			forgeStamp(t, f, func(fd map[string]any) { fd["AccountID"] = "1$(reboot)" })
+		}, `the account of finding "SK-FB6E6E57A8" is not one credreview could have written`},
+		{"a column before the board's", func(t *testing.T, f *excelize.File) {
+			f.InsertCols(sheetFindings, "A", 1)
+		}, `Findings row 1: column A is not headed "ID"`},
+		{"a second Decision column", func(t *testing.T, f *excelize.File) {
+			f.SetCellStr(sheetFindings, "AH1", "Decision")
+			f.SetCellStr(sheetFindings, "AH2", "Approve")
+		}, `Findings row 1: column AH is headed "Decision" too`},
+		{"a hidden board column", func(t *testing.T, f *excelize.File) {
+			f.SetColVisible(sheetFindings, "D", false)
+		}, `column D (User) is hidden`},
+		{"merged Decision cells", func(t *testing.T, f *excelize.File) {
+			f.MergeCell(sheetFindings, "J2", "J3")
+		}, `Findings row 2: cells J2:J3 are merged`},
+		{"a formula in Decision", func(t *testing.T, f *excelize.File) {
+			f.SetCellFormula(sheetFindings, cellOf(t, f, sheetFindings, "SK-AC3423442C", colDecision), `"Appro"&"ve"`)
+		}, `SK-AC3423442C: Decision is a formula (="Appro"&"ve")`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -198,7 +221,7 @@ func TestReadApprovedRefuses(t *testing.T) {
 			if tt.edit != nil {
 				in = edit(t, data, func(f *excelize.File) { tt.edit(t, f) })
 			}
-			_, err := ReadApproved(bytes.NewReader(in))
+			_, _, err := ReadApproved(bytes.NewReader(in))
 			if err == nil {
 				t.Fatal("the workbook was read")
 			}
@@ -231,9 +254,47 @@ func TestApprovedThroughLibreOffice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := ReadApproved(bytes.NewReader(saved))
+	got, _, err := ReadApproved(bytes.NewReader(saved))
 	if err != nil {
 		t.Fatalf("%v\n%s", err, mismatches(err))
 	}
 	checkDecisions(t, got)
+}
+
+// forgeStamp changes the first finding of the stamp and writes a digest
+// that fits, as someone who read the code could.
+func forgeStamp(t *testing.T, f *excelize.File, change func(map[string]any)) {
+	t.Helper()
+	rows, _ := f.GetRows(sheetStamp)
+	var fd map[string]any
+	json.Unmarshal([]byte(rows[1][1]), &fd)
+	change(fd)
+	b, _ := json.Marshal(fd)
+	rows[1][1] = string(b)
+	h := newStampDigest()
+	for _, r := range rows[1:] {
+		h.add(r[0], []byte(r[1]))
+	}
+	var head map[string]any
+	json.Unmarshal([]byte(rows[0][1]), &head)
+	head["digest"] = h.sum()
+	hb, _ := json.Marshal(head)
+	f.SetCellStr(sheetStamp, "B1", string(hb))
+	f.SetCellStr(sheetStamp, "B2", string(b))
+}
+
+// TestApprovalInAHiddenRow pins the warning about an approval a filter
+// hides from the board.
+func TestApprovalInAHiddenRow(t *testing.T) {
+	data := edit(t, render(t, XLSX{}, review(t, "samples")), func(f *excelize.File) {
+		f.SetCellStr(sheetFindings, cellOf(t, f, sheetFindings, "SK-AC3423442C", colDecision), "Approve")
+		f.SetRowVisible(sheetFindings, 11, false)
+	})
+	_, warnings, err := ReadApproved(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 1 || warnings[0].String() != "Findings row 11: SK-AC3423442C is approved in a hidden row: make sure the board saw it" {
+		t.Errorf("warnings %v", warnings)
+	}
 }

@@ -137,6 +137,7 @@ func (Script) Write(w io.Writer, r *Review) error {
 	}
 	e.printf("# Setup window %s; ages measured to %s.\n#\n", Window(r.Options.SetupWindow), asOfRule(r))
 	if r.Decisions != nil {
+		e.print("# " + approvedMarker + "\n")
 		e.printf("# The change board's decisions, read from %s:\n", Visible(orDash(r.Workbook)))
 		e.printf("# %s approved, and only they are in this script:\n", plural(n, "finding", "findings"))
 		for _, a := range accounts {
@@ -175,7 +176,11 @@ func (Script) Write(w io.Writer, r *Review) error {
 	e.print("# and run credreview analyze on it: the findings of this script must be gone.\n\n")
 
 	e.print("set -u\nAWS_PAGER=''\nexport AWS_PAGER\n")
-	e.print("me=${0##*/}\nlog=${0%.sh}.log\n\n")
+	e.print("me=${0##*/}\n")
+	e.print("case $0 in\n*.sh) ;;\n*)\n\techo \"$me: run this script by its file name (sh NAME.sh): its transcript goes beside it\" >&2\n\texit 2\n\t;;\nesac\n")
+	e.print("log=${0%.sh}.log\n")
+	e.print("# quote WORD: WORD single-quoted for sh, to print a command to paste.\n")
+	e.print("quote() { printf \"'%s'\" \"$(printf '%s' \"$1\" | sed \"s/'/'\\\\\\\\''/g\")\"; }\n\n")
 	e.print("usage() {\n\techo \"usage: sh $me plan|deactivate|delete|reactivate [--account ID] [--from FINDING]\" >&2\n\texit 2\n}\n\n")
 	e.print("phase=${1-}\n[ $# -gt 0 ] && shift\naccount=\nfrom=\n")
 	e.print("while [ $# -gt 0 ]; do\n\tcase $1 in\n")
@@ -189,12 +194,17 @@ func (Script) Write(w io.Writer, r *Review) error {
 	case 0:
 		e.print("echo \"$me: $phase: nothing to do: the script holds no findings\" >&2\nexit 0\n\n")
 	case 1:
-		e.printf("case $account in\n'' | %s) account=%s ;;\n", accounts[0], accounts[0])
-		e.printf("*)\n\techo \"$me: no findings for account $account; the findings are in account %s\" >&2\n\texit 2\n\t;;\nesac\n\n", accounts[0])
+		e.printf("case $account in\n'' | %s) account=%s ;;\n", shellQuote(accounts[0]), shellQuote(accounts[0]))
+		e.printf("*)\n\techo \"$me: no findings for account $account; the findings are in account \"%s >&2\n\texit 2\n\t;;\nesac\n\n", shellQuote(accounts[0]))
 	default:
-		e.printf("case $account in\n%s) ;;\n", strings.Join(accounts, " | "))
-		e.printf("'')\n\techo \"$me: the findings are in %d accounts (%s): run each with its own credentials and --account ID\" >&2\n\texit 2\n\t;;\n", len(accounts), strings.Join(accounts, " "))
-		e.printf("*)\n\techo \"$me: no findings for account $account; the accounts are: %s\" >&2\n\texit 2\n\t;;\nesac\n\n", strings.Join(accounts, " "))
+		var quoted []string
+		for _, a := range accounts {
+			quoted = append(quoted, shellQuote(a))
+		}
+		all := shellQuote(strings.Join(accounts, " "))
+		e.printf("case $account in\n%s) ;;\n", strings.Join(quoted, " | "))
+		e.printf("'')\n\techo \"$me: the findings are in %d accounts (\"%s\"): run each with its own credentials and --account ID\" >&2\n\texit 2\n\t;;\n", len(accounts), all)
+		e.printf("*)\n\techo \"$me: no findings for account $account; the accounts are: \"%s >&2\n\texit 2\n\t;;\nesac\n\n", all)
 	}
 	if len(accounts) == 0 {
 		return e.err
@@ -240,7 +250,7 @@ run() {
 	echo "$me: $phase: the command for $run_id (account $account) failed; stopping" >&2
 	echo "$me: done:${done_ids:- nothing}" >&2
 	echo "$me: not done: $run_id$(not_done "$run_id")" >&2
-	echo "$me: once it is put right, go on with: sh $0 $phase --account $account --from $run_id" >&2
+	echo "$me: once it is put right, go on with: sh $(quote "$0") $phase --account $account --from $run_id" >&2
 	exit 1
 }
 
@@ -279,7 +289,7 @@ plan_key() {
 `)
 	e.print("plan() {\n")
 	for _, a := range accounts {
-		e.printf("\tif [ \"$account\" = %s ]; then\n", a)
+		e.printf("\tif [ \"$account\" = %s ]; then\n", shellQuote(a))
 		for _, sf := range byAccount[a] {
 			what := sf.describe()
 			if u := inUse(sf.Finding); u != "" {
@@ -289,7 +299,7 @@ plan_key() {
 			if sf.ActiveBeforeChange() {
 				back = "yes"
 			}
-			e.printf("\t\tplan_key %s %s %s %s\n", sf.ID, shellQuote(what), back, shellQuote(sf.cmds.Lookup))
+			e.printf("\t\tplan_key %s %s %s %s\n", shellQuote(sf.ID), shellQuote(what), back, shellQuote(sf.cmds.Lookup))
 		}
 		e.print("\tfi\n")
 	}
@@ -297,7 +307,7 @@ plan_key() {
 	for _, p := range scriptPhases {
 		e.printf("%s() {\n", p.name)
 		for _, a := range accounts {
-			e.printf("\tif [ \"$account\" = %s ]; then\n", a)
+			e.printf("\tif [ \"$account\" = %s ]; then\n", shellQuote(a))
 			k := 0
 			for _, sf := range byAccount[a] {
 				cmd, ok := p.command(sf.Finding, &sf.cmds)
@@ -305,7 +315,7 @@ plan_key() {
 					continue
 				}
 				e.printf("\t\t# %s\n", sf.describe())
-				e.printf("\t\trun %s %s %s\n", sf.ID, shellQuote(sf.label(p.name)), shellQuote(cmd))
+				e.printf("\t\trun %s %s %s\n", shellQuote(sf.ID), shellQuote(sf.label(p.name)), shellQuote(cmd))
 				k++
 			}
 			if k == 0 {
@@ -323,7 +333,7 @@ plan_key() {
 		for _, a := range accounts {
 			for _, sf := range byAccount[a] {
 				if p == "plan" || p == "deactivate" || p == "delete" || sf.ActiveBeforeChange() {
-					e.printf(" %s:%s", a, sf.ID)
+					e.printf(" %s", shellQuote(a+":"+sf.ID))
 				}
 			}
 		}
@@ -339,6 +349,10 @@ plan_key() {
 	e.print("echo \"$me: $phase: account $account: done:${done_ids:- nothing to do}\" >&2\n")
 	return e.err
 }
+
+// approvedMarker marks a script written from a board's decisions, which a
+// later run must not replace (see HoldsDecisions).
+const approvedMarker = "credreview: the script of a change board's approvals"
 
 // approvalText is how the script names a board's approval.
 func approvalText(d Decision) string {

@@ -240,8 +240,8 @@ func TestScriptWithRealCLI(t *testing.T) {
 			t.Errorf("after deactivate:\n%v\nwant\n%v", got, want)
 		}
 		for _, echo := range []string{
-			"+ SK-F79F1786F2 (approved by Grace Hopper, ticket CHG-1003): set -- $(aws iam list-access-keys --user-name=alice",
-			"+ SK-9210721677 (approved by Ada Lovelace, ticket CHG-1004; in use: last used 2026-11-19T23:59:00Z by s3 in eu-central-1): set -- $(aws iam list-access-keys --user-name=bob",
+			"+ SK-F79F1786F2 (approved by Grace Hopper, ticket CHG-1003): credreview_keys=$(aws iam list-access-keys --user-name=alice",
+			"+ SK-9210721677 (approved by Ada Lovelace, ticket CHG-1004; in use: last used 2026-11-19T23:59:00Z by s3 in eu-central-1): credreview_keys=$(aws iam list-access-keys --user-name=bob",
 		} {
 			if !strings.Contains(stdout, echo) {
 				t.Errorf("deactivate does not echo %q:\n%s", echo, stdout)
@@ -282,8 +282,8 @@ func TestScriptWithRealCLI(t *testing.T) {
 		for _, want := range []*regexp.Regexp{
 			regexp.MustCompile(`(?m)^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ deactivate account 123456789012 - stopped: the credentials are for account 999999999999$`),
 			regexp.MustCompile(`(?m)^\S+ plan account 123456789012 SK-F79F1786F2 ok: aws iam list-access-keys --user-name=alice `),
-			regexp.MustCompile(`(?m)^\S+ delete account 123456789012 SK-F79F1786F2 failed: set -- `),
-			regexp.MustCompile(`(?m)^\S+ deactivate account 123456789012 SK-9210721677 ok: set -- \$\(aws iam list-access-keys --user-name=bob `),
+			regexp.MustCompile(`(?m)^\S+ delete account 123456789012 SK-F79F1786F2 failed: credreview_keys=`),
+			regexp.MustCompile(`(?m)^\S+ deactivate account 123456789012 SK-9210721677 ok: credreview_keys=\$\(aws iam list-access-keys --user-name=bob `),
 			regexp.MustCompile(`(?m)^\S+ delete account 123456789012 - finished: done: SK-F79F1786F2 SK-9210721677$`),
 		} {
 			if !want.MatchString(log) {
@@ -358,7 +358,7 @@ func TestScriptStopsAtFirstFailure(t *testing.T) {
 	if m := s.Mutations(); len(m) != 1 {
 		t.Errorf("requests that change IAM: %q, want only the failed one", m)
 	}
-	goOn := "sh " + script + " deactivate --account 210987654321 --from " + third.ID
+	goOn := "sh '" + script + "' deactivate --account 210987654321 --from " + third.ID
 	if !strings.Contains(stderr, "credential-review.sh: once it is put right, go on with: "+goOn+"\n") {
 		t.Errorf("stderr does not say how to go on:\n%s", stderr)
 	}

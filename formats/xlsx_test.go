@@ -457,7 +457,7 @@ func TestXLSXShowsWhatIsThere(t *testing.T) {
 	if got := rows[len(rows)-1][0]; got != `evil\x1b[2K\rall inputs OK` {
 		t.Errorf("the error's source reads %q", got)
 	}
-	if _, err := ReadApproved(bytes.NewReader(data)); err != nil {
+	if _, _, err := ReadApproved(bytes.NewReader(data)); err != nil {
 		t.Errorf("the workbook does not read back: %v\n%s", err, mismatches(err))
 	}
 }

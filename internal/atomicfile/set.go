@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 )
 
@@ -55,15 +56,22 @@ func Lock(dir string) (*Set, error) {
 
 // Stage writes one file of the set, named name in the set's directory, to a
 // temporary file there. Stage may be called from several goroutines, and
-// Abort may be called while they write: what they wrote is removed.
+// Abort may be called while they write: their writes fail from then on,
+// and what they wrote is removed.
 func (s *Set) Stage(name string, write func(io.Writer) error) (err error) {
 	path := filepath.Join(s.dir, name)
+	// Made and registered under the lock, so that an Abort either sees the
+	// file or comes before it is made.
+	s.mu.Lock()
+	if s.aborted {
+		s.mu.Unlock()
+		return ErrAborted
+	}
 	tmp, err := os.CreateTemp(s.dir, "."+name+".*")
 	if err != nil {
+		s.mu.Unlock()
 		return err
 	}
-	s.mu.Lock()
-	aborted := s.aborted
 	s.pending[tmp.Name()] = true
 	s.mu.Unlock()
 	defer func() {
@@ -75,10 +83,7 @@ func (s *Set) Stage(name string, write func(io.Writer) error) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
-	if aborted {
-		return ErrAborted
-	}
-	bw := bufio.NewWriterSize(tmp, 256<<10)
+	bw := bufio.NewWriterSize(&abortable{s: s, w: tmp}, 256<<10)
 	if err = write(bw); err != nil {
 		return err
 	}
@@ -106,9 +111,29 @@ func (s *Set) Stage(name string, write func(io.Writer) error) (err error) {
 	return nil
 }
 
-// Commit puts every staged file in place, in the order staged, unless ctx
-// is done, in which case it removes them and puts none in place. Renames
-// take no time worth interrupting, so once they begin they all run.
+// abortable is a staged file's writer, which fails once the set is
+// abandoned, so that its writer stops soon.
+type abortable struct {
+	s *Set
+	w io.Writer
+}
+
+func (a *abortable) Write(p []byte) (int, error) {
+	a.s.mu.Lock()
+	aborted := a.s.aborted
+	a.s.mu.Unlock()
+	if aborted {
+		return 0, ErrAborted
+	}
+	return a.w.Write(p)
+}
+
+// Commit puts every staged file in place, unless ctx is done, in which
+// case it removes them and puts none in place. The files they replace are
+// first moved aside, so that if one cannot be put in place (a file open in
+// another program, on some systems) every file is put back as it was: the
+// folder never holds part of one set beside part of another. Renames take
+// no time worth interrupting, so once they begin they all run.
 func (s *Set) Commit(ctx context.Context) ([]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -119,8 +144,13 @@ func (s *Set) Commit(ctx context.Context) ([]string, error) {
 		s.abort()
 		return nil, err
 	}
+	defer func() {
+		s.staged = map[string]string{}
+		s.order = nil
+		s.aborted = true // a set is put in place once
+	}()
 	// A name held by something other than a file (a directory, a device)
-	// would fail its rename after others were done: check them all first.
+	// cannot be moved aside and put back safely: refuse it first.
 	var errs []error
 	for _, path := range s.order {
 		if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() && fi.Mode()&os.ModeSymlink == 0 {
@@ -131,19 +161,44 @@ func (s *Set) Commit(ctx context.Context) ([]string, error) {
 		s.abort()
 		return nil, errors.Join(errs...)
 	}
-	var done []string
+	type moved struct{ path, aside string }
+	var aside []moved
+	var placed []string
+	undo := func(cause error) ([]string, error) {
+		errs := []error{cause}
+		for _, p := range placed {
+			if err := os.Remove(p); err != nil {
+				errs = append(errs, fmt.Errorf("take %s back: %w", p, err))
+			}
+		}
+		for _, m := range aside {
+			if err := os.Rename(m.aside, m.path); err != nil {
+				errs = append(errs, fmt.Errorf("put %s back: %w (it is in %s)", m.path, err, m.aside))
+			}
+		}
+		s.abort()
+		return nil, errors.Join(errs...)
+	}
 	for _, path := range s.order {
-		if err := os.Rename(s.staged[path], path); err != nil {
-			os.Remove(s.staged[path])
-			errs = append(errs, fmt.Errorf("put %s in place: %w", path, err))
+		if _, err := os.Lstat(path); err != nil {
 			continue
 		}
-		done = append(done, path)
+		old := filepath.Join(s.dir, "."+filepath.Base(path)+".old."+strconv.Itoa(os.Getpid()))
+		if err := os.Rename(path, old); err != nil {
+			return undo(fmt.Errorf("move %s aside: %w", path, err))
+		}
+		aside = append(aside, moved{path, old})
 	}
-	s.staged = map[string]string{}
-	s.order = nil
-	s.aborted = true // a set is put in place once
-	return done, errors.Join(errs...)
+	for _, path := range s.order {
+		if err := os.Rename(s.staged[path], path); err != nil {
+			return undo(fmt.Errorf("put %s in place: %w", path, err))
+		}
+		placed = append(placed, path)
+	}
+	for _, m := range aside {
+		os.Remove(m.aside)
+	}
+	return placed, nil
 }
 
 // Abort removes every staged file, and every file still being staged;

@@ -122,3 +122,85 @@ func TestLock(t *testing.T) {
 	}
 	second.Close()
 }
+
+// TestCommitRollsBack pins that when one file of a set cannot be put in
+// place, the files it would have replaced are put back as they were.
+func TestCommitRollsBack(t *testing.T) {
+	dir := t.TempDir()
+	for name, content := range map[string]string{"a": "old a", "b": "old b"} {
+		os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644)
+	}
+	s, err := Lock(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	stage(t, s, "a", "new a")
+	stage(t, s, "b", "new b")
+	os.Remove(s.staged[filepath.Join(dir, "b")]) // b's rename will fail
+	if _, err := s.Commit(context.Background()); err == nil || !strings.Contains(err.Error(), "put "+filepath.Join(dir, "b")+" in place") {
+		t.Errorf("commit: %v", err)
+	}
+	for name, want := range map[string]string{"a": "old a", "b": "old b"} {
+		if b, _ := os.ReadFile(filepath.Join(dir, name)); string(b) != want {
+			t.Errorf("%s holds %q, want %q", name, b, want)
+		}
+	}
+	if got := strings.Join(entries(t, dir), " "); got != LockName+" a b" {
+		t.Errorf("left in the folder: %q", got)
+	}
+}
+
+// TestLockRefusesALink pins that the lock is never taken through a
+// symbolic link, which would overwrite the file it points to.
+func TestLockRefusesALink(t *testing.T) {
+	dir := t.TempDir()
+	precious := filepath.Join(t.TempDir(), "precious")
+	os.WriteFile(precious, []byte("keep me"), 0o644)
+	if err := os.Symlink(precious, filepath.Join(dir, LockName)); err != nil {
+		t.Skip(err)
+	}
+	if _, err := Lock(dir); err == nil || !strings.Contains(err.Error(), "is a symbolic link") {
+		t.Errorf("Lock: %v", err)
+	}
+	if b, _ := os.ReadFile(precious); string(b) != "keep me" {
+		t.Errorf("the link's target now holds %q", b)
+	}
+}
+
+// TestAbortStopsWriters pins that a writer still at work when its set is
+// abandoned is stopped at its next write, and leaves nothing behind.
+func TestAbortStopsWriters(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Lock(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	started, aborted := make(chan struct{}), make(chan struct{})
+	done := make(chan error)
+	go func() {
+		done <- s.Stage("big", func(w io.Writer) error {
+			close(started)
+			<-aborted
+			for range 1000 {
+				if _, err := w.Write(make([]byte, 64<<10)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}()
+	<-started
+	s.Abort()
+	close(aborted)
+	if err := <-done; !errors.Is(err, ErrAborted) {
+		t.Errorf("the writer ended with %v, want ErrAborted", err)
+	}
+	if err := s.Stage("late", func(io.Writer) error { return nil }); !errors.Is(err, ErrAborted) {
+		t.Errorf("a Stage after Abort: %v", err)
+	}
+	if got := strings.Join(entries(t, dir), " "); got != LockName {
+		t.Errorf("left in the folder: %q", got)
+	}
+}

@@ -37,7 +37,16 @@ set -u
 AWS_PAGER=''
 export AWS_PAGER
 me=${0##*/}
+case $0 in
+*.sh) ;;
+*)
+	echo "$me: run this script by its file name (sh NAME.sh): its transcript goes beside it" >&2
+	exit 2
+	;;
+esac
 log=${0%.sh}.log
+# quote WORD: WORD single-quoted for sh, to print a command to paste.
+quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 
 usage() {
 	echo "usage: sh $me plan|deactivate|delete|reactivate [--account ID] [--from FINDING]" >&2
@@ -62,13 +71,13 @@ plan | deactivate | delete | reactivate) ;;
 *) usage ;;
 esac
 case $account in
-111111111111 | 222222222222) ;;
+'111111111111' | '222222222222') ;;
 '')
-	echo "$me: the findings are in 2 accounts (111111111111 222222222222): run each with its own credentials and --account ID" >&2
+	echo "$me: the findings are in 2 accounts ("'111111111111 222222222222'"): run each with its own credentials and --account ID" >&2
 	exit 2
 	;;
 *)
-	echo "$me: no findings for account $account; the accounts are: 111111111111 222222222222" >&2
+	echo "$me: no findings for account $account; the accounts are: "'111111111111 222222222222' >&2
 	exit 2
 	;;
 esac
@@ -113,7 +122,7 @@ run() {
 	echo "$me: $phase: the command for $run_id (account $account) failed; stopping" >&2
 	echo "$me: done:${done_ids:- nothing}" >&2
 	echo "$me: not done: $run_id$(not_done "$run_id")" >&2
-	echo "$me: once it is put right, go on with: sh $0 $phase --account $account --from $run_id" >&2
+	echo "$me: once it is put right, go on with: sh $(quote "$0") $phase --account $account --from $run_id" >&2
 	exit 1
 }
 
@@ -150,54 +159,54 @@ plan_key() {
 }
 
 plan() {
-	if [ "$account" = 111111111111 ]; then
-		plan_key SK-FC2125FEF5 'SK-FC2125FEF5 high: _a_, key 1 created 2024-01-01T00:00:02Z' yes 'aws iam list-access-keys --user-name=_a_ --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2024-01-01T00:00:02'\'')].[AccessKeyId,Status]"'
-		plan_key SK-C8B41D4146 'SK-C8B41D4146 medium: x@y.z, key 1 created 2024-02-02T00:10:00Z (in use: last used 2026-10-10T10:10:00Z by s3 in us-east-1)' yes 'aws iam list-access-keys --user-name=x@y.z --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2024-02-02T00:10:00'\'')].[AccessKeyId,Status]"'
+	if [ "$account" = '111111111111' ]; then
+		plan_key 'SK-FC2125FEF5' 'SK-FC2125FEF5 high: _a_, key 1 created 2024-01-01T00:00:02Z' yes 'aws iam list-access-keys --user-name=_a_ --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2024-01-01T00:00:02'\'')].[AccessKeyId,Status]"'
+		plan_key 'SK-C8B41D4146' 'SK-C8B41D4146 medium: x@y.z, key 1 created 2024-02-02T00:10:00Z (in use: last used 2026-10-10T10:10:00Z by s3 in us-east-1)' yes 'aws iam list-access-keys --user-name=x@y.z --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2024-02-02T00:10:00'\'')].[AccessKeyId,Status]"'
 	fi
-	if [ "$account" = 222222222222 ]; then
-		plan_key SK-67D2747EB4 'SK-67D2747EB4 high: dev,ops, key 1 created 2025-05-05T05:05:06Z' no 'aws iam list-access-keys --user-name=dev,ops --output text --query "AccessKeyMetadata[?AccessKeyId=='\''AKIADEVOPS0000000001'\''].[AccessKeyId,Status]"'
-		plan_key SK-445F0F50DE 'SK-445F0F50DE low: dev,ops, key 2 created 2025-05-05T05:05:30Z' no 'aws iam list-access-keys --user-name=dev,ops --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2025-05-05T05:05:30'\'')].[AccessKeyId,Status]"'
+	if [ "$account" = '222222222222' ]; then
+		plan_key 'SK-67D2747EB4' 'SK-67D2747EB4 high: dev,ops, key 1 created 2025-05-05T05:05:06Z' no 'aws iam list-access-keys --user-name=dev,ops --output text --query "AccessKeyMetadata[?AccessKeyId=='\''AKIADEVOPS0000000001'\''].[AccessKeyId,Status]"'
+		plan_key 'SK-445F0F50DE' 'SK-445F0F50DE low: dev,ops, key 2 created 2025-05-05T05:05:30Z' no 'aws iam list-access-keys --user-name=dev,ops --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2025-05-05T05:05:30'\'')].[AccessKeyId,Status]"'
 	fi
 }
 
 deactivate() {
-	if [ "$account" = 111111111111 ]; then
+	if [ "$account" = '111111111111' ]; then
 		# SK-FC2125FEF5 high: _a_, key 1 created 2024-01-01T00:00:02Z
-		run SK-FC2125FEF5 'SK-FC2125FEF5' 'set -- $(aws iam list-access-keys --user-name=_a_ --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2024-01-01T00:00:02'\'')].AccessKeyId") && if [ $# -eq 1 ]; then aws iam update-access-key --user-name=_a_ --access-key-id="$1" --status Inactive; else echo "credreview: _a_ has no single access key created 2024-01-01T00:00:02Z; nothing changed" >&2; false; fi'
+		run 'SK-FC2125FEF5' 'SK-FC2125FEF5' 'credreview_keys=$(aws iam list-access-keys --user-name=_a_ --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2024-01-01T00:00:02'\'')].AccessKeyId") && set -- $credreview_keys && if [ $# -eq 1 ]; then aws iam update-access-key --user-name=_a_ --access-key-id="$1" --status Inactive; else echo "credreview: _a_ has no single access key created 2024-01-01T00:00:02Z; nothing changed" >&2; false; fi'
 		# SK-C8B41D4146 medium: x@y.z, key 1 created 2024-02-02T00:10:00Z
-		run SK-C8B41D4146 'SK-C8B41D4146 (in use: last used 2026-10-10T10:10:00Z by s3 in us-east-1)' 'set -- $(aws iam list-access-keys --user-name=x@y.z --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2024-02-02T00:10:00'\'')].AccessKeyId") && if [ $# -eq 1 ]; then aws iam update-access-key --user-name=x@y.z --access-key-id="$1" --status Inactive; else echo "credreview: x@y.z has no single access key created 2024-02-02T00:10:00Z; nothing changed" >&2; false; fi'
+		run 'SK-C8B41D4146' 'SK-C8B41D4146 (in use: last used 2026-10-10T10:10:00Z by s3 in us-east-1)' 'credreview_keys=$(aws iam list-access-keys --user-name=x@y.z --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2024-02-02T00:10:00'\'')].AccessKeyId") && set -- $credreview_keys && if [ $# -eq 1 ]; then aws iam update-access-key --user-name=x@y.z --access-key-id="$1" --status Inactive; else echo "credreview: x@y.z has no single access key created 2024-02-02T00:10:00Z; nothing changed" >&2; false; fi'
 	fi
-	if [ "$account" = 222222222222 ]; then
+	if [ "$account" = '222222222222' ]; then
 		# SK-67D2747EB4 high: dev,ops, key 1 created 2025-05-05T05:05:06Z
-		run SK-67D2747EB4 'SK-67D2747EB4' 'aws iam update-access-key --user-name=dev,ops --access-key-id=AKIADEVOPS0000000001 --status Inactive'
+		run 'SK-67D2747EB4' 'SK-67D2747EB4' 'aws iam update-access-key --user-name=dev,ops --access-key-id=AKIADEVOPS0000000001 --status Inactive'
 		# SK-445F0F50DE low: dev,ops, key 2 created 2025-05-05T05:05:30Z
-		run SK-445F0F50DE 'SK-445F0F50DE' 'set -- $(aws iam list-access-keys --user-name=dev,ops --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2025-05-05T05:05:30'\'')].AccessKeyId") && if [ $# -eq 1 ]; then aws iam update-access-key --user-name=dev,ops --access-key-id="$1" --status Inactive; else echo "credreview: dev,ops has no single access key created 2025-05-05T05:05:30Z; nothing changed" >&2; false; fi'
+		run 'SK-445F0F50DE' 'SK-445F0F50DE' 'credreview_keys=$(aws iam list-access-keys --user-name=dev,ops --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2025-05-05T05:05:30'\'')].AccessKeyId") && set -- $credreview_keys && if [ $# -eq 1 ]; then aws iam update-access-key --user-name=dev,ops --access-key-id="$1" --status Inactive; else echo "credreview: dev,ops has no single access key created 2025-05-05T05:05:30Z; nothing changed" >&2; false; fi'
 	fi
 }
 
 delete() {
-	if [ "$account" = 111111111111 ]; then
+	if [ "$account" = '111111111111' ]; then
 		# SK-FC2125FEF5 high: _a_, key 1 created 2024-01-01T00:00:02Z
-		run SK-FC2125FEF5 'SK-FC2125FEF5' 'set -- $(aws iam list-access-keys --user-name=_a_ --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2024-01-01T00:00:02'\'')].[AccessKeyId,Status]") && if [ $# -eq 2 ] && [ "$2" = Inactive ]; then aws iam delete-access-key --user-name=_a_ --access-key-id="$1"; elif [ $# -eq 2 ]; then echo "credreview: key $1 of _a_ is $2, not Inactive: deactivate it first; nothing deleted" >&2; false; else echo "credreview: _a_ has no single access key created 2024-01-01T00:00:02Z; nothing changed" >&2; false; fi'
+		run 'SK-FC2125FEF5' 'SK-FC2125FEF5' 'credreview_keys=$(aws iam list-access-keys --user-name=_a_ --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2024-01-01T00:00:02'\'')].[AccessKeyId,Status]") && set -- $credreview_keys && if [ $# -eq 2 ] && [ "$2" = Inactive ]; then aws iam delete-access-key --user-name=_a_ --access-key-id="$1"; elif [ $# -eq 2 ]; then echo "credreview: key $1 of _a_ is $2, not Inactive: deactivate it first; nothing deleted" >&2; false; else echo "credreview: _a_ has no single access key created 2024-01-01T00:00:02Z; nothing changed" >&2; false; fi'
 		# SK-C8B41D4146 medium: x@y.z, key 1 created 2024-02-02T00:10:00Z
-		run SK-C8B41D4146 'SK-C8B41D4146' 'set -- $(aws iam list-access-keys --user-name=x@y.z --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2024-02-02T00:10:00'\'')].[AccessKeyId,Status]") && if [ $# -eq 2 ] && [ "$2" = Inactive ]; then aws iam delete-access-key --user-name=x@y.z --access-key-id="$1"; elif [ $# -eq 2 ]; then echo "credreview: key $1 of x@y.z is $2, not Inactive: deactivate it first; nothing deleted" >&2; false; else echo "credreview: x@y.z has no single access key created 2024-02-02T00:10:00Z; nothing changed" >&2; false; fi'
+		run 'SK-C8B41D4146' 'SK-C8B41D4146' 'credreview_keys=$(aws iam list-access-keys --user-name=x@y.z --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2024-02-02T00:10:00'\'')].[AccessKeyId,Status]") && set -- $credreview_keys && if [ $# -eq 2 ] && [ "$2" = Inactive ]; then aws iam delete-access-key --user-name=x@y.z --access-key-id="$1"; elif [ $# -eq 2 ]; then echo "credreview: key $1 of x@y.z is $2, not Inactive: deactivate it first; nothing deleted" >&2; false; else echo "credreview: x@y.z has no single access key created 2024-02-02T00:10:00Z; nothing changed" >&2; false; fi'
 	fi
-	if [ "$account" = 222222222222 ]; then
+	if [ "$account" = '222222222222' ]; then
 		# SK-67D2747EB4 high: dev,ops, key 1 created 2025-05-05T05:05:06Z
-		run SK-67D2747EB4 'SK-67D2747EB4' 'set -- $(aws iam list-access-keys --user-name=dev,ops --output text --query "AccessKeyMetadata[?AccessKeyId=='\''AKIADEVOPS0000000001'\''].Status") && if [ "$*" = Inactive ]; then aws iam delete-access-key --user-name=dev,ops --access-key-id=AKIADEVOPS0000000001; elif [ $# -eq 0 ]; then echo "credreview: dev,ops has no access key AKIADEVOPS0000000001; nothing deleted" >&2; false; else echo "credreview: key AKIADEVOPS0000000001 of dev,ops is $*, not Inactive: deactivate it first; nothing deleted" >&2; false; fi'
+		run 'SK-67D2747EB4' 'SK-67D2747EB4' 'credreview_keys=$(aws iam list-access-keys --user-name=dev,ops --output text --query "AccessKeyMetadata[?AccessKeyId=='\''AKIADEVOPS0000000001'\''].Status") && set -- $credreview_keys && if [ "$*" = Inactive ]; then aws iam delete-access-key --user-name=dev,ops --access-key-id=AKIADEVOPS0000000001; elif [ $# -eq 0 ]; then echo "credreview: dev,ops has no access key AKIADEVOPS0000000001; nothing deleted" >&2; false; else echo "credreview: key AKIADEVOPS0000000001 of dev,ops is $*, not Inactive: deactivate it first; nothing deleted" >&2; false; fi'
 		# SK-445F0F50DE low: dev,ops, key 2 created 2025-05-05T05:05:30Z
-		run SK-445F0F50DE 'SK-445F0F50DE' 'set -- $(aws iam list-access-keys --user-name=dev,ops --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2025-05-05T05:05:30'\'')].[AccessKeyId,Status]") && if [ $# -eq 2 ] && [ "$2" = Inactive ]; then aws iam delete-access-key --user-name=dev,ops --access-key-id="$1"; elif [ $# -eq 2 ]; then echo "credreview: key $1 of dev,ops is $2, not Inactive: deactivate it first; nothing deleted" >&2; false; else echo "credreview: dev,ops has no single access key created 2025-05-05T05:05:30Z; nothing changed" >&2; false; fi'
+		run 'SK-445F0F50DE' 'SK-445F0F50DE' 'credreview_keys=$(aws iam list-access-keys --user-name=dev,ops --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2025-05-05T05:05:30'\'')].[AccessKeyId,Status]") && set -- $credreview_keys && if [ $# -eq 2 ] && [ "$2" = Inactive ]; then aws iam delete-access-key --user-name=dev,ops --access-key-id="$1"; elif [ $# -eq 2 ]; then echo "credreview: key $1 of dev,ops is $2, not Inactive: deactivate it first; nothing deleted" >&2; false; else echo "credreview: dev,ops has no single access key created 2025-05-05T05:05:30Z; nothing changed" >&2; false; fi'
 	fi
 }
 
 reactivate() {
-	if [ "$account" = 111111111111 ]; then
+	if [ "$account" = '111111111111' ]; then
 		# SK-FC2125FEF5 high: _a_, key 1 created 2024-01-01T00:00:02Z
-		run SK-FC2125FEF5 'SK-FC2125FEF5' 'set -- $(aws iam list-access-keys --user-name=_a_ --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2024-01-01T00:00:02'\'')].AccessKeyId") && if [ $# -eq 1 ]; then aws iam update-access-key --user-name=_a_ --access-key-id="$1" --status Active; else echo "credreview: _a_ has no single access key created 2024-01-01T00:00:02Z; nothing changed" >&2; false; fi  # while the key is only deactivated'
+		run 'SK-FC2125FEF5' 'SK-FC2125FEF5' 'credreview_keys=$(aws iam list-access-keys --user-name=_a_ --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2024-01-01T00:00:02'\'')].AccessKeyId") && set -- $credreview_keys && if [ $# -eq 1 ]; then aws iam update-access-key --user-name=_a_ --access-key-id="$1" --status Active; else echo "credreview: _a_ has no single access key created 2024-01-01T00:00:02Z; nothing changed" >&2; false; fi  # while the key is only deactivated'
 		# SK-C8B41D4146 medium: x@y.z, key 1 created 2024-02-02T00:10:00Z
-		run SK-C8B41D4146 'SK-C8B41D4146 (in use: last used 2026-10-10T10:10:00Z by s3 in us-east-1)' 'set -- $(aws iam list-access-keys --user-name=x@y.z --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2024-02-02T00:10:00'\'')].AccessKeyId") && if [ $# -eq 1 ]; then aws iam update-access-key --user-name=x@y.z --access-key-id="$1" --status Active; else echo "credreview: x@y.z has no single access key created 2024-02-02T00:10:00Z; nothing changed" >&2; false; fi  # while the key is only deactivated'
+		run 'SK-C8B41D4146' 'SK-C8B41D4146 (in use: last used 2026-10-10T10:10:00Z by s3 in us-east-1)' 'credreview_keys=$(aws iam list-access-keys --user-name=x@y.z --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2024-02-02T00:10:00'\'')].AccessKeyId") && set -- $credreview_keys && if [ $# -eq 1 ]; then aws iam update-access-key --user-name=x@y.z --access-key-id="$1" --status Active; else echo "credreview: x@y.z has no single access key created 2024-02-02T00:10:00Z; nothing changed" >&2; false; fi  # while the key is only deactivated'
 	fi
-	if [ "$account" = 222222222222 ]; then
+	if [ "$account" = '222222222222' ]; then
 		: "nothing to do"
 	fi
 }
@@ -206,10 +215,10 @@ reactivate() {
 not_done() {
 	target=$1
 	case $phase in
-	plan) set -- 111111111111:SK-FC2125FEF5 111111111111:SK-C8B41D4146 222222222222:SK-67D2747EB4 222222222222:SK-445F0F50DE ;;
-	deactivate) set -- 111111111111:SK-FC2125FEF5 111111111111:SK-C8B41D4146 222222222222:SK-67D2747EB4 222222222222:SK-445F0F50DE ;;
-	delete) set -- 111111111111:SK-FC2125FEF5 111111111111:SK-C8B41D4146 222222222222:SK-67D2747EB4 222222222222:SK-445F0F50DE ;;
-	reactivate) set -- 111111111111:SK-FC2125FEF5 111111111111:SK-C8B41D4146 ;;
+	plan) set -- '111111111111:SK-FC2125FEF5' '111111111111:SK-C8B41D4146' '222222222222:SK-67D2747EB4' '222222222222:SK-445F0F50DE' ;;
+	deactivate) set -- '111111111111:SK-FC2125FEF5' '111111111111:SK-C8B41D4146' '222222222222:SK-67D2747EB4' '222222222222:SK-445F0F50DE' ;;
+	delete) set -- '111111111111:SK-FC2125FEF5' '111111111111:SK-C8B41D4146' '222222222222:SK-67D2747EB4' '222222222222:SK-445F0F50DE' ;;
+	reactivate) set -- '111111111111:SK-FC2125FEF5' '111111111111:SK-C8B41D4146' ;;
 	esac
 	after=
 	for s in "$@"; do

@@ -10,6 +10,7 @@
 #   samples/210987654321.access-keys.json (key inventory, sha256 ffda64fda0b71756af933e24d5132a3239e4b3aea62288bedf6806f56d6be2a6)
 # Setup window 1h; ages measured to each report's generated time, else its newest timestamp.
 #
+# credreview: the script of a change board's approvals
 # The change board's decisions, read from review/credential-review.xlsx:
 # 4 findings approved, and only they are in this script:
 #   SK-F79F1786F2 (alice, account 123456789012): approved by Grace Hopper, ticket CHG-1003
@@ -50,7 +51,16 @@ set -u
 AWS_PAGER=''
 export AWS_PAGER
 me=${0##*/}
+case $0 in
+*.sh) ;;
+*)
+	echo "$me: run this script by its file name (sh NAME.sh): its transcript goes beside it" >&2
+	exit 2
+	;;
+esac
 log=${0%.sh}.log
+# quote WORD: WORD single-quoted for sh, to print a command to paste.
+quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 
 usage() {
 	echo "usage: sh $me plan|deactivate|delete|reactivate [--account ID] [--from FINDING]" >&2
@@ -75,13 +85,13 @@ plan | deactivate | delete | reactivate) ;;
 *) usage ;;
 esac
 case $account in
-123456789012 | 210987654321 | 345678901234) ;;
+'123456789012' | '210987654321' | '345678901234') ;;
 '')
-	echo "$me: the findings are in 3 accounts (123456789012 210987654321 345678901234): run each with its own credentials and --account ID" >&2
+	echo "$me: the findings are in 3 accounts ("'123456789012 210987654321 345678901234'"): run each with its own credentials and --account ID" >&2
 	exit 2
 	;;
 *)
-	echo "$me: no findings for account $account; the accounts are: 123456789012 210987654321 345678901234" >&2
+	echo "$me: no findings for account $account; the accounts are: "'123456789012 210987654321 345678901234' >&2
 	exit 2
 	;;
 esac
@@ -126,7 +136,7 @@ run() {
 	echo "$me: $phase: the command for $run_id (account $account) failed; stopping" >&2
 	echo "$me: done:${done_ids:- nothing}" >&2
 	echo "$me: not done: $run_id$(not_done "$run_id")" >&2
-	echo "$me: once it is put right, go on with: sh $0 $phase --account $account --from $run_id" >&2
+	echo "$me: once it is put right, go on with: sh $(quote "$0") $phase --account $account --from $run_id" >&2
 	exit 1
 }
 
@@ -163,66 +173,66 @@ plan_key() {
 }
 
 plan() {
-	if [ "$account" = 123456789012 ]; then
-		plan_key SK-F79F1786F2 'SK-F79F1786F2 high: alice, key 1 created 2021-04-07T08:12:34Z' yes 'aws iam list-access-keys --user-name=alice --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2021-04-07T08:12:34'\'')].[AccessKeyId,Status]"'
-		plan_key SK-9210721677 'SK-9210721677 medium: bob, key 1 created 2022-10-03T14:38:12Z (in use: last used 2026-11-19T23:59:00Z by s3 in eu-central-1)' yes 'aws iam list-access-keys --user-name=bob --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2022-10-03T14:38:12'\'')].[AccessKeyId,Status]"'
+	if [ "$account" = '123456789012' ]; then
+		plan_key 'SK-F79F1786F2' 'SK-F79F1786F2 high: alice, key 1 created 2021-04-07T08:12:34Z' yes 'aws iam list-access-keys --user-name=alice --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2021-04-07T08:12:34'\'')].[AccessKeyId,Status]"'
+		plan_key 'SK-9210721677' 'SK-9210721677 medium: bob, key 1 created 2022-10-03T14:38:12Z (in use: last used 2026-11-19T23:59:00Z by s3 in eu-central-1)' yes 'aws iam list-access-keys --user-name=bob --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2022-10-03T14:38:12'\'')].[AccessKeyId,Status]"'
 	fi
-	if [ "$account" = 210987654321 ]; then
-		plan_key SK-AC3423442C 'SK-AC3423442C high: frank, key 1 created 2024-05-20T09:15:02Z' yes 'aws iam list-access-keys --user-name=frank --output text --query "AccessKeyMetadata[?AccessKeyId=='\''AKIAF6RKW3EXAMPLE002'\''].[AccessKeyId,Status]"'
+	if [ "$account" = '210987654321' ]; then
+		plan_key 'SK-AC3423442C' 'SK-AC3423442C high: frank, key 1 created 2024-05-20T09:15:02Z' yes 'aws iam list-access-keys --user-name=frank --output text --query "AccessKeyMetadata[?AccessKeyId=='\''AKIAF6RKW3EXAMPLE002'\''].[AccessKeyId,Status]"'
 	fi
-	if [ "$account" = 345678901234 ]; then
-		plan_key SK-AB61B7A233 'SK-AB61B7A233 high: ivan, key 1 created 2026-09-14T15:00:07Z' yes 'aws iam list-access-keys --user-name=ivan --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2026-09-14T15:00:07'\'')].[AccessKeyId,Status]"'
+	if [ "$account" = '345678901234' ]; then
+		plan_key 'SK-AB61B7A233' 'SK-AB61B7A233 high: ivan, key 1 created 2026-09-14T15:00:07Z' yes 'aws iam list-access-keys --user-name=ivan --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2026-09-14T15:00:07'\'')].[AccessKeyId,Status]"'
 	fi
 }
 
 deactivate() {
-	if [ "$account" = 123456789012 ]; then
+	if [ "$account" = '123456789012' ]; then
 		# SK-F79F1786F2 high: alice, key 1 created 2021-04-07T08:12:34Z
-		run SK-F79F1786F2 'SK-F79F1786F2 (approved by Grace Hopper, ticket CHG-1003)' 'set -- $(aws iam list-access-keys --user-name=alice --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2021-04-07T08:12:34'\'')].AccessKeyId") && if [ $# -eq 1 ]; then aws iam update-access-key --user-name=alice --access-key-id="$1" --status Inactive; else echo "credreview: alice has no single access key created 2021-04-07T08:12:34Z; nothing changed" >&2; false; fi'
+		run 'SK-F79F1786F2' 'SK-F79F1786F2 (approved by Grace Hopper, ticket CHG-1003)' 'credreview_keys=$(aws iam list-access-keys --user-name=alice --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2021-04-07T08:12:34'\'')].AccessKeyId") && set -- $credreview_keys && if [ $# -eq 1 ]; then aws iam update-access-key --user-name=alice --access-key-id="$1" --status Inactive; else echo "credreview: alice has no single access key created 2021-04-07T08:12:34Z; nothing changed" >&2; false; fi'
 		# SK-9210721677 medium: bob, key 1 created 2022-10-03T14:38:12Z
-		run SK-9210721677 'SK-9210721677 (approved by Ada Lovelace, ticket CHG-1004; in use: last used 2026-11-19T23:59:00Z by s3 in eu-central-1)' 'set -- $(aws iam list-access-keys --user-name=bob --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2022-10-03T14:38:12'\'')].AccessKeyId") && if [ $# -eq 1 ]; then aws iam update-access-key --user-name=bob --access-key-id="$1" --status Inactive; else echo "credreview: bob has no single access key created 2022-10-03T14:38:12Z; nothing changed" >&2; false; fi'
+		run 'SK-9210721677' 'SK-9210721677 (approved by Ada Lovelace, ticket CHG-1004; in use: last used 2026-11-19T23:59:00Z by s3 in eu-central-1)' 'credreview_keys=$(aws iam list-access-keys --user-name=bob --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2022-10-03T14:38:12'\'')].AccessKeyId") && set -- $credreview_keys && if [ $# -eq 1 ]; then aws iam update-access-key --user-name=bob --access-key-id="$1" --status Inactive; else echo "credreview: bob has no single access key created 2022-10-03T14:38:12Z; nothing changed" >&2; false; fi'
 	fi
-	if [ "$account" = 210987654321 ]; then
+	if [ "$account" = '210987654321' ]; then
 		# SK-AC3423442C high: frank, key 1 created 2024-05-20T09:15:02Z
-		run SK-AC3423442C 'SK-AC3423442C (approved by Ada Lovelace, ticket CHG-1001)' 'aws iam update-access-key --user-name=frank --access-key-id=AKIAF6RKW3EXAMPLE002 --status Inactive'
+		run 'SK-AC3423442C' 'SK-AC3423442C (approved by Ada Lovelace, ticket CHG-1001)' 'aws iam update-access-key --user-name=frank --access-key-id=AKIAF6RKW3EXAMPLE002 --status Inactive'
 	fi
-	if [ "$account" = 345678901234 ]; then
+	if [ "$account" = '345678901234' ]; then
 		# SK-AB61B7A233 high: ivan, key 1 created 2026-09-14T15:00:07Z
-		run SK-AB61B7A233 'SK-AB61B7A233 (approved by Grace Hopper, ticket CHG-1002)' 'set -- $(aws iam list-access-keys --user-name=ivan --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2026-09-14T15:00:07'\'')].AccessKeyId") && if [ $# -eq 1 ]; then aws iam update-access-key --user-name=ivan --access-key-id="$1" --status Inactive; else echo "credreview: ivan has no single access key created 2026-09-14T15:00:07Z; nothing changed" >&2; false; fi'
+		run 'SK-AB61B7A233' 'SK-AB61B7A233 (approved by Grace Hopper, ticket CHG-1002)' 'credreview_keys=$(aws iam list-access-keys --user-name=ivan --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2026-09-14T15:00:07'\'')].AccessKeyId") && set -- $credreview_keys && if [ $# -eq 1 ]; then aws iam update-access-key --user-name=ivan --access-key-id="$1" --status Inactive; else echo "credreview: ivan has no single access key created 2026-09-14T15:00:07Z; nothing changed" >&2; false; fi'
 	fi
 }
 
 delete() {
-	if [ "$account" = 123456789012 ]; then
+	if [ "$account" = '123456789012' ]; then
 		# SK-F79F1786F2 high: alice, key 1 created 2021-04-07T08:12:34Z
-		run SK-F79F1786F2 'SK-F79F1786F2 (approved by Grace Hopper, ticket CHG-1003)' 'set -- $(aws iam list-access-keys --user-name=alice --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2021-04-07T08:12:34'\'')].[AccessKeyId,Status]") && if [ $# -eq 2 ] && [ "$2" = Inactive ]; then aws iam delete-access-key --user-name=alice --access-key-id="$1"; elif [ $# -eq 2 ]; then echo "credreview: key $1 of alice is $2, not Inactive: deactivate it first; nothing deleted" >&2; false; else echo "credreview: alice has no single access key created 2021-04-07T08:12:34Z; nothing changed" >&2; false; fi'
+		run 'SK-F79F1786F2' 'SK-F79F1786F2 (approved by Grace Hopper, ticket CHG-1003)' 'credreview_keys=$(aws iam list-access-keys --user-name=alice --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2021-04-07T08:12:34'\'')].[AccessKeyId,Status]") && set -- $credreview_keys && if [ $# -eq 2 ] && [ "$2" = Inactive ]; then aws iam delete-access-key --user-name=alice --access-key-id="$1"; elif [ $# -eq 2 ]; then echo "credreview: key $1 of alice is $2, not Inactive: deactivate it first; nothing deleted" >&2; false; else echo "credreview: alice has no single access key created 2021-04-07T08:12:34Z; nothing changed" >&2; false; fi'
 		# SK-9210721677 medium: bob, key 1 created 2022-10-03T14:38:12Z
-		run SK-9210721677 'SK-9210721677 (approved by Ada Lovelace, ticket CHG-1004)' 'set -- $(aws iam list-access-keys --user-name=bob --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2022-10-03T14:38:12'\'')].[AccessKeyId,Status]") && if [ $# -eq 2 ] && [ "$2" = Inactive ]; then aws iam delete-access-key --user-name=bob --access-key-id="$1"; elif [ $# -eq 2 ]; then echo "credreview: key $1 of bob is $2, not Inactive: deactivate it first; nothing deleted" >&2; false; else echo "credreview: bob has no single access key created 2022-10-03T14:38:12Z; nothing changed" >&2; false; fi'
+		run 'SK-9210721677' 'SK-9210721677 (approved by Ada Lovelace, ticket CHG-1004)' 'credreview_keys=$(aws iam list-access-keys --user-name=bob --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2022-10-03T14:38:12'\'')].[AccessKeyId,Status]") && set -- $credreview_keys && if [ $# -eq 2 ] && [ "$2" = Inactive ]; then aws iam delete-access-key --user-name=bob --access-key-id="$1"; elif [ $# -eq 2 ]; then echo "credreview: key $1 of bob is $2, not Inactive: deactivate it first; nothing deleted" >&2; false; else echo "credreview: bob has no single access key created 2022-10-03T14:38:12Z; nothing changed" >&2; false; fi'
 	fi
-	if [ "$account" = 210987654321 ]; then
+	if [ "$account" = '210987654321' ]; then
 		# SK-AC3423442C high: frank, key 1 created 2024-05-20T09:15:02Z
-		run SK-AC3423442C 'SK-AC3423442C (approved by Ada Lovelace, ticket CHG-1001)' 'set -- $(aws iam list-access-keys --user-name=frank --output text --query "AccessKeyMetadata[?AccessKeyId=='\''AKIAF6RKW3EXAMPLE002'\''].Status") && if [ "$*" = Inactive ]; then aws iam delete-access-key --user-name=frank --access-key-id=AKIAF6RKW3EXAMPLE002; elif [ $# -eq 0 ]; then echo "credreview: frank has no access key AKIAF6RKW3EXAMPLE002; nothing deleted" >&2; false; else echo "credreview: key AKIAF6RKW3EXAMPLE002 of frank is $*, not Inactive: deactivate it first; nothing deleted" >&2; false; fi'
+		run 'SK-AC3423442C' 'SK-AC3423442C (approved by Ada Lovelace, ticket CHG-1001)' 'credreview_keys=$(aws iam list-access-keys --user-name=frank --output text --query "AccessKeyMetadata[?AccessKeyId=='\''AKIAF6RKW3EXAMPLE002'\''].Status") && set -- $credreview_keys && if [ "$*" = Inactive ]; then aws iam delete-access-key --user-name=frank --access-key-id=AKIAF6RKW3EXAMPLE002; elif [ $# -eq 0 ]; then echo "credreview: frank has no access key AKIAF6RKW3EXAMPLE002; nothing deleted" >&2; false; else echo "credreview: key AKIAF6RKW3EXAMPLE002 of frank is $*, not Inactive: deactivate it first; nothing deleted" >&2; false; fi'
 	fi
-	if [ "$account" = 345678901234 ]; then
+	if [ "$account" = '345678901234' ]; then
 		# SK-AB61B7A233 high: ivan, key 1 created 2026-09-14T15:00:07Z
-		run SK-AB61B7A233 'SK-AB61B7A233 (approved by Grace Hopper, ticket CHG-1002)' 'set -- $(aws iam list-access-keys --user-name=ivan --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2026-09-14T15:00:07'\'')].[AccessKeyId,Status]") && if [ $# -eq 2 ] && [ "$2" = Inactive ]; then aws iam delete-access-key --user-name=ivan --access-key-id="$1"; elif [ $# -eq 2 ]; then echo "credreview: key $1 of ivan is $2, not Inactive: deactivate it first; nothing deleted" >&2; false; else echo "credreview: ivan has no single access key created 2026-09-14T15:00:07Z; nothing changed" >&2; false; fi'
+		run 'SK-AB61B7A233' 'SK-AB61B7A233 (approved by Grace Hopper, ticket CHG-1002)' 'credreview_keys=$(aws iam list-access-keys --user-name=ivan --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2026-09-14T15:00:07'\'')].[AccessKeyId,Status]") && set -- $credreview_keys && if [ $# -eq 2 ] && [ "$2" = Inactive ]; then aws iam delete-access-key --user-name=ivan --access-key-id="$1"; elif [ $# -eq 2 ]; then echo "credreview: key $1 of ivan is $2, not Inactive: deactivate it first; nothing deleted" >&2; false; else echo "credreview: ivan has no single access key created 2026-09-14T15:00:07Z; nothing changed" >&2; false; fi'
 	fi
 }
 
 reactivate() {
-	if [ "$account" = 123456789012 ]; then
+	if [ "$account" = '123456789012' ]; then
 		# SK-F79F1786F2 high: alice, key 1 created 2021-04-07T08:12:34Z
-		run SK-F79F1786F2 'SK-F79F1786F2 (approved by Grace Hopper, ticket CHG-1003)' 'set -- $(aws iam list-access-keys --user-name=alice --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2021-04-07T08:12:34'\'')].AccessKeyId") && if [ $# -eq 1 ]; then aws iam update-access-key --user-name=alice --access-key-id="$1" --status Active; else echo "credreview: alice has no single access key created 2021-04-07T08:12:34Z; nothing changed" >&2; false; fi  # while the key is only deactivated'
+		run 'SK-F79F1786F2' 'SK-F79F1786F2 (approved by Grace Hopper, ticket CHG-1003)' 'credreview_keys=$(aws iam list-access-keys --user-name=alice --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2021-04-07T08:12:34'\'')].AccessKeyId") && set -- $credreview_keys && if [ $# -eq 1 ]; then aws iam update-access-key --user-name=alice --access-key-id="$1" --status Active; else echo "credreview: alice has no single access key created 2021-04-07T08:12:34Z; nothing changed" >&2; false; fi  # while the key is only deactivated'
 		# SK-9210721677 medium: bob, key 1 created 2022-10-03T14:38:12Z
-		run SK-9210721677 'SK-9210721677 (approved by Ada Lovelace, ticket CHG-1004; in use: last used 2026-11-19T23:59:00Z by s3 in eu-central-1)' 'set -- $(aws iam list-access-keys --user-name=bob --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2022-10-03T14:38:12'\'')].AccessKeyId") && if [ $# -eq 1 ]; then aws iam update-access-key --user-name=bob --access-key-id="$1" --status Active; else echo "credreview: bob has no single access key created 2022-10-03T14:38:12Z; nothing changed" >&2; false; fi  # while the key is only deactivated'
+		run 'SK-9210721677' 'SK-9210721677 (approved by Ada Lovelace, ticket CHG-1004; in use: last used 2026-11-19T23:59:00Z by s3 in eu-central-1)' 'credreview_keys=$(aws iam list-access-keys --user-name=bob --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2022-10-03T14:38:12'\'')].AccessKeyId") && set -- $credreview_keys && if [ $# -eq 1 ]; then aws iam update-access-key --user-name=bob --access-key-id="$1" --status Active; else echo "credreview: bob has no single access key created 2022-10-03T14:38:12Z; nothing changed" >&2; false; fi  # while the key is only deactivated'
 	fi
-	if [ "$account" = 210987654321 ]; then
+	if [ "$account" = '210987654321' ]; then
 		# SK-AC3423442C high: frank, key 1 created 2024-05-20T09:15:02Z
-		run SK-AC3423442C 'SK-AC3423442C (approved by Ada Lovelace, ticket CHG-1001)' 'aws iam update-access-key --user-name=frank --access-key-id=AKIAF6RKW3EXAMPLE002 --status Active  # while the key is only deactivated'
+		run 'SK-AC3423442C' 'SK-AC3423442C (approved by Ada Lovelace, ticket CHG-1001)' 'aws iam update-access-key --user-name=frank --access-key-id=AKIAF6RKW3EXAMPLE002 --status Active  # while the key is only deactivated'
 	fi
-	if [ "$account" = 345678901234 ]; then
+	if [ "$account" = '345678901234' ]; then
 		# SK-AB61B7A233 high: ivan, key 1 created 2026-09-14T15:00:07Z
-		run SK-AB61B7A233 'SK-AB61B7A233 (approved by Grace Hopper, ticket CHG-1002)' 'set -- $(aws iam list-access-keys --user-name=ivan --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2026-09-14T15:00:07'\'')].AccessKeyId") && if [ $# -eq 1 ]; then aws iam update-access-key --user-name=ivan --access-key-id="$1" --status Active; else echo "credreview: ivan has no single access key created 2026-09-14T15:00:07Z; nothing changed" >&2; false; fi  # while the key is only deactivated'
+		run 'SK-AB61B7A233' 'SK-AB61B7A233 (approved by Grace Hopper, ticket CHG-1002)' 'credreview_keys=$(aws iam list-access-keys --user-name=ivan --output text --query "AccessKeyMetadata[?starts_with(CreateDate, '\''2026-09-14T15:00:07'\'')].AccessKeyId") && set -- $credreview_keys && if [ $# -eq 1 ]; then aws iam update-access-key --user-name=ivan --access-key-id="$1" --status Active; else echo "credreview: ivan has no single access key created 2026-09-14T15:00:07Z; nothing changed" >&2; false; fi  # while the key is only deactivated'
 	fi
 }
 
@@ -230,10 +240,10 @@ reactivate() {
 not_done() {
 	target=$1
 	case $phase in
-	plan) set -- 123456789012:SK-F79F1786F2 123456789012:SK-9210721677 210987654321:SK-AC3423442C 345678901234:SK-AB61B7A233 ;;
-	deactivate) set -- 123456789012:SK-F79F1786F2 123456789012:SK-9210721677 210987654321:SK-AC3423442C 345678901234:SK-AB61B7A233 ;;
-	delete) set -- 123456789012:SK-F79F1786F2 123456789012:SK-9210721677 210987654321:SK-AC3423442C 345678901234:SK-AB61B7A233 ;;
-	reactivate) set -- 123456789012:SK-F79F1786F2 123456789012:SK-9210721677 210987654321:SK-AC3423442C 345678901234:SK-AB61B7A233 ;;
+	plan) set -- '123456789012:SK-F79F1786F2' '123456789012:SK-9210721677' '210987654321:SK-AC3423442C' '345678901234:SK-AB61B7A233' ;;
+	deactivate) set -- '123456789012:SK-F79F1786F2' '123456789012:SK-9210721677' '210987654321:SK-AC3423442C' '345678901234:SK-AB61B7A233' ;;
+	delete) set -- '123456789012:SK-F79F1786F2' '123456789012:SK-9210721677' '210987654321:SK-AC3423442C' '345678901234:SK-AB61B7A233' ;;
+	reactivate) set -- '123456789012:SK-F79F1786F2' '123456789012:SK-9210721677' '210987654321:SK-AC3423442C' '345678901234:SK-AB61B7A233' ;;
 	esac
 	after=
 	for s in "$@"; do
