@@ -59,20 +59,30 @@ func scriptCmd(fl scriptFlags, stdout io.Writer, ui *ui) error {
 			return err
 		}
 		out = "standard output"
-	} else if err := writeScript(fl.out, review); err != nil {
-		return err
+	} else {
+		n, skipped, err := writeScript(fl.out, review, fl.exceptionDays)
+		for _, sk := range skipped {
+			ui.warnf("%s: %s", fl.approved, sk)
+		}
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			ui.infof("wrote %s: %s, expiring %d days after their reports' as-of time", filepath.Join(fl.out, fl.name+".exceptions.yaml"), plural(n, "rejected finding", "rejected findings"), fl.exceptionDays)
+		}
 	}
 	ui.infof("%s of %s approved in review %s; wrote %s", plural(approved, "finding", "findings"), plural(len(review.Findings), "finding", "findings"), review.ID, out)
 	return nil
 }
 
-// writeScript puts the approved script beside its review, in a locked
-// folder. A folder that holds another review's files is refused: a script
-// must never sit beside the files of a review it was not made from.
-func writeScript(dir string, r *formats.Review) error {
+// writeScript puts the approved script, and the exceptions of the findings
+// the board rejected, beside their review, in a locked folder. A folder
+// that holds another review's files is refused: a script must never sit
+// beside the files of a review it was not made from.
+func writeScript(dir string, r *formats.Review, exceptionDays int) (exceptions int, skipped []string, err error) {
 	set, err := lockOutputs(dir)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	defer set.Close()
 	for _, name := range outputNames(r.Name) {
@@ -81,15 +91,32 @@ func writeScript(dir string, r *formats.Review) error {
 			continue
 		}
 		if id := formats.ReviewIDOf(path); id != r.ID && !strings.HasSuffix(name, ".sh") {
-			return fmt.Errorf("%s is of review %s, but the workbook is of review %s; write the script where its review is, or in another folder with -o", path, orUnknown(id), r.ID)
+			return 0, nil, fmt.Errorf("%s is of review %s, but the workbook is of review %s; write the script where its review is, or in another folder with -o", path, orUnknown(id), r.ID)
 		}
 	}
 	name := r.Name + ".sh"
 	if err := set.Stage(name, func(w io.Writer) error { return formats.Script{}.Write(w, r) }); err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Join(dir, name), err)
+		return 0, nil, fmt.Errorf("write %s: %w", filepath.Join(dir, name), err)
+	}
+	rejected := 0
+	for _, d := range r.Decisions {
+		if d.Value == "Reject" {
+			rejected++
+		}
+	}
+	if rejected > 0 {
+		name := r.Name + ".exceptions.yaml"
+		err := set.Stage(name, func(w io.Writer) error {
+			var err error
+			exceptions, skipped, err = formats.WriteExceptions(w, r, exceptionDays)
+			return err
+		})
+		if err != nil {
+			return 0, skipped, fmt.Errorf("write %s: %w", filepath.Join(dir, name), err)
+		}
 	}
 	_, err = set.Commit(context.Background())
-	return err
+	return exceptions, skipped, err
 }
 
 func orUnknown(id string) string {

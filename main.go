@@ -101,6 +101,10 @@ Options:
                              none (default), low, medium or high.
         --paper SIZE         Lay the workbook out for a4 (default) or
                              letter paper.
+        --exceptions FILE    Except the findings FILE names (YAML, as script
+                             --approved writes it): shown apart, never in
+                             the script, not counted for --fail-on, until
+                             they expire. Repeat for several files.
     -q, --quiet              Print errors only.
     -h, --help               Print this help.
 
@@ -123,7 +127,8 @@ Reads back the workbook of a review (credential-review.xlsx) after a change
 board decided in it, and writes credential-review.sh holding only the
 findings marked Approve, with each reviewer and change ticket in its header
 and in the line it echoes before acting. It lists the findings it left out
-and why (Reject, Defer, no decision).
+and why (Reject, Defer, no decision), and writes the rejected ones as
+credential-review.exceptions.yaml, so the next review does not ask again.
 
 It refuses a workbook whose finding rows no longer match what credreview
 wrote: a changed ID, severity, account, user, key or command, a row added
@@ -137,6 +142,10 @@ Options:
                            With -o -, write it to standard output.
         --name NAME        Name the script NAME.sh (default
                            credential-review).
+        --exception-days N Write the findings the board rejected, with their
+                           Reviewer and Notes, as NAME.exceptions.yaml, each
+                           expiring N days (default 90) after its report's
+                           as-of time, for analyze --exceptions.
     -q, --quiet            Print errors only.
     -h, --help             Print this help.
 
@@ -433,6 +442,7 @@ func newFlagSet(name string) *pflag.FlagSet {
 // analyzeFlags are analyze's options, checked.
 type analyzeFlags struct {
 	out, format, asOf, failOn, paper, name string
+	exceptions                             []string
 	window                                 days
 	quiet, help                            bool
 
@@ -454,6 +464,7 @@ func (fl *analyzeFlags) flagSet() *pflag.FlagSet {
 	fs.StringVar(&fl.failOn, "fail-on", "none", "")
 	fs.StringVar(&fl.paper, "paper", "a4", "")
 	fs.StringVar(&fl.name, "name", analyze.OutputBase, "")
+	fs.StringArrayVar(&fl.exceptions, "exceptions", nil, "")
 	fs.BoolVarP(&fl.quiet, "quiet", "q", false, "")
 	fs.BoolVarP(&fl.help, "help", "h", false, "")
 	fl.changed = fs.Changed
@@ -609,6 +620,7 @@ func parseFormats(list string) ([]formats.Format, error) {
 // scriptFlags are script's options.
 type scriptFlags struct {
 	approved, out, name string
+	exceptionDays       int
 	quiet, help         bool
 }
 
@@ -617,6 +629,7 @@ func (fl *scriptFlags) flagSet() *pflag.FlagSet {
 	fs.StringVar(&fl.approved, "approved", "", "")
 	fs.StringVarP(&fl.out, "out", "o", ".", "")
 	fs.StringVar(&fl.name, "name", analyze.OutputBase, "")
+	fs.IntVar(&fl.exceptionDays, "exception-days", 90, "")
 	fs.BoolVarP(&fl.quiet, "quiet", "q", false, "")
 	fs.BoolVarP(&fl.help, "help", "h", false, "")
 	return fs
@@ -634,6 +647,8 @@ func parseScript(args []string) (scriptFlags, error) {
 		return fl, &usageError{fmt.Sprintf("script takes no arguments, but was given %q; name the workbook with --approved", fs.Args())}
 	case fl.approved == "":
 		return fl, &usageError{"--approved WORKBOOK is required: the credential-review.xlsx the change board decided in"}
+	case fl.exceptionDays < 1 || fl.exceptionDays > 3660:
+		return fl, &usageError{fmt.Sprintf("--exception-days %d is not from 1 to 3660", fl.exceptionDays)}
 	}
 	return fl, checkName(fl.name)
 }

@@ -179,3 +179,72 @@ func mustTime(t *testing.T, s string) time.Time {
 	}
 	return v
 }
+
+// TestExceptionsRoundTrip pins the board's rejections carrying over: script
+// --approved writes the Reject rows as exceptions, and the next analyze
+// with them shows those findings apart, out of the script and of
+// --fail-on, until they expire.
+func TestExceptionsRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, stderr := credreview(t, "", "analyze", "-q", "-o", dir, "-f", "xlsx", "samples/345678901234.credential-report.csv.gz", "samples/210987654321.credential-report.json", "samples/210987654321.access-keys.json"); code != 0 {
+		t.Fatalf("analyze: exit %d\n%s", code, stderr)
+	}
+	wb := filepath.Join(dir, "credential-review.xlsx")
+	decideIn(t, wb, map[string][3]string{
+		"SK-AB61B7A233": {"Reject", "Ada Lovelace", ""},
+		"SK-AC3423442C": {"Reject", "", ""},
+		"SK-D2228142DD": {"Approve", "Ada Lovelace", "CHG-7"},
+	}, func(f *excelize.File) {
+		rows, _ := f.GetRows("Findings")
+		for r, row := range rows {
+			if row[0] == "SK-AB61B7A233" {
+				cell, _ := excelize.CoordinatesToCellName(13, r+1)
+				f.SetCellStr("Findings", cell, "ivan's CI key; replaced in the spring")
+			}
+		}
+	})
+	code, _, stderr := credreview(t, "", "script", "--approved", wb, "-o", dir, "--exception-days", "30")
+	if code != 0 {
+		t.Fatalf("script: exit %d\n%s", code, stderr)
+	}
+	for _, want := range []string{
+		"credreview: warning: " + wb + ": SK-AC3423442C (row ",
+		"rejected without a Reviewer, and an exception needs an owner\n",
+		"credreview: wrote " + filepath.Join(dir, "credential-review.exceptions.yaml") + ": 1 rejected finding, expiring 30 days after their reports' as-of time\n",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	ex := filepath.Join(dir, "credential-review.exceptions.yaml")
+	b, _ := os.ReadFile(ex)
+	for _, want := range []string{`account: "345678901234"`, "user: ivan", "check: setup-key", `key_created: "2026-09-14T15:00:07Z"`, "reason: ivan's CI key; replaced in the spring", "approved_by: Ada Lovelace", "expires: \"2026-12-19\""} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("the exceptions file lacks %q:\n%s", want, b)
+		}
+	}
+
+	// The next review, with them: ivan's finding is apart, and --fail-on
+	// high no longer fails for it.
+	out := t.TempDir()
+	code, _, stderr = credreview(t, "", "analyze", "-o", out, "-f", "json,sh", "--fail-on", "high", "--exceptions", ex, "samples/345678901234.credential-report.csv.gz")
+	if code != 0 || !strings.Contains(stderr, "0 findings, 1 excepted") {
+		t.Errorf("with the exceptions: exit %d\n%s", code, stderr)
+	}
+	sh, _ := os.ReadFile(filepath.Join(out, "credential-review.sh"))
+	if strings.Contains(string(sh), "SK-AB61B7A233") {
+		t.Error("the script acts on the excepted finding")
+	}
+	code, _, _ = credreview(t, "", "analyze", "-q", "-o", t.TempDir(), "--fail-on", "high", "samples/345678901234.credential-report.csv.gz")
+	if code != 3 {
+		t.Errorf("without the exceptions: exit %d, want 3", code)
+	}
+
+	// A malformed file excepts nothing, and says where.
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("exceptions:\n  - account: \"345678901234\"\n    user: ivan\n"), 0o644)
+	code, _, stderr = credreview(t, "", "analyze", "-o", t.TempDir(), "--fail-on", "high", "--exceptions", bad, "samples/345678901234.credential-report.csv.gz")
+	if code != 1 || !strings.Contains(stderr, "credreview: error: "+bad+":2: the entry has no check") || strings.Contains(stderr, "1 excepted") {
+		t.Errorf("a malformed file: exit %d\n%s", code, stderr)
+	}
+}

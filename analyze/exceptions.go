@@ -243,3 +243,36 @@ func yamlProblem(name string, err error) Problem {
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	return Problem{Source: name, Line: line, Message: "not valid YAML: " + msg, Hint: exceptionsHint}
 }
+
+// ApplyExceptions marks the findings an exception holds for (at the
+// finding's as-of time), notes on a finding whose exception has expired
+// that it is back, and warns of each exception that matches no finding of
+// the review, and of each about a check credreview does not have.
+func ApplyExceptions(res *Result, ex []Exception) {
+	used := make([]bool, len(ex))
+	for i := range res.Findings {
+		f := &res.Findings[i]
+		for j := range ex {
+			e := &ex[j]
+			if !e.Matches(f) {
+				continue
+			}
+			used[j] = true
+			if e.Holds(f.AsOf) {
+				f.Exception = e
+				break
+			}
+			f.Notes = append(f.Notes, fmt.Sprintf("the exception at %s:%d (approved by %s: %s) expired on %s, before the report's as-of time; the finding is back",
+				e.Source, e.Line, e.ApprovedBy, e.Reason, e.Expires.Format("2006-01-02")))
+		}
+	}
+	for j := range ex {
+		e := &ex[j]
+		switch {
+		case !KnownCheck(e.Check):
+			res.Warnings = append(res.Warnings, Problem{Source: e.Source, Line: e.Line, Message: fmt.Sprintf("check %q is not one of credreview's; the exception matches nothing", e.Check)})
+		case !used[j]:
+			res.Warnings = append(res.Warnings, Problem{Source: e.Source, Line: e.Line, Message: fmt.Sprintf("the exception for %s of account %s (%s) matches no finding of this review: the key may be gone; remove the entry", e.User, e.Account, e.Check)})
+		}
+	}
+}

@@ -97,7 +97,7 @@ const OutputBase = "credential-review"
 // directory walks skip so that a review can be written next to its inputs.
 func IsOutputName(name string) bool {
 	ext, ok := strings.CutPrefix(name, OutputBase+".")
-	return ok && (ext == "md" || ext == "json" || ext == "xlsx" || ext == "sh" || ext == "log")
+	return ok && (ext == "md" || ext == "json" || ext == "xlsx" || ext == "sh" || ext == "log" || ext == "exceptions.yaml")
 }
 
 func fileInput(path string) input {

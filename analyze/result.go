@@ -64,6 +64,9 @@ type Result struct {
 	// Inventories are the key inventories read, in input order.
 	Inventories []Inventory
 
+	// ExceptionFiles are the exceptions files applied, in the order given.
+	ExceptionFiles []ExceptionFile
+
 	// Findings are sorted by account, user and key slot.
 	Findings []Finding
 
@@ -134,9 +137,17 @@ type Finding struct {
 	// (Active, Inactive or Expired); empty when no inventory did.
 	InventoryStatus string
 
-	// Notes are what key inventories say that differs from the report.
+	// Notes are what key inventories say that differs from the report,
+	// and what an expired exception said.
 	Notes []string
+
+	// Exception, when set, is the exception that holds for the finding:
+	// the board accepted it, and it is shown apart, never acted on.
+	Exception *Exception `json:",omitempty"`
 }
+
+// Excepted reports whether an exception holds for the finding.
+func (f *Finding) Excepted() bool { return f.Exception != nil }
 
 // ActiveBeforeChange tells whether the key is active before the change, by
 // the newest evidence: an inventory that names the key (saved at or after
@@ -197,6 +208,13 @@ type Commands struct {
 	Lookup string
 }
 
+// ExceptionFile is an exceptions file that was applied to a review.
+type ExceptionFile struct {
+	Source  string
+	SHA256  string
+	Entries int
+}
+
 // Problem is an input error or warning, tied to a file and, where it is
 // about one row, a line.
 type Problem struct {
@@ -228,10 +246,14 @@ func (c Counts) Total() int {
 	return n
 }
 
-// CountBySeverity tallies findings, optionally of one account ("" for all).
+// CountBySeverity tallies the findings no exception holds for, optionally
+// of one account ("" for all).
 func (r *Result) CountBySeverity(account string) Counts {
 	var c Counts
 	for i := range r.Findings {
+		if r.Findings[i].Excepted() {
+			continue
+		}
 		if account == "" || r.Findings[i].AccountID == account {
 			c[r.Findings[i].Severity]++
 		}
@@ -254,11 +276,25 @@ func (r *Result) Accounts() []string {
 	return out
 }
 
-// Highest is the highest severity among the findings, SeverityNone if none.
+// Highest is the highest severity among the findings no exception holds
+// for, SeverityNone if none.
 func (r *Result) Highest() Severity {
 	h := SeverityNone
 	for i := range r.Findings {
-		h = max(h, r.Findings[i].Severity)
+		if !r.Findings[i].Excepted() {
+			h = max(h, r.Findings[i].Severity)
+		}
 	}
 	return h
+}
+
+// ExceptedCount is how many findings an exception holds for.
+func (r *Result) ExceptedCount() int {
+	n := 0
+	for i := range r.Findings {
+		if r.Findings[i].Excepted() {
+			n++
+		}
+	}
+	return n
 }

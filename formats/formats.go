@@ -81,6 +81,11 @@ func ReviewID(r *Review) string {
 		field(inv.Source)
 		field(inv.SHA256)
 	}
+	field("exceptions")
+	for _, e := range r.ExceptionFiles {
+		field(e.Source)
+		field(e.SHA256)
+	}
 	field("errors")
 	for _, p := range r.Errors {
 		field(p.Error())
@@ -198,6 +203,9 @@ func Summary(r *Review) string {
 	s := fmt.Sprintf("%s in %s, %s", plural(len(r.Reports), "report", "reports"), plural(len(r.Accounts()), "account", "accounts"), plural(c.Total(), "finding", "findings"))
 	if c.Total() > 0 {
 		s += fmt.Sprintf(" (%d high, %d medium, %d low)", c[analyze.SeverityHigh], c[analyze.SeverityMedium], c[analyze.SeverityLow])
+	}
+	if n := r.ExceptedCount(); n > 0 {
+		s += fmt.Sprintf(", %d excepted", n)
 	}
 	if len(r.Errors) > 0 {
 		s += ", " + plural(len(r.Errors), "input error", "input errors")

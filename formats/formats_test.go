@@ -48,6 +48,24 @@ func review(t *testing.T, name string) *Review {
 	return &Review{Tool: testTool, Result: res}
 }
 
+// exceptedReview is the samples' review with formats/testdata/exceptions.yaml
+// applied: one exception holds, one has expired, one matches nothing.
+func exceptedReview(t *testing.T) *Review {
+	t.Helper()
+	r := review(t, "samples")
+	f, err := os.Open("formats/testdata/exceptions.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ex, pr := analyze.ReadExceptions("formats/testdata/exceptions.yaml", f)
+	if len(pr) > 0 {
+		t.Fatal(pr)
+	}
+	analyze.ApplyExceptions(r.Result, ex)
+	return r
+}
+
 func render(t *testing.T, f Format, r *Review) []byte {
 	t.Helper()
 	var b bytes.Buffer
@@ -105,6 +123,47 @@ func TestGolden(t *testing.T) {
 				golden(t, name+"."+f.Name(), render(t, f, r))
 			})
 		}
+	}
+}
+
+// TestExcepted pins how every format shows an exception: the finding is
+// apart (its own section and sheet, in the JSON with its exception), out
+// of the counts, the plans and the script; an expired one is back with a
+// note; an entry that matches nothing is a warning.
+func TestExcepted(t *testing.T) {
+	r := exceptedReview(t)
+	for _, f := range []Format{JSON{}, Markdown{}, Script{}} {
+		golden(t, "samples-excepted."+f.Name(), render(t, f, r))
+	}
+	if got := Summary(r); got != "3 reports in 3 accounts, 12 findings (6 high, 4 medium, 2 low), 1 excepted" {
+		t.Errorf("summary %q", got)
+	}
+	if h := r.Highest(); h != analyze.SeverityHigh {
+		t.Errorf("highest %v", h)
+	}
+	sh := string(render(t, Script{}, r))
+	if strings.Contains(sh, "SK-AC3423442C") {
+		t.Error("the script acts on the excepted finding")
+	}
+	md := string(render(t, Markdown{}, r))
+	if !strings.Contains(md, "## Excepted") || strings.Count(md, "SK-AC3423442C") != 1 {
+		t.Errorf("the Markdown does not show the excepted finding once, apart")
+	}
+	var alice *analyze.Finding
+	for i := range r.Findings {
+		if r.Findings[i].User == "alice" {
+			alice = &r.Findings[i]
+		}
+	}
+	if alice.Excepted() || len(alice.Notes) != 1 || !strings.Contains(alice.Notes[0], "expired on 2026-01-01") {
+		t.Errorf("alice's expired exception: %+v", alice.Notes)
+	}
+	var warned bool
+	for _, w := range r.Warnings {
+		warned = warned || (w.Line == 17 && strings.Contains(w.Message, "matches no finding of this review"))
+	}
+	if !warned {
+		t.Errorf("no warning for the exception that matches nothing: %v", r.Warnings)
 	}
 }
 

@@ -57,6 +57,7 @@ func (JSON) Write(w io.Writer, r *Review) error {
 	j.num("high", int64(c[analyze.SeverityHigh]))
 	j.num("medium", int64(c[analyze.SeverityMedium]))
 	j.num("low", int64(c[analyze.SeverityLow]))
+	j.num("excepted", int64(r.ExceptedCount()))
 	j.num("errors", int64(len(r.Errors)))
 	j.close('}')
 	for _, list := range []struct {
@@ -164,6 +165,18 @@ func (j *jsonWriter) finding(f *analyze.Finding) {
 	j.str("source", f.Source)
 	j.num("line", int64(f.Line))
 	j.strings("notes", f.Notes)
+	if e := f.Exception; e != nil {
+		j.key("exception")
+		j.open('{')
+		j.str("source", e.Source)
+		j.num("line", int64(e.Line))
+		j.str("reason", e.Reason)
+		j.str("approved_by", e.ApprovedBy)
+		j.str("expires", e.Expires.Format("2006-01-02"))
+		j.close('}')
+	} else {
+		j.strOrNull("exception", "")
+	}
 	j.key("commands")
 	j.open('{')
 	c := f.Commands()

@@ -99,6 +99,7 @@ type jsonSummary struct {
 	High     int `json:"high"`
 	Medium   int `json:"medium"`
 	Low      int `json:"low"`
+	Excepted int `json:"excepted"`
 	Errors   int `json:"errors"`
 }
 
@@ -125,32 +126,41 @@ type jsonInventory struct {
 }
 
 type jsonFinding struct {
-	ID                 string       `json:"id"`
-	Check              string       `json:"check"`
-	Severity           string       `json:"severity"`
-	AccountID          string       `json:"account_id"`
-	Partition          string       `json:"partition"`
-	User               string       `json:"user"`
-	ARN                string       `json:"arn"`
-	KeySlot            int          `json:"key_slot"`
-	KeyID              *string      `json:"key_id"`
-	KeyIDNote          string       `json:"key_id_note"`
-	InventoryStatus    *string      `json:"inventory_status"`
-	KeyActive          bool         `json:"key_active"`
-	UserCreated        string       `json:"user_created"`
-	KeyCreated         string       `json:"key_created"`
-	SecondsAfter       int64        `json:"seconds_after_user_created"`
-	AsOf               string       `json:"as_of"`
-	KeyAgeDays         int64        `json:"key_age_days"`
-	KeyLastUsed        *string      `json:"key_last_used"`
-	KeyLastUsedService *string      `json:"key_last_used_service"`
-	KeyLastUsedRegion  *string      `json:"key_last_used_region"`
-	PasswordLastUsed   *string      `json:"password_last_used"`
-	MFAActive          bool         `json:"mfa_active"`
-	Source             string       `json:"source"`
-	Line               int          `json:"line"`
-	Notes              []string     `json:"notes"`
-	Commands           jsonCommands `json:"commands"`
+	ID                 string         `json:"id"`
+	Check              string         `json:"check"`
+	Severity           string         `json:"severity"`
+	AccountID          string         `json:"account_id"`
+	Partition          string         `json:"partition"`
+	User               string         `json:"user"`
+	ARN                string         `json:"arn"`
+	KeySlot            int            `json:"key_slot"`
+	KeyID              *string        `json:"key_id"`
+	KeyIDNote          string         `json:"key_id_note"`
+	InventoryStatus    *string        `json:"inventory_status"`
+	KeyActive          bool           `json:"key_active"`
+	UserCreated        string         `json:"user_created"`
+	KeyCreated         string         `json:"key_created"`
+	SecondsAfter       int64          `json:"seconds_after_user_created"`
+	AsOf               string         `json:"as_of"`
+	KeyAgeDays         int64          `json:"key_age_days"`
+	KeyLastUsed        *string        `json:"key_last_used"`
+	KeyLastUsedService *string        `json:"key_last_used_service"`
+	KeyLastUsedRegion  *string        `json:"key_last_used_region"`
+	PasswordLastUsed   *string        `json:"password_last_used"`
+	MFAActive          bool           `json:"mfa_active"`
+	Source             string         `json:"source"`
+	Line               int            `json:"line"`
+	Notes              []string       `json:"notes"`
+	Exception          *jsonException `json:"exception"`
+	Commands           jsonCommands   `json:"commands"`
+}
+
+type jsonException struct {
+	Source     string `json:"source"`
+	Line       int    `json:"line"`
+	Reason     string `json:"reason"`
+	ApprovedBy string `json:"approved_by"`
+	Expires    string `json:"expires"`
 }
 
 type jsonCommands struct {
@@ -186,6 +196,7 @@ func referenceJSON(w io.Writer, r *Review) error {
 			High:     c[analyze.SeverityHigh],
 			Medium:   c[analyze.SeverityMedium],
 			Low:      c[analyze.SeverityLow],
+			Excepted: r.ExceptedCount(),
 			Errors:   len(r.Errors),
 		},
 		Reports:     make([]jsonReport, 0, len(r.Reports)),
@@ -236,6 +247,9 @@ func referenceJSON(w io.Writer, r *Review) error {
 		}
 		if jf.Notes == nil {
 			jf.Notes = []string{}
+		}
+		if e := f.Exception; e != nil {
+			jf.Exception = &jsonException{e.Source, e.Line, e.Reason, e.ApprovedBy, e.Expires.Format("2006-01-02")}
 		}
 		doc.Findings = append(doc.Findings, jf)
 	}

@@ -68,6 +68,14 @@ func (Markdown) Write(w io.Writer, r *Review) error {
 		e.print("\n")
 	}
 
+	if len(r.ExceptionFiles) > 0 {
+		e.print("### Exceptions files\n\n| File | Entries | SHA-256 |\n|---|--:|---|\n")
+		for _, x := range r.ExceptionFiles {
+			e.printf("| %s | %d | %s |\n", code(x.Source), x.Entries, code(x.SHA256))
+		}
+		e.print("\n")
+	}
+
 	e.print("## Summary\n\n")
 	e.print("| Account | High | Medium | Low | Total |\n|---|--:|--:|--:|--:|\n")
 	for _, a := range v.Accounts {
@@ -81,7 +89,7 @@ func (Markdown) Write(w io.Writer, r *Review) error {
 	e.print("\n")
 
 	e.print("## Findings\n\n")
-	if len(r.Findings) == 0 {
+	if len(v.Active) == 0 {
 		e.print("No access key was created during a console user's initial setup.\n\n")
 	} else {
 		cols := markdownColumns()
@@ -97,8 +105,7 @@ func (Markdown) Write(w io.Writer, r *Review) error {
 			}
 		}
 		e.print("|\n")
-		for i := range r.Findings {
-			f := &r.Findings[i]
+		for _, f := range v.Active {
 			for _, col := range cols {
 				val := col.Value(f)
 				if col.Title == colUser {
@@ -112,8 +119,7 @@ func (Markdown) Write(w io.Writer, r *Review) error {
 		}
 		e.print("\n")
 		notes := false
-		for i := range r.Findings {
-			f := &r.Findings[i]
+		for _, f := range v.Active {
 			for _, n := range f.Notes {
 				if !notes {
 					e.print("Notes from the key inventories:\n\n")
@@ -125,6 +131,31 @@ func (Markdown) Write(w io.Writer, r *Review) error {
 		if notes {
 			e.print("\n")
 		}
+	}
+
+	if len(v.Excepted) > 0 {
+		e.print("## Excepted\n\nA change board accepted these findings, for the reason given, until the date given: they are not in the plans below. An exception holds while the report's as-of time is before its expiry.\n\n")
+		for _, col := range exceptedColumns {
+			e.print("| ", col.Title, " ")
+		}
+		e.print("|\n")
+		for range exceptedColumns {
+			e.print("|---")
+		}
+		e.print("|\n")
+		for _, f := range v.Excepted {
+			for _, col := range exceptedColumns {
+				val := col.Value(f)
+				if col.Title == colUser || col.Title == "Exception" {
+					val = code(val)
+				} else {
+					val = cell(val)
+				}
+				e.print("| ", val, " ")
+			}
+			e.print("|\n")
+		}
+		e.print("\n")
 	}
 
 	for _, acct := range v.withFindings() {

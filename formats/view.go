@@ -17,6 +17,10 @@ type view struct {
 	// with none.
 	Accounts []accountView
 	Total    analyze.Counts
+
+	// Active are the findings to act on, in the review's order; Excepted
+	// those an exception holds for, shown apart and never acted on.
+	Active, Excepted []*analyze.Finding
 }
 
 // accountView is one account of a review.
@@ -37,6 +41,11 @@ func newView(r *Review) *view {
 	}
 	for i := range r.Findings {
 		f := &r.Findings[i]
+		if f.Excepted() {
+			v.Excepted = append(v.Excepted, f)
+			continue
+		}
+		v.Active = append(v.Active, f)
 		v.Total[f.Severity]++
 		n, ok := byID[f.AccountID]
 		if !ok { // a finding of an account no report names: keep it visible

@@ -50,6 +50,7 @@ const (
 	sheetSummary  = "Summary"
 	sheetFindings = "Findings"
 	sheetCommands = "Commands"
+	sheetExcepted = "Excepted"
 	sheetErrors   = "Errors"
 	sheetWarnings = "Warnings"
 	sheetAbout    = "About"
@@ -209,15 +210,15 @@ func (XLSX) Write(w io.Writer, r *Review) error {
 	if err := f.SetSheetName("Sheet1", sheetSummary); err != nil {
 		return err
 	}
-	for _, name := range []string{sheetFindings, sheetCommands, sheetErrors, sheetWarnings, sheetAbout, sheetStamp} {
-		if (name == sheetErrors && len(r.Errors) == 0) || (name == sheetWarnings && len(r.Warnings) == 0) {
+	for _, name := range []string{sheetFindings, sheetCommands, sheetExcepted, sheetErrors, sheetWarnings, sheetAbout, sheetStamp} {
+		if (name == sheetErrors && len(r.Errors) == 0) || (name == sheetWarnings && len(r.Warnings) == 0) || (name == sheetExcepted && len(v.Excepted) == 0) {
 			continue
 		}
 		if _, err := f.NewSheet(name); err != nil {
 			return err
 		}
 	}
-	steps := []func(*excelize.File, *view, *xlsxStyles) error{writeSummary, writeFindings, writeCommands, writeProblems, writeAbout, writeStamp, writeDocProps}
+	steps := []func(*excelize.File, *view, *xlsxStyles) error{writeSummary, writeFindings, writeCommands, writeExcepted, writeProblems, writeAbout, writeStamp, writeDocProps}
 	for _, step := range steps {
 		if err := step(f, v, st); err != nil {
 			return err
@@ -495,7 +496,6 @@ func orNever(s string) string {
 }
 
 func writeFindings(f *excelize.File, v *view, st *xlsxStyles) error {
-	r := v.Review
 	if err := pageSetup(f, v, sheetFindings); err != nil {
 		return err
 	}
@@ -531,8 +531,7 @@ func writeFindings(f *excelize.File, v *view, st *xlsxStyles) error {
 		return err
 	}
 	cells := make([]any, len(findingColumns))
-	for i := range r.Findings {
-		fd := &r.Findings[i]
+	for i, fd := range v.Active {
 		lines := 1
 		for j, c := range findingColumns {
 			style := st.styleOf(c.Kind, fd.Severity)
@@ -561,14 +560,14 @@ func writeFindings(f *excelize.File, v *view, st *xlsxStyles) error {
 	}
 	// The filter, the drop-down and the print area belong to the worksheet
 	// the stream writes at Flush, so they are set before it.
-	last, _ := excelize.CoordinatesToCellName(len(findingColumns), len(r.Findings)+1)
+	last, _ := excelize.CoordinatesToCellName(len(findingColumns), len(v.Active)+1)
 	if err := f.AutoFilter(sheetFindings, "A1:"+last, nil); err != nil {
 		return err
 	}
-	if len(r.Findings) > 0 {
+	if len(v.Active) > 0 {
 		decision, _ := excelize.ColumnNumberToName(columnIndex(colDecision) + 1)
 		dv := excelize.NewDataValidation(true)
-		dv.Sqref = fmt.Sprintf("%s2:%s%d", decision, decision, len(r.Findings)+1)
+		dv.Sqref = fmt.Sprintf("%s2:%s%d", decision, decision, len(v.Active)+1)
 		if err := dv.SetDropList(Decisions); err != nil {
 			return err
 		}
@@ -582,7 +581,7 @@ func writeFindings(f *excelize.File, v *view, st *xlsxStyles) error {
 		return err
 	}
 	// Printed: the board's columns, the heading on every page.
-	boardLast, _ := excelize.CoordinatesToCellName(len(boardColumns), len(r.Findings)+1)
+	boardLast, _ := excelize.CoordinatesToCellName(len(boardColumns), len(v.Active)+1)
 	boardLast = "$" + strings.TrimRight(boardLast, "0123456789") + "$" + strings.TrimLeft(boardLast, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 	if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Area", RefersTo: "'" + sheetFindings + "'!$A$1:" + boardLast, Scope: sheetFindings}); err != nil {
 		return err
@@ -636,8 +635,7 @@ func writeCommands(f *excelize.File, v *view, st *xlsxStyles) error {
 		return err
 	}
 	row := 1
-	for i := range v.Findings {
-		fd := &v.Findings[i]
+	for _, fd := range v.Active {
 		c := fd.Commands()
 		for _, p := range commandPhases {
 			text := strings.Join(p.Commands(&c), "\n")
@@ -661,6 +659,63 @@ func writeCommands(f *excelize.File, v *view, st *xlsxStyles) error {
 		return err
 	}
 	return f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: "'" + sheetCommands + "'!$1:$1", Scope: sheetCommands})
+}
+
+// exceptedColumns are the Excepted sheet's: the finding, then the
+// exception that holds for it.
+var exceptedColumns = []column{
+	{colID, 14, kindCode, func(f *analyze.Finding) string { return f.ID }},
+	{colSeverity, 8.5, kindSeverity, func(f *analyze.Finding) string { return f.Severity.String() }},
+	{colAccount, 13.5, kindCenter, func(f *analyze.Finding) string { return f.AccountID }},
+	{colUser, 16, kindText, func(f *analyze.Finding) string { return f.User }},
+	{colKey, 22, kindCode, keyText},
+	{"Reason", 40, kindText, func(f *analyze.Finding) string { return f.Exception.Reason }},
+	{"Approved by", 16, kindText, func(f *analyze.Finding) string { return f.Exception.ApprovedBy }},
+	{"Expires", 11, kindCenter, func(f *analyze.Finding) string { return f.Exception.Expires.Format("2006-01-02") }},
+	{"Exception", 30, kindText, func(f *analyze.Finding) string { return exceptionSource(f.Exception) }},
+}
+
+func exceptionSource(e *analyze.Exception) string { return e.Source + ":" + itoa(e.Line) }
+
+// writeExcepted lists the findings an exception holds for: decided
+// already, never acted on, shown so that the exceptions are reviewed too.
+func writeExcepted(f *excelize.File, v *view, st *xlsxStyles) error {
+	if len(v.Excepted) == 0 {
+		return nil
+	}
+	s := &sheetWriter{f: f, sheet: sheetExcepted}
+	var widths []float64
+	header := make([]any, len(exceptedColumns))
+	for i, c := range exceptedColumns {
+		header[i] = c.Title
+		widths = append(widths, c.Width)
+	}
+	s.line([]int{st.header}, header...)
+	for _, fd := range v.Excepted {
+		vals := make([]any, len(exceptedColumns))
+		styles := make([]int, len(exceptedColumns))
+		lines := 1
+		for i, c := range exceptedColumns {
+			vals[i] = c.Value(fd)
+			styles[i] = st.styleOf(c.Kind, fd.Severity)
+			lines = max(lines, wrappedLines(c.Value(fd), c.Width))
+		}
+		s.line(styles, vals...)
+		s.height(rowHeight(lines))
+	}
+	if s.err != nil {
+		return s.err
+	}
+	if err := setWidths(f, sheetExcepted, widths...); err != nil {
+		return err
+	}
+	if err := f.SetPanes(sheetExcepted, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	if err := pageSetup(f, v, sheetExcepted); err != nil {
+		return err
+	}
+	return f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: "'" + sheetExcepted + "'!$1:$1", Scope: sheetExcepted})
 }
 
 func writeProblems(f *excelize.File, v *view, st *xlsxStyles) error {
@@ -805,26 +860,26 @@ func writeStamp(f *excelize.File, v *view, st *xlsxStyles) error {
 	if err != nil {
 		return err
 	}
-	head := stampReview{Tool: r.Tool, ReviewID: ReviewID(r), Window: r.Options.SetupWindow, AsOf: r.Options.AsOf, Counts: v.Total, Findings: len(r.Findings)}
+	head := stampReview{Tool: r.Tool, ReviewID: ReviewID(r), Window: r.Options.SetupWindow, AsOf: r.Options.AsOf, Counts: v.Total, Findings: len(v.Active)}
 	for _, rep := range r.Reports {
 		head.Reports = append(head.Reports, stampInput{rep.Source, rep.AccountID, rep.SHA256})
 	}
 	for _, inv := range r.Inventories {
 		head.Inventories = append(head.Inventories, stampInput{inv.Source, inv.AccountID, inv.SHA256})
 	}
-	rows := make([][]byte, len(r.Findings))
+	rows := make([][]byte, len(v.Active))
 	h := newStampDigest()
-	for i := range r.Findings {
+	for i, f := range v.Active {
 		// What the script and the visible rows need; notes can be long,
 		// and a stamp cell must hold the whole finding.
-		fd := r.Findings[i]
+		fd := *f
 		fd.Notes, fd.KeyIDNote = nil, ""
 		b, err := json.Marshal(&fd)
 		if err != nil {
 			return err
 		}
 		rows[i] = b
-		h.add(r.Findings[i].ID, b)
+		h.add(fd.ID, b)
 	}
 	head.Digest = h.sum()
 	hb, err := json.Marshal(head)
@@ -836,7 +891,7 @@ func writeStamp(f *excelize.File, v *view, st *xlsxStyles) error {
 	}
 	for i, b := range rows {
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		if err := sw.SetRow(cell, []any{r.Findings[i].ID, cellText(string(b))}); err != nil {
+		if err := sw.SetRow(cell, []any{v.Active[i].ID, cellText(string(b))}); err != nil {
 			return err
 		}
 	}

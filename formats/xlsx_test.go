@@ -119,6 +119,9 @@ func TestXLSXGolden(t *testing.T) {
 			golden(t, name+".xlsx.txt", []byte(dumpXLSX(t, render(t, XLSX{}, review(t, name)))))
 		})
 	}
+	t.Run("excepted", func(t *testing.T) {
+		golden(t, "samples-excepted.xlsx.txt", []byte(dumpXLSX(t, render(t, XLSX{}, exceptedReview(t)))))
+	})
 }
 
 // TestXLSXDeterministic pins byte-identical workbooks from the same review.
