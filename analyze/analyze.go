@@ -36,6 +36,33 @@ type Options struct {
 	// Progress, when set, is called after each input is read. Calls never
 	// overlap.
 	Progress func(Progress)
+
+	// Checks are the ids of the checks to run; none means setup-key, the
+	// control credreview is named for.
+	Checks []string
+
+	// RootUseDays, UnusedDays and RotationDays are the periods of the
+	// root-used, unused-credentials and key-rotation checks; 0 means the
+	// default (90, 45 and 90 days).
+	RootUseDays, UnusedDays, RotationDays int
+}
+
+// The defaults of the checks' periods, in days.
+const (
+	DefaultRootUseDays  = 90
+	DefaultUnusedDays   = 45
+	DefaultRotationDays = 90
+)
+
+func (o *Options) rootUseDays() int  { return orDefault(o.RootUseDays, DefaultRootUseDays) }
+func (o *Options) unusedDays() int   { return orDefault(o.UnusedDays, DefaultUnusedDays) }
+func (o *Options) rotationDays() int { return orDefault(o.RotationDays, DefaultRotationDays) }
+
+func orDefault(v, def int) int {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
 
 // Progress says how far an analysis has got.
@@ -412,10 +439,14 @@ func findingID(f *Finding) string {
 	}
 	b = append(append(b, 0), byte('0'+f.KeySlot))
 	b = append(b, 0)
-	b = AppendStamp(b, f.KeyCreated) // RFC 3339, as the id has always been made
+	if f.KeySlot > 0 {
+		b = AppendStamp(b, f.KeyCreated) // RFC 3339, as the id has always been made
+	} else {
+		b = AppendStamp(b, f.PasswordLastChanged) // a password set again is another
+	}
 	h := sha256.Sum256(b)
 	var id [13]byte
-	copy(id[:], "SK-")
+	copy(id[:], idPrefix(f.Check)+"-")
 	const digits = "0123456789ABCDEF"
 	for i, c := range h[:5] {
 		id[3+2*i], id[4+2*i] = digits[c>>4], digits[c&0xF]

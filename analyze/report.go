@@ -426,18 +426,6 @@ func (p *reportParser) key(line, slot int, active, rotated, used string) (keySta
 	return k, true
 }
 
-// severityOf is the setup-key check's severity: an active key that was never
-// used is the control's failing case; an active key in use asks whether the
-// person needs programmatic access; an inactive key only needs tidying.
-func severityOf(active, used bool) Severity {
-	switch {
-	case !active:
-		return SeverityLow
-	case used:
-		return SeverityMedium
-	}
-	return SeverityHigh
-}
 
 // root reads the root user's row: it sets the account, and its times count
 // towards the report's newest, but it is never a console user.

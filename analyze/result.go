@@ -40,10 +40,6 @@ func ParseSeverity(s string) (Severity, error) {
 // Severities lists the severities a finding can have, highest first.
 var Severities = []Severity{SeverityHigh, SeverityMedium, SeverityLow}
 
-// CheckSetupKey is the name of the one check: an access key created during a
-// console user's initial setup.
-const CheckSetupKey = "setup-key"
-
 // How the as-of time of a report was chosen.
 const (
 	AsOfFlag      = "--as-of"
@@ -131,7 +127,13 @@ type Finding struct {
 	// PasswordLastUsed is a time, or "never" or "no_information" as the
 	// report says.
 	PasswordLastUsed PasswordUse
-	MFAActive        bool
+	// PasswordLastChanged is when the password was set; zero when the
+	// report has no time.
+	PasswordLastChanged time.Time
+	MFAActive           bool
+
+	// Detail says in a sentence what the check saw.
+	Detail string
 
 	// InventoryStatus is the key's status in the inventory that named it
 	// (Active, Inactive or Expired); empty when no inventory did.

@@ -35,9 +35,6 @@ func ValidFindingID(id string) bool {
 	return true
 }
 
-// KnownCheck reports whether name is one of credreview's checks.
-func KnownCheck(name string) bool { return name == CheckSetupKey }
-
 // ValidFinding reports, for a finding rebuilt from what credreview wrote,
 // the first of its values that credreview could not have written; "" when
 // there is none.

@@ -1,0 +1,42 @@
+package analyze
+
+// checkUnusedCredentials finds an IAM user's password, and active access
+// keys, not used for --unused-days or more before the as-of time. A
+// credential never used (N/A) counts from when it was set, as CIS says:
+// password_last_changed for the password, access_key_N_last_rotated for a
+// key; no_information (not used since tracking began) counts likewise. A
+// password without a change time counts from the user's creation.
+func checkUnusedCredentials(r *Row, env *CheckEnv, out []Finding) []Finding {
+	if r.Root {
+		return out
+	}
+	limit := int64(env.Opts.unusedDays())
+	if r.Password {
+		since, what := r.PasswordLastUsed, "password last used "
+		if !since.IsTime() {
+			since, what = r.PasswordLastChanged, "password never used ("+r.PasswordLastUsed.String()+"), set "
+			if !since.IsTime() {
+				since, what = r.Created, "password never used ("+r.PasswordLastUsed.String()+"), user created "
+			}
+		}
+		if since.IsTime() && age(env, since.Sec()) >= limit {
+			out = append(out, done(newFinding(CheckUnusedCredentials, r, env), SeverityMedium,
+				what+since.String()+": "+dayWord(age(env, since.Sec()))+" before the as-of time"))
+		}
+	}
+	for i := range r.Keys {
+		k := &r.Keys[i]
+		if !k.Exists() || !k.Active {
+			continue
+		}
+		since, what := k.LastUsed, "last used "
+		if !since.IsTime() {
+			since, what = k.Created, "never used, created "
+		}
+		if age(env, since.Sec()) >= limit {
+			out = append(out, done(keyFinding(CheckUnusedCredentials, r, env, i), SeverityMedium,
+				what+since.String()+": "+dayWord(age(env, since.Sec()))+" before the as-of time"))
+		}
+	}
+	return out
+}

@@ -1,0 +1,131 @@
+package analyze
+
+import "time"
+
+// When is a report's time column: a time, or one of the sentinels a report
+// writes where there is none.
+type When struct {
+	sec  int64
+	kind whenKind
+}
+
+type whenKind uint8
+
+const (
+	whenNA            whenKind = iota // N/A: never, or no such credential
+	whenTime                          // a time
+	whenNoInformation                 // no_information: not used since tracking began, or never
+	whenNotSupported                  // not_supported: the root user's password fields
+)
+
+// At is the When of a time in Unix seconds.
+func At(sec int64) When { return When{sec: sec, kind: whenTime} }
+
+// The sentinels.
+var (
+	NotApplicable = When{kind: whenNA}
+	NoInformation = When{kind: whenNoInformation}
+	NotSupported  = When{kind: whenNotSupported}
+)
+
+// IsTime reports whether w is a time, not a sentinel.
+func (w When) IsTime() bool { return w.kind == whenTime }
+
+// Sec is the time in Unix seconds; 0 for a sentinel.
+func (w When) Sec() int64 {
+	if w.kind != whenTime {
+		return 0
+	}
+	return w.sec
+}
+
+// Time is the time in UTC; the zero time for a sentinel.
+func (w When) Time() time.Time {
+	if w.kind != whenTime {
+		return time.Time{}
+	}
+	return unix(w.sec)
+}
+
+// IsNA reports whether w is N/A.
+func (w When) IsNA() bool { return w.kind == whenNA }
+
+// IsNoInformation reports whether w is no_information.
+func (w When) IsNoInformation() bool { return w.kind == whenNoInformation }
+
+func (w When) String() string {
+	switch w.kind {
+	case whenTime:
+		return string(AppendStamp(nil, unix(w.sec)))
+	case whenNoInformation:
+		return noInformation
+	case whenNotSupported:
+		return notSupported
+	}
+	return notApplicable
+}
+
+// parseWhen reads a time column that may hold a sentinel.
+//lint:ignore U1000 the parser reads rows into a Row with it
+func parseWhen(s string) (When, error) {
+	switch s {
+	case notApplicable:
+		return NotApplicable, nil
+	case noInformation:
+		return NoInformation, nil
+	case notSupported:
+		return NotSupported, nil
+	}
+	sec, err := parseStamp(s)
+	if err != nil {
+		return When{}, err
+	}
+	return At(sec), nil
+}
+
+// Key is what a report row says of one access key.
+type Key struct {
+	Active bool
+	// Created is access_key_N_last_rotated, when the key was made (or last
+	// replaced); a key exists when it is a time.
+	Created  When
+	LastUsed When
+	// Region and Service are the report's text, sentinels and all.
+	Region, Service string
+}
+
+// Exists reports whether the slot holds a key.
+func (k *Key) Exists() bool { return k.Created.IsTime() }
+
+// Used reports whether the key was ever used.
+func (k *Key) Used() bool { return k.LastUsed.IsTime() }
+
+// Row is one user's row of a credential report, read and typed: what every
+// check works from. Its strings may point into the read buffer: a check
+// that keeps one clones it.
+type Row struct {
+	Line int
+	User string
+	ARN  string
+	// Root is the account's root user's row: not an IAM user.
+	Root    bool
+	Created When // user_creation_time
+	// Password is password_enabled: false for not_supported.
+	Password            bool
+	PasswordLastUsed    When
+	PasswordLastChanged When
+	MFA                 bool
+	Keys                [2]Key
+}
+
+// CheckEnv is what a check knows besides the row: the options, the report,
+// and the time ages are measured to.
+type CheckEnv struct {
+	Opts      *Options
+	Source    string
+	AccountID string
+	Partition string
+	// AsOf is the report's as-of time in Unix seconds: set for the checks
+	// that measure ages (NeedsAsOf), which run once it is known.
+	AsOf int64
+}
