@@ -66,6 +66,7 @@ func (w When) String() string {
 }
 
 // parseWhen reads a time column that may hold a sentinel.
+//
 //lint:ignore U1000 the parser reads rows into a Row with it
 func parseWhen(s string) (When, error) {
 	switch s {
