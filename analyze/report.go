@@ -426,7 +426,6 @@ func (p *reportParser) key(line, slot int, active, rotated, used string) (keySta
 	return k, true
 }
 
-
 // root reads the root user's row: it sets the account, and its times count
 // towards the report's newest, but it is never a console user.
 func (p *reportParser) root(line int, r *csvRow) {
