@@ -92,7 +92,11 @@ func TestChecks(t *testing.T) {
 		{CheckRootUsed, "password used exactly 90 days ago", func() Row { r := root(); r.PasswordLastUsed = ago(90); return r }(), "0 medium"},
 		{CheckRootUsed, "password used 91 days ago", func() Row { r := root(); r.PasswordLastUsed = ago(91); return r }(), ""},
 		{CheckRootUsed, "password no_information", func() Row { r := root(); r.PasswordLastUsed = NoInformation; return r }(), ""},
-		{CheckRootUsed, "a key used yesterday", func() Row { r := withKey(root(), 2, false, ago(900), ago(1)); r.PasswordLastUsed = NotApplicable; return r }(), "0 medium"},
+		{CheckRootUsed, "a key used yesterday", func() Row {
+			r := withKey(root(), 2, false, ago(900), ago(1))
+			r.PasswordLastUsed = NotApplicable
+			return r
+		}(), "0 medium"},
 		{CheckRootUsed, "used after the as-of time", func() Row { r := root(); r.PasswordLastUsed = ago(-3); return r }(), "0 medium"},
 		{CheckRootUsed, "a user used yesterday", user(), ""},
 		// console-mfa
