@@ -88,8 +88,8 @@ Options:
                              another review's, but never a workbook that
                              holds a board's decisions. With -o -, write
                              the one requested format to standard output.
-    -f, --format LIST        Comma-separated list of xlsx, md, json, sh
-                             (default xlsx,md).
+    -f, --format LIST        Comma-separated list of xlsx, md, json, sh,
+                             csv (default xlsx,md).
         --name NAME          Name the files NAME.<format> (default
                              credential-review).
         --setup-window D     Setup window, such as 10s, 15m, 1h or 1d

@@ -107,7 +107,7 @@ func TestUsageErrors(t *testing.T) {
 		{"bad paper", []string{"analyze", "--paper", "legal", "x"}, "credreview: error: --paper: unknown paper size \"legal\" (want a4 or letter)\n"},
 		{"no path", []string{"analyze"}, "credreview: error: no PATH given: name report files or directories, or - for standard input\n"},
 		{"unknown flag", []string{"analyze", "--colour", "x"}, "credreview: error: unknown flag: --colour\n"},
-		{"unknown format", []string{"analyze", "-f", "pdf", "x"}, "credreview: error: unknown format \"pdf\" (want json, md, sh, xlsx)\n"},
+		{"unknown format", []string{"analyze", "-f", "pdf", "x"}, "credreview: error: unknown format \"pdf\" (want csv, json, md, sh, xlsx)\n"},
 		{"empty format", []string{"analyze", "-f", ",", "x"}, "credreview: error: --format names no format\n"},
 		{"two formats to stdout", []string{"analyze", "-o", "-", "-f", "md,json", "x"}, "credreview: error: -o - writes one format to standard output, but --format names 2\n"},
 		{"bad window", []string{"analyze", "--setup-window", "soon", "x"}, "credreview: error: invalid argument \"soon\" for \"--setup-window\" flag: not a duration such as 10s, 15m, 1h or 1d\n"},

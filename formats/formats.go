@@ -36,6 +36,10 @@ type Review struct {
 	// Paper is the paper size the workbook is laid out for (A4 if unset).
 	Paper Paper
 
+	// Benchmark is the CIS version whose control ids the outputs show; if
+	// unset, each check's newest.
+	Benchmark analyze.Benchmark
+
 	// Name is the base name of the review's files (credential-review if
 	// unset), which the script and the workbook name one another by.
 	Name string
@@ -130,6 +134,35 @@ func ReviewIDOf(path string) string {
 	b := make([]byte, 4<<10)
 	n, _ := io.ReadFull(f, b)
 	return string(reviewIDPattern.Find(b[:n]))
+}
+
+// control names a finding's CIS control as the outputs show it: the
+// benchmark's id, or the newest version's when that one lacks the check.
+func (r *Review) control(check string) string {
+	c := analyze.CheckByID(check)
+	if c == nil {
+		return ""
+	}
+	b := r.Benchmark
+	if b == "" || c.Control(b) == "" {
+		b = c.Newest()
+	}
+	return "CIS " + strings.TrimPrefix(string(b), "cis-") + " " + c.Control(b)
+}
+
+// checks are the checks the review ran.
+func (r *Review) checks() []string {
+	if len(r.Options.Checks) == 0 {
+		return []string{analyze.CheckSetupKey}
+	}
+	return r.Options.Checks
+}
+
+func orDefault(v, def int) int {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
 
 func (r *Review) name() string {

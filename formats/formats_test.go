@@ -117,7 +117,7 @@ func firstDiff(got, want string) string {
 // TestGolden pins every text format for every case.
 func TestGolden(t *testing.T) {
 	for name := range cases {
-		for _, f := range []Format{JSON{}, Markdown{}} {
+		for _, f := range []Format{JSON{}, Markdown{}, CSV{}} {
 			t.Run(name+"."+f.Name(), func(t *testing.T) {
 				r := review(t, name)
 				golden(t, name+"."+f.Name(), render(t, f, r))

@@ -12,7 +12,12 @@ import (
 	"github.com/credreview/credreview/analyze"
 )
 
-// JSON writes one document for pipelines: tool, review_id, parameters, summary,
+// SchemaVersion is the version of the JSON's shape, which
+// doc/credential-review.schema.json describes: 2 since checks other than
+// setup-key, their controls by benchmark and exceptions.
+const SchemaVersion = 2
+
+// JSON writes one document for pipelines: schema_version, tool, review_id, parameters, summary,
 // reports, superseded_reports, inventories, findings, warnings and errors.
 // Times are RFC 3339 in UTC; a value the report does not have is null,
 // never an empty string.
@@ -33,9 +38,10 @@ func (JSON) Name() string { return "json" }
 
 // Write implements Format.
 func (JSON) Write(w io.Writer, r *Review) error {
-	j := &jsonWriter{w: w}
+	j := &jsonWriter{w: w, review: r}
 	c := r.CountBySeverity("")
 	j.open('{')
+	j.num("schema_version", SchemaVersion)
 	j.key("tool")
 	j.open('{')
 	j.str("name", r.Tool.Name)
@@ -44,9 +50,13 @@ func (JSON) Write(w io.Writer, r *Review) error {
 	j.str("review_id", ReviewID(r))
 	j.key("parameters")
 	j.open('{')
-	j.str("check", analyze.CheckSetupKey)
+	j.strings("checks", r.checks())
+	j.strOrNull("benchmark", string(r.Benchmark))
 	j.str("setup_window", Window(r.Options.SetupWindow))
 	j.num("setup_window_seconds", int64(r.Options.SetupWindow.Seconds()))
+	j.num("root_use_days", int64(orDefault(r.Options.RootUseDays, analyze.DefaultRootUseDays)))
+	j.num("unused_days", int64(orDefault(r.Options.UnusedDays, analyze.DefaultUnusedDays)))
+	j.num("rotation_days", int64(orDefault(r.Options.RotationDays, analyze.DefaultRotationDays)))
 	j.strOrNull("as_of", stamp(r.Options.AsOf))
 	j.str("as_of_rule", asOfRule(r))
 	j.close('}')
@@ -135,7 +145,19 @@ func (j *jsonWriter) finding(f *analyze.Finding) {
 	j.open('{')
 	j.str("id", f.ID)
 	j.str("check", f.Check)
+	j.str("control", j.review.control(f.Check))
+	j.key("controls")
+	j.open('{')
+	if c := analyze.CheckByID(f.Check); c != nil {
+		for _, b := range analyze.Benchmarks {
+			if id := c.Control(b); id != "" {
+				j.str(string(b), id)
+			}
+		}
+	}
+	j.close('}')
 	j.str("severity", f.Severity.String())
+	j.str("detail", f.Detail)
 	j.str("account_id", f.AccountID)
 	j.str("partition", f.Partition)
 	j.str("user", f.User)
@@ -145,10 +167,10 @@ func (j *jsonWriter) finding(f *analyze.Finding) {
 	j.str("key_id_note", f.KeyIDNote)
 	j.strOrNull("inventory_status", f.InventoryStatus)
 	j.boolean("key_active", f.KeyActive)
-	j.str("user_created", stamp(f.UserCreated))
-	j.str("key_created", stamp(f.KeyCreated))
+	j.strOrNull("user_created", stamp(f.UserCreated))
+	j.strOrNull("key_created", stamp(f.KeyCreated))
 	j.num("seconds_after_user_created", f.SecondsAfterUserCreated())
-	j.str("as_of", stamp(f.AsOf))
+	j.strOrNull("as_of", stamp(f.AsOf))
 	j.num("key_age_days", f.KeyAgeDays())
 	j.strOrNull("key_last_used", stamp(f.KeyLastUsed))
 	j.strOrNull("key_last_used_service", reportValue(f.KeyLastUsedService))
@@ -161,6 +183,7 @@ func (j *jsonWriter) finding(f *analyze.Finding) {
 	default:
 		j.str("password_last_used", stamp(f.PasswordLastUsed.Time))
 	}
+	j.strOrNull("password_last_changed", stamp(f.PasswordLastChanged))
 	j.boolean("mfa_active", f.MFAActive)
 	j.str("source", f.Source)
 	j.num("line", int64(f.Line))
@@ -213,7 +236,7 @@ func (j *jsonWriter) findings(fs []analyze.Finding) {
 			slots <- struct{}{}
 			go func() {
 				buf := chunkBufs.Get().(*[]byte)
-				cw := &jsonWriter{buf: (*buf)[:0], depth: j.depth, empty: []bool{c == 0 && first}}
+				cw := &jsonWriter{review: j.review, buf: (*buf)[:0], depth: j.depth, empty: []bool{c == 0 && first}}
 				for i := c * chunk; i < min((c+1)*chunk, len(fs)); i++ {
 					cw.finding(&fs[i])
 				}
@@ -238,11 +261,12 @@ var chunkBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1<<20); return 
 // jsonWriter appends JSON in encoding/json's indented layout and writes it
 // out in chunks, remembering the first error.
 type jsonWriter struct {
-	w     io.Writer
-	buf   []byte
-	err   error
-	depth int
-	empty []bool // per open object or array: nothing in it yet
+	review *Review
+	w      io.Writer
+	buf    []byte
+	err    error
+	depth  int
+	empty  []bool // per open object or array: nothing in it yet
 }
 
 func (j *jsonWriter) open(c byte) {

@@ -5,9 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/credreview/credreview/analyze"
 )
@@ -68,16 +72,17 @@ func FuzzJSONString(f *testing.F) {
 }
 
 type jsonDoc struct {
-	Tool        jsonTool        `json:"tool"`
-	ReviewID    string          `json:"review_id"`
-	Parameters  jsonParameters  `json:"parameters"`
-	Summary     jsonSummary     `json:"summary"`
-	Reports     []jsonReport    `json:"reports"`
-	Superseded  []jsonReport    `json:"superseded_reports"`
-	Inventories []jsonInventory `json:"inventories"`
-	Findings    []jsonFinding   `json:"findings"`
-	Warnings    []jsonProblem   `json:"warnings"`
-	Errors      []jsonProblem   `json:"errors"`
+	SchemaVersion int             `json:"schema_version"`
+	Tool          jsonTool        `json:"tool"`
+	ReviewID      string          `json:"review_id"`
+	Parameters    jsonParameters  `json:"parameters"`
+	Summary       jsonSummary     `json:"summary"`
+	Reports       []jsonReport    `json:"reports"`
+	Superseded    []jsonReport    `json:"superseded_reports"`
+	Inventories   []jsonInventory `json:"inventories"`
+	Findings      []jsonFinding   `json:"findings"`
+	Warnings      []jsonProblem   `json:"warnings"`
+	Errors        []jsonProblem   `json:"errors"`
 }
 
 type jsonTool struct {
@@ -86,11 +91,15 @@ type jsonTool struct {
 }
 
 type jsonParameters struct {
-	Check              string  `json:"check"`
-	SetupWindow        string  `json:"setup_window"`
-	SetupWindowSeconds int64   `json:"setup_window_seconds"`
-	AsOf               *string `json:"as_of"`
-	AsOfRule           string  `json:"as_of_rule"`
+	Checks             []string `json:"checks"`
+	Benchmark          *string  `json:"benchmark"`
+	SetupWindow        string   `json:"setup_window"`
+	SetupWindowSeconds int64    `json:"setup_window_seconds"`
+	RootUseDays        int      `json:"root_use_days"`
+	UnusedDays         int      `json:"unused_days"`
+	RotationDays       int      `json:"rotation_days"`
+	AsOf               *string  `json:"as_of"`
+	AsOfRule           string   `json:"as_of_rule"`
 }
 
 type jsonSummary struct {
@@ -126,33 +135,37 @@ type jsonInventory struct {
 }
 
 type jsonFinding struct {
-	ID                 string         `json:"id"`
-	Check              string         `json:"check"`
-	Severity           string         `json:"severity"`
-	AccountID          string         `json:"account_id"`
-	Partition          string         `json:"partition"`
-	User               string         `json:"user"`
-	ARN                string         `json:"arn"`
-	KeySlot            int            `json:"key_slot"`
-	KeyID              *string        `json:"key_id"`
-	KeyIDNote          string         `json:"key_id_note"`
-	InventoryStatus    *string        `json:"inventory_status"`
-	KeyActive          bool           `json:"key_active"`
-	UserCreated        string         `json:"user_created"`
-	KeyCreated         string         `json:"key_created"`
-	SecondsAfter       int64          `json:"seconds_after_user_created"`
-	AsOf               string         `json:"as_of"`
-	KeyAgeDays         int64          `json:"key_age_days"`
-	KeyLastUsed        *string        `json:"key_last_used"`
-	KeyLastUsedService *string        `json:"key_last_used_service"`
-	KeyLastUsedRegion  *string        `json:"key_last_used_region"`
-	PasswordLastUsed   *string        `json:"password_last_used"`
-	MFAActive          bool           `json:"mfa_active"`
-	Source             string         `json:"source"`
-	Line               int            `json:"line"`
-	Notes              []string       `json:"notes"`
-	Exception          *jsonException `json:"exception"`
-	Commands           jsonCommands   `json:"commands"`
+	ID                 string            `json:"id"`
+	Check              string            `json:"check"`
+	Control            string            `json:"control"`
+	Controls           map[string]string `json:"controls"`
+	Severity           string            `json:"severity"`
+	Detail             string            `json:"detail"`
+	AccountID          string            `json:"account_id"`
+	Partition          string            `json:"partition"`
+	User               string            `json:"user"`
+	ARN                string            `json:"arn"`
+	KeySlot            int               `json:"key_slot"`
+	KeyID              *string           `json:"key_id"`
+	KeyIDNote          string            `json:"key_id_note"`
+	InventoryStatus    *string           `json:"inventory_status"`
+	KeyActive          bool              `json:"key_active"`
+	UserCreated        *string           `json:"user_created"`
+	KeyCreated         *string           `json:"key_created"`
+	SecondsAfter       int64             `json:"seconds_after_user_created"`
+	AsOf               *string           `json:"as_of"`
+	KeyAgeDays         int64             `json:"key_age_days"`
+	KeyLastUsed        *string           `json:"key_last_used"`
+	KeyLastUsedService *string           `json:"key_last_used_service"`
+	KeyLastUsedRegion  *string           `json:"key_last_used_region"`
+	PasswordLastUsed   *string           `json:"password_last_used"`
+	PasswordLastChange *string           `json:"password_last_changed"`
+	MFAActive          bool              `json:"mfa_active"`
+	Source             string            `json:"source"`
+	Line               int               `json:"line"`
+	Notes              []string          `json:"notes"`
+	Exception          *jsonException    `json:"exception"`
+	Commands           jsonCommands      `json:"commands"`
 }
 
 type jsonException struct {
@@ -181,12 +194,17 @@ type jsonProblem struct {
 func referenceJSON(w io.Writer, r *Review) error {
 	c := r.CountBySeverity("")
 	doc := jsonDoc{
-		Tool:     jsonTool{r.Tool.Name, r.Tool.Version},
-		ReviewID: ReviewID(r),
+		SchemaVersion: SchemaVersion,
+		Tool:          jsonTool{r.Tool.Name, r.Tool.Version},
+		ReviewID:      ReviewID(r),
 		Parameters: jsonParameters{
-			Check:              analyze.CheckSetupKey,
+			Checks:             r.checks(),
+			Benchmark:          nullable(string(r.Benchmark)),
 			SetupWindow:        Window(r.Options.SetupWindow),
 			SetupWindowSeconds: int64(r.Options.SetupWindow.Seconds()),
+			RootUseDays:        orDefault(r.Options.RootUseDays, analyze.DefaultRootUseDays),
+			UnusedDays:         orDefault(r.Options.UnusedDays, analyze.DefaultUnusedDays),
+			RotationDays:       orDefault(r.Options.RotationDays, analyze.DefaultRotationDays),
 			AsOf:               nullable(stamp(r.Options.AsOf)),
 			AsOfRule:           asOfRule(r),
 		},
@@ -220,7 +238,10 @@ func referenceJSON(w io.Writer, r *Review) error {
 		jf := jsonFinding{
 			ID:                 f.ID,
 			Check:              f.Check,
+			Control:            r.control(f.Check),
+			Controls:           map[string]string{},
 			Severity:           f.Severity.String(),
+			Detail:             f.Detail,
 			AccountID:          f.AccountID,
 			Partition:          f.Partition,
 			User:               f.User,
@@ -230,15 +251,16 @@ func referenceJSON(w io.Writer, r *Review) error {
 			KeyIDNote:          f.KeyIDNote,
 			InventoryStatus:    nullable(f.InventoryStatus),
 			KeyActive:          f.KeyActive,
-			UserCreated:        stamp(f.UserCreated),
-			KeyCreated:         stamp(f.KeyCreated),
+			UserCreated:        nullable(stamp(f.UserCreated)),
+			KeyCreated:         nullable(stamp(f.KeyCreated)),
 			SecondsAfter:       f.SecondsAfterUserCreated(),
-			AsOf:               stamp(f.AsOf),
+			AsOf:               nullable(stamp(f.AsOf)),
 			KeyAgeDays:         f.KeyAgeDays(),
 			KeyLastUsed:        nullable(stamp(f.KeyLastUsed)),
 			KeyLastUsedService: nullable(reportValue(f.KeyLastUsedService)),
 			KeyLastUsedRegion:  nullable(reportValue(f.KeyLastUsedRegion)),
 			PasswordLastUsed:   refPasswordLastUsed(f.PasswordLastUsed),
+			PasswordLastChange: nullable(stamp(f.PasswordLastChanged)),
 			MFAActive:          f.MFAActive,
 			Source:             f.Source,
 			Line:               f.Line,
@@ -247,6 +269,11 @@ func referenceJSON(w io.Writer, r *Review) error {
 		}
 		if jf.Notes == nil {
 			jf.Notes = []string{}
+		}
+		if c := analyze.CheckByID(f.Check); c != nil {
+			for b, id := range c.Controls {
+				jf.Controls[string(b)] = id
+			}
 		}
 		if e := f.Exception; e != nil {
 			jf.Exception = &jsonException{e.Source, e.Line, e.Reason, e.ApprovedBy, e.Expires.Format("2006-01-02")}
@@ -306,4 +333,36 @@ func nullable(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// TestJSONSchema validates every golden JSON against the schema written
+// down in doc/credential-review.schema.json, which pipelines rely on.
+func TestJSONSchema(t *testing.T) {
+	c := jsonschema.NewCompiler()
+	sch, err := c.Compile(filepath.Join(repoRoot, "doc", "credential-review.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	goldens, _ := filepath.Glob(filepath.Join(expectedDir, "*.json"))
+	if len(goldens) < 3 {
+		t.Fatalf("%d golden JSON files", len(goldens))
+	}
+	for _, path := range goldens {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if err := sch.Validate(doc); err != nil {
+			t.Errorf("%s does not follow the schema:\n%v", filepath.Base(path), err)
+		}
+	}
+	// And the schema refuses what the JSON never holds.
+	bad, _ := jsonschema.UnmarshalJSON(strings.NewReader(`{"schema_version": 1}`))
+	if sch.Validate(bad) == nil {
+		t.Error("the schema takes a document of another version")
+	}
 }

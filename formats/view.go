@@ -118,8 +118,8 @@ var boardColumns = []column{
 	{colAccount, 13.5, kindCenter, func(f *analyze.Finding) string { return f.AccountID }},
 	{colUser, 16, kindText, func(f *analyze.Finding) string { return f.User }},
 	{colKey, 22, kindCode, keyText},
-	{"Status", 8.5, kindCenter, func(f *analyze.Finding) string { return statusWord(f.KeyActive) }},
-	{"After user", 10.5, kindCenter, func(f *analyze.Finding) string { return analyze.HumanSeconds(f.SecondsAfterUserCreated()) }},
+	{"Status", 8.5, kindCenter, statusText},
+	{"After user", 10.5, kindCenter, afterUser},
 	{"Last used", 17, kindText, lastUsedShort},
 	{"Recommended action", 25, kindText, actionText},
 	{colDecision, 10, kindInput, nil},
@@ -132,6 +132,7 @@ var boardColumns = []column{
 // inventories say of the key, for a reviewer who wants to check.
 var evidenceColumns = []column{
 	{"Check", 10, kindText, func(f *analyze.Finding) string { return f.Check }},
+	{"Detail", 40, kindText, func(f *analyze.Finding) string { return f.Detail }},
 	{"Partition", 10, kindText, func(f *analyze.Finding) string { return f.Partition }},
 	{"ARN", 40, kindText, func(f *analyze.Finding) string { return f.ARN }},
 	{"Key slot", 8, kindNumber, func(f *analyze.Finding) string { return string(rune('0' + f.KeySlot)) }},
@@ -163,17 +164,54 @@ func columnIndex(title string) int {
 	panic("no column " + title)
 }
 
-// keyText names the key: its id where an inventory gave it, else its slot
-// and creation time, which is how the commands find it.
+// keyText names the credential: a key by its id where an inventory gave
+// it, else by its slot and creation time, which is how the commands find
+// it; the console password, or the root user, for a finding without a key.
 func keyText(f *analyze.Finding) string {
-	if f.KeyID != "" {
+	switch {
+	case f.KeySlot == 0 && (f.Check == analyze.CheckRootMFA || f.Check == analyze.CheckRootUsed):
+		return "root user"
+	case f.KeySlot == 0:
+		return "console password"
+	case f.KeyID != "":
 		return f.KeyID
 	}
 	return "key " + itoa(f.KeySlot) + ", created\n" + stamp(f.KeyCreated)
 }
 
-// lastUsedShort says when and where a key was last used, to the minute.
+// statusText is a key's status; the password's state for a finding about
+// a password.
+func statusText(f *analyze.Finding) string {
+	switch {
+	case f.KeySlot > 0:
+		return statusWord(f.KeyActive)
+	case f.Check == analyze.CheckRootMFA || f.Check == analyze.CheckConsoleMFA:
+		return "no MFA"
+	}
+	return ""
+}
+
+// afterUser is how long after its user a key was made, for the setup-key
+// check, which is about that.
+func afterUser(f *analyze.Finding) string {
+	if f.Check != analyze.CheckSetupKey {
+		return ""
+	}
+	return analyze.HumanSeconds(f.SecondsAfterUserCreated())
+}
+
+// lastUsedShort says when and where a key was last used, to the minute;
+// for a finding about the password, when it was.
 func lastUsedShort(f *analyze.Finding) string {
+	if f.KeySlot == 0 {
+		switch p := f.PasswordLastUsed; {
+		case !p.Time.IsZero():
+			return p.Time.UTC().Format("2006-01-02 15:04")
+		case p.Never:
+			return "never"
+		}
+		return "no information"
+	}
 	if f.KeyLastUsed.IsZero() {
 		return "never"
 	}
@@ -192,6 +230,25 @@ func lastUsedShort(f *analyze.Finding) string {
 
 // actionText is what the review recommends for a finding.
 func actionText(f *analyze.Finding) string {
+	switch f.Check {
+	case analyze.CheckRootAccessKey:
+		return "Delete the root user's key: sign in as root, Security credentials"
+	case analyze.CheckRootMFA:
+		return "Enable MFA for the root user (a hardware device is best)"
+	case analyze.CheckRootUsed:
+		return "Find out who used the root user and why; keep its credentials locked away"
+	case analyze.CheckConsoleMFA:
+		return "Have the user enrol an MFA device, or remove the console password"
+	case analyze.CheckUnusedCredentials:
+		if f.KeySlot == 0 {
+			return "Remove the console password (delete the login profile)"
+		}
+		return "Deactivate, then delete"
+	case analyze.CheckTwoActiveKeys:
+		return "Once the newer key is in use, deactivate, then delete this one"
+	case analyze.CheckKeyRotation:
+		return "Rotate: create a new key, move the workload to it, then deactivate and delete this one"
+	}
 	switch f.Severity {
 	case analyze.SeverityHigh:
 		return "Deactivate, then delete"
