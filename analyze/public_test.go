@@ -38,7 +38,9 @@ func TestPublicReports(t *testing.T) {
 		{"custodian-real-644160558196.csv", "644160558196 19 17 15", []string{"joshua 1 medium 2280", "scot 1 medium 2875"}, []string{
 			":10: user christopher appears again (first at line 9)"}},
 		{"custodian-uppercase-booleans.csv", "123456789012 1 0 2", nil, nil},
-		{"moto-style.csv", "123456789012 3 1 3", []string{"my-user 1 low 1", "my-user 2 medium 2"}, nil},
+		{"moto-style.csv", "123456789012 3 1 3", []string{"my-user 1 low 1", "my-user 2 medium 2"}, []string{
+			`:2: access_key_1_last_used_region "not_supported", access_key_1_last_used_service "not_supported", access_key_2_last_used_region "not_supported", access_key_2_last_used_service "not_supported": not what AWS writes there`,
+			":3: access_key_1_last_used_region", ":4: access_key_1_last_used_region"}},
 		{"prowler-root-z-suffix.csv", "123456789012 0 0 0", nil, []string{`:2: the root user's arn "arn:aws:iam::123456789012:<root_account>" does not end with :root`}},
 		{"prowler-setup-key-fail.csv", "123456789012 1 1 0", nil, []string{
 			":2: arn \"arn:aws:iam::123456789012:test_false_access_key_1\" is not a user ARN",

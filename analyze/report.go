@@ -316,6 +316,8 @@ func (p *reportParser) row(line int, r *csvRow) {
 		return
 	}
 
+	p.checkUse(line, r)
+
 	// The row is readable: count it, once per user.
 	if p.seen == nil {
 		p.seen = &userSet{}
@@ -454,6 +456,7 @@ func (p *reportParser) root(line int, r *csvRow) {
 		p.pr.warnf(line, "the root user's arn %q does not end with :root", r.ARN)
 	}
 	p.account(line, a)
+	p.checkUse(line, r)
 	if t, err := parseStamp(r.UserCreationTime); err == nil {
 		p.newer(t)
 	}
@@ -480,6 +483,26 @@ func (p *reportParser) account(line int, a arn) bool {
 		return false
 	}
 	return true
+}
+
+// checkUse warns about last-used regions and services that AWS would not
+// write, which someone edited by hand. The finding keeps the value as it is:
+// the writers escape what they show.
+func (p *reportParser) checkUse(line int, r *csvRow) {
+	if validRegion(r.Key1LastUsedRegion) && validService(r.Key1LastUsedService) &&
+		validRegion(r.Key2LastUsedRegion) && validService(r.Key2LastUsedService) {
+		return
+	}
+	var odd []string
+	for slot := 1; slot <= 2; slot++ {
+		if v := r.keyColumn(slot, "region"); !validRegion(v) {
+			odd = append(odd, fmt.Sprintf("access_key_%d_last_used_region %q", slot, v))
+		}
+		if v := r.keyColumn(slot, "service"); !validService(v) {
+			odd = append(odd, fmt.Sprintf("access_key_%d_last_used_service %q", slot, v))
+		}
+	}
+	p.pr.warnf(line, "%s: not what AWS writes there (N/A, a region such as us-east-1, a service such as s3); the row is still checked", strings.Join(odd, ", "))
 }
 
 func (p *reportParser) badValue(line int, column, value string) {

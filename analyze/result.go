@@ -155,14 +155,17 @@ func (f *Finding) ActiveBeforeChange() bool {
 func (f *Finding) Commands() Commands { return commandsFor(f) }
 
 // SecondsAfterUserCreated is how long after its user the key was created.
+// It is computed in Unix seconds: time.Time.Sub saturates at about 292
+// years, which a hand-edited date reaches.
 func (f *Finding) SecondsAfterUserCreated() int64 {
-	return int64(f.KeyCreated.Sub(f.UserCreated) / time.Second)
+	return f.KeyCreated.Unix() - f.UserCreated.Unix()
 }
 
 // KeyAgeDays is the key's age in whole days at the report's as-of time; 0
-// when --as-of is before the key was created.
+// when the as-of time is before the key was created (--as-of before it, or
+// a key dated after the report's generated time), never negative.
 func (f *Finding) KeyAgeDays() int64 {
-	return max(0, int64(f.AsOf.Sub(f.KeyCreated)/(24*time.Hour)))
+	return max(0, (f.AsOf.Unix()-f.KeyCreated.Unix())/86400)
 }
 
 // PasswordUse is a report's password_last_used: a time, or a sentinel.
