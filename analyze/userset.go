@@ -20,6 +20,12 @@ type userSet struct {
 	ents  []userEnt
 	names []byte
 
+	// What the report keeps of its rows, here to be recycled with the set:
+	// the digest of each user's first row, by entry, and each checked
+	// row's newest time.
+	digests []rowDigest
+	times   []rowTime
+
 	prev int  // entry of the previous row's name, -1 for none
 	hash bool // the index is in use
 
@@ -37,8 +43,9 @@ func (s *userSet) name(e int) []byte {
 }
 
 // add records a user's row and returns the line of an earlier row of the
-// same user, or 0 if this is the first.
-func (s *userSet) add(name string, line int) int {
+// same user, or 0 if this is the first; and the entry of the user's first
+// row, which numbers users from 0 in the order they first appear.
+func (s *userSet) add(name string, line int) (first, entry int) {
 	var buf [64]byte
 	lower := buf[:0]
 	for i := 0; i < len(name); i++ {
@@ -52,14 +59,14 @@ func (s *userSet) add(name string, line int) int {
 		if len(s.ents) > 0 {
 			switch c := bytes.Compare(lower, s.name(s.prev)); {
 			case c == 0:
-				return int(s.ents[s.prev].line)
+				return int(s.ents[s.prev].line), s.prev
 			case c < 0: // out of order: look names up from now on
 				s.startIndex()
 				return s.lookup(lower, line)
 			}
 		}
 		s.prev = s.append(lower, line, 0)
-		return 0
+		return 0, s.prev
 	}
 	return s.lookup(lower, line)
 }
@@ -83,17 +90,17 @@ func (s *userSet) startIndex() {
 	}
 }
 
-func (s *userSet) lookup(lower []byte, line int) int {
+func (s *userSet) lookup(lower []byte, line int) (first, entry int) {
 	h := maphash.Bytes(s.seed, lower)
-	first := s.index[h]
-	for e := first; e != 0; e = s.ents[e-1].next {
+	head := s.index[h]
+	for e := head; e != 0; e = s.ents[e-1].next {
 		if bytes.Equal(s.name(int(e-1)), lower) {
-			return int(s.ents[e-1].line)
+			return int(s.ents[e-1].line), int(e - 1)
 		}
 	}
-	s.append(lower, line, first)
+	entry = s.append(lower, line, head)
 	s.index[h] = int32(len(s.ents))
-	return 0
+	return 0, entry
 }
 
 // reset empties the set, keeping its memory for the next report.
@@ -101,6 +108,8 @@ func (s *userSet) reset() {
 	clear(s.index)
 	s.ents = s.ents[:0]
 	s.names = s.names[:0]
+	s.digests = s.digests[:0]
+	s.times = s.times[:0]
 	s.prev, s.hash = 0, false
 }
 

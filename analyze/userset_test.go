@@ -25,19 +25,21 @@ func TestUserSet(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var s userSet
 			want := map[string]int{}
+			entries := map[string]int{}
 			for i, n := range list {
 				line := i + 2
 				first, ok := want[strings.ToLower(n)]
 				if !ok {
 					want[strings.ToLower(n)] = line
+					entries[strings.ToLower(n)] = len(entries)
 				}
-				if got := s.add(n, line); got != first {
-					t.Fatalf("row %d (%q): first at %d, want %d", i, n, got, first)
+				if got, entry := s.add(n, line); got != first || entry != entries[strings.ToLower(n)] {
+					t.Fatalf("row %d (%q): first at %d, entry %d; want %d, %d", i, n, got, entry, first, entries[strings.ToLower(n)])
 				}
 			}
 			s.reset()
-			if got := s.add("a", 2); got != 0 {
-				t.Errorf("after reset, add = %d", got)
+			if got, entry := s.add("a", 2); got != 0 || entry != 0 {
+				t.Errorf("after reset, add = %d, %d", got, entry)
 			}
 		})
 	}
