@@ -127,7 +127,7 @@ func Analyze(ctx context.Context, paths []string, stdin io.Reader, opts Options)
 			invs = append(invs, f.inventory)
 		}
 	}
-	supersede(res, reports)
+	merged := supersede(res, reports)
 	total := 0
 	for _, f := range reports {
 		if f.report.SupersededBy == "" {
@@ -146,6 +146,9 @@ func Analyze(ctx context.Context, paths []string, stdin io.Reader, opts Options)
 			res.Findings = append(res.Findings, fd)
 		}
 		f.findings = nil
+	}
+	if merged {
+		res.Findings = dedupe(res.Findings)
 	}
 	sortFindings(res.Findings)
 	matchKeys(res, invs)
@@ -324,40 +327,95 @@ func readReport(s *stream, f *fileResult, opts *Options) {
 	f.findings = p.findings
 }
 
-// supersede keeps, of several reports of one account, the newest (by
-// generated time, else by newest timestamp; on a tie the first given), and
-// marks the others superseded so that nothing is counted twice.
-func supersede(res *Result, reports []*fileResult) {
-	newest := map[string]*Report{}
+// supersede chooses which reports of one account (same partition and
+// account id) to analyse, and marks the others superseded so that nothing is
+// counted twice:
+//
+//   - The same bytes twice: the first given.
+//   - A report with a GeneratedTime (the get-credential-report JSON)
+//     outranks every report without one, whatever the times in their rows:
+//     those are what a stray or hand-edited file can set to anything. Of
+//     several with one, the latest generated; on a tie, the first given.
+//   - Reports without a GeneratedTime, when none of the account has one:
+//     which is newer would rest on the times in their rows alone. Then none
+//     is chosen over the others. Every one is analysed, a key that several
+//     of them list is reported once, at its highest severity (as for a
+//     repeated row), and an error names them all, so that the run exits 1:
+//     a review must never pass a gate because a stray file was taken for
+//     the evidence, and must not hide the evidence either.
+//
+// It reports whether some account is analysed from several reports.
+func supersede(res *Result, reports []*fileResult) (merged bool) {
+	var order []string
+	byAccount := map[string][]*Report{}
 	for _, f := range reports {
 		r := f.report
 		if r.AccountID == "" {
 			continue
 		}
 		key := r.Partition + ":" + r.AccountID
-		if cur, ok := newest[key]; !ok || reportTime(r).After(reportTime(cur)) {
-			newest[key] = r
+		if byAccount[key] == nil {
+			order = append(order, key)
 		}
+		byAccount[key] = append(byAccount[key], r)
 	}
-	for _, f := range reports {
-		r := f.report
-		if r.AccountID == "" {
+	for _, key := range order {
+		reps := byAccount[key]
+		if len(reps) < 2 {
 			continue
 		}
-		keep := newest[r.Partition+":"+r.AccountID]
-		if keep == r {
+		var distinct []*Report
+		for _, r := range reps {
+			i := slices.IndexFunc(distinct, func(d *Report) bool { return r.SHA256 != "" && d.SHA256 == r.SHA256 })
+			if i < 0 {
+				distinct = append(distinct, r)
+				continue
+			}
+			supersedeBy(res, r, distinct[i], "which is the same report")
+		}
+		var keep *Report
+		for _, r := range distinct {
+			if !r.Generated.IsZero() && (keep == nil || r.Generated.After(keep.Generated)) {
+				keep = r
+			}
+		}
+		if keep == nil {
+			if len(distinct) > 1 {
+				merged = true
+				var names []string
+				for _, r := range distinct[1:] {
+					names = append(names, r.Source)
+				}
+				first := distinct[0]
+				res.Errors = append(res.Errors, Problem{Source: first.Source,
+					Message: fmt.Sprintf("account %s (%s) is also in %s, and none of them has a GeneratedTime: which is newer would rest on the times in their rows alone, which a stray or hand-edited file can set to anything; all of them are analysed, and a key that several list is reported once, at its highest severity",
+						first.AccountID, first.Partition, strings.Join(names, ", ")),
+					Hint: "analyse the JSON that aws iam get-credential-report prints, whose GeneratedTime says which report is newer, or remove the files that are not the account's report"})
+			}
 			continue
 		}
-		r.SupersededBy = keep.Source
-		why := fmt.Sprintf("which is newer (%s against %s)", describeTime(keep), describeTime(r))
-		switch {
-		case r.SHA256 == keep.SHA256:
-			why = "which is the same report"
-		case reportTime(r).Equal(reportTime(keep)):
-			why = fmt.Sprintf("which is as recent (%s) and was given first", describeTime(keep))
+		for _, r := range distinct {
+			switch {
+			case r == keep:
+			case r.Generated.IsZero():
+				why := fmt.Sprintf("which has a GeneratedTime (%s), and this report has none: the times in a report's rows never outrank it", keep.Generated.Format(time.RFC3339))
+				if r.newest > keep.Generated.Unix() {
+					why += fmt.Sprintf(", though this report's rows have times up to %s; if it is a newer report, analyse it without the other", unix(r.newest).Format(time.RFC3339))
+				}
+				supersedeBy(res, r, keep, why)
+			case r.Generated.Equal(keep.Generated):
+				supersedeBy(res, r, keep, fmt.Sprintf("which is as recent (%s) and was given first", describeTime(keep)))
+			default:
+				supersedeBy(res, r, keep, fmt.Sprintf("which is newer (%s against %s)", describeTime(keep), describeTime(r)))
+			}
 		}
-		res.Warnings = append(res.Warnings, Problem{Source: r.Source, Message: fmt.Sprintf("superseded: account %s is also in %s, %s; only that one is analysed", r.AccountID, keep.Source, why)})
 	}
+	return merged
+}
+
+func supersedeBy(res *Result, r, keep *Report, why string) {
+	r.SupersededBy = keep.Source
+	res.Warnings = append(res.Warnings, Problem{Source: r.Source, Message: fmt.Sprintf("superseded: account %s is also in %s, %s; only that one is analysed", r.AccountID, keep.Source, why)})
 }
 
 // describeTime says what a report's time is, for the reader to judge a
@@ -367,13 +425,6 @@ func describeTime(r *Report) string {
 		return "generated " + r.Generated.Format(time.RFC3339)
 	}
 	return "newest timestamp " + unix(r.newest).Format(time.RFC3339)
-}
-
-func reportTime(r *Report) time.Time {
-	if !r.Generated.IsZero() {
-		return r.Generated
-	}
-	return unix(r.newest)
 }
 
 // findingID names a finding by what identifies the key: the same key in a
