@@ -275,10 +275,10 @@ func (c *contentReader) escape() (byte, error) {
 	case '"', '\\', '/':
 		c.e.skip(2)
 		return esc[1], nil
-	case 'n', 'r', 't':
+	case 'n', 'r', 't', 'f':
 		c.e.skip(2)
-		return 0, nil
-	case 'b', 'f':
+		return 0, nil // white space
+	case 'b':
 		c.e.skip(2)
 		return '\b', nil // not base64: the decoder says so
 	case 'u':
@@ -301,8 +301,8 @@ func (c *contentReader) escape() (byte, error) {
 		}
 		c.e.skip(6)
 		switch {
-		case v == ' ' || v == '\n' || v == '\r' || v == '\t':
-			return 0, nil
+		case v == ' ' || v >= '\t' && v <= '\r' || v == 0x85 || v == 0xA0:
+			return 0, nil // white space
 		case v >= 0x80 || v == 0:
 			return '\b', nil // not base64: the decoder says so
 		}
@@ -473,21 +473,55 @@ func (e *jsonEnvelope) skipValue(depth int) error {
 	case c == 'n':
 		return e.literal("null")
 	case c == '-' || c >= '0' && c <= '9':
-		for {
-			b, err := e.r.Peek(1)
-			if err == io.EOF {
-				return nil
-			}
-			if err != nil {
-				return readProblem(e.name, err)
-			}
-			if !(b[0] >= '0' && b[0] <= '9' || b[0] == '.' || b[0] == 'e' || b[0] == 'E' || b[0] == '+' || b[0] == '-') {
-				return nil
-			}
-			e.skip(1)
-		}
+		return e.skipNumber(c)
 	}
 	return e.syntax("expected a value")
+}
+
+// skipNumber reads past the rest of a number, whose first byte was read:
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func (e *jsonEnvelope) skipNumber(first byte) error {
+	peek := func() byte {
+		if b, err := e.r.Peek(1); err == nil {
+			return b[0]
+		}
+		return 0 // the end, or an error the next read reports
+	}
+	digits := func() int {
+		n := 0
+		for c := peek(); c >= '0' && c <= '9'; c = peek() {
+			e.skip(1)
+			n++
+		}
+		return n
+	}
+	if first == '-' {
+		c := peek()
+		if c < '0' || c > '9' {
+			return e.syntax("invalid number")
+		}
+		e.skip(1)
+		first = c
+	}
+	if first != '0' {
+		digits()
+	}
+	if peek() == '.' {
+		e.skip(1)
+		if digits() == 0 {
+			return e.syntax("invalid number")
+		}
+	}
+	if c := peek(); c == 'e' || c == 'E' {
+		e.skip(1)
+		if c := peek(); c == '+' || c == '-' {
+			e.skip(1)
+		}
+		if digits() == 0 {
+			return e.syntax("invalid number")
+		}
+	}
+	return nil
 }
 
 // peekValue skips white space and returns the next byte, not consumed.
@@ -514,10 +548,27 @@ func (e *jsonEnvelope) skipString() error {
 		e.off++
 		switch {
 		case c == '\\':
-			if _, err := e.r.ReadByte(); err != nil {
+			c, err := e.r.ReadByte()
+			if err != nil {
 				return e.eof(err)
 			}
 			e.off++
+			switch c {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				for range 4 {
+					h, err := e.r.ReadByte()
+					if err != nil {
+						return e.eof(err)
+					}
+					e.off++
+					if !(h >= '0' && h <= '9' || h >= 'a' && h <= 'f' || h >= 'A' && h <= 'F') {
+						return e.syntax("invalid \\u escape")
+					}
+				}
+			default:
+				return e.syntax("invalid escape in a string")
+			}
 		case c == '"':
 			return nil
 		case c < 0x20:
