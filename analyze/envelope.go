@@ -375,7 +375,7 @@ func (e *jsonEnvelope) str() (string, error) {
 		e.off++
 		raw = append(raw, c)
 		if len(raw) > maxJSONValue {
-			return "", &Problem{Source: e.name, Message: fmt.Sprintf("a string of more than %d KiB outside Content: not what aws iam get-credential-report prints", maxJSONValue>>10), Hint: hintUnchanged, fatal: true}
+			return "", &Problem{Source: e.name, Message: fmt.Sprintf("a string of more than %d MiB outside Content: not what aws iam get-credential-report prints", maxJSONValue>>20), Hint: hintUnchanged, fatal: true}
 		}
 		if c == '\\' {
 			c, err = e.r.ReadByte()

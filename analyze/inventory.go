@@ -163,7 +163,7 @@ func (v *valueCap) reset() { v.n = 0 }
 
 func (v *valueCap) Read(p []byte) (int, error) {
 	if v.n > maxJSONValue {
-		return 0, &Problem{Source: v.name, Message: fmt.Sprintf("a JSON value of more than %d KiB: not what aws iam list-access-keys prints; the rest was not read", maxJSONValue>>10), Hint: hintNotReport, fatal: true}
+		return 0, &Problem{Source: v.name, Message: fmt.Sprintf("a JSON value of more than %d MiB: not what aws iam list-access-keys prints; the rest was not read", maxJSONValue>>20), Hint: hintNotReport, fatal: true}
 	}
 	n, err := v.r.Read(p)
 	v.n += int64(n)
