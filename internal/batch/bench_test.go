@@ -3,6 +3,7 @@ package batch_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"reflect"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -79,20 +81,35 @@ type env struct {
 var (
 	setupOnce sync.Once
 	shared    env
+	buildOnce sync.Once
+	bin       string
+	buildErr  error
 )
+
+// build builds credreview into .bench, once.
+func build(b *testing.B) string {
+	b.Helper()
+	buildOnce.Do(func() {
+		root, _ := filepath.Abs("../..")
+		bin = filepath.Join(root, ".bench", "credreview")
+		if out, err := exec.Command("go", "build", "-o", bin, root).CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		b.Fatal(buildErr)
+	}
+	return bin
+}
 
 func setup(b *testing.B) *env {
 	b.Helper()
+	e := &shared
+	e.bin = build(b)
 	setupOnce.Do(func() {
-		e := &shared
 		root, _ := filepath.Abs("../..")
 		e.dir = filepath.Join(root, ".bench", "batch")
 		if e.batch, e.err = batch.Generate(e.dir, accounts, users); e.err != nil {
-			return
-		}
-		e.bin = filepath.Join(root, ".bench", "credreview")
-		if out, err := exec.Command("go", "build", "-o", e.bin, root).CombinedOutput(); err != nil {
-			e.err = fmt.Errorf("go build: %v\n%s", err, out)
 			return
 		}
 		if _, err := exec.LookPath("gawk"); err != nil {
@@ -235,3 +252,78 @@ func BenchmarkAnalyzeJSON(b *testing.B) { measure(b, "json", 10) }
 // BenchmarkAnalyzePackage writes the whole change-board package: faster
 // than the gawk one-liner alone, in at most 150 MiB.
 func BenchmarkAnalyzePackage(b *testing.B) { measure(b, "xlsx,md,json", 1) }
+
+// BenchmarkHostile runs credreview on each hostile input beside a good
+// report: each must end with an error that names it, in under 30 s and
+// 200 MB of peak memory, with the good report's findings in the review.
+func BenchmarkHostile(b *testing.B) {
+	bin := build(b)
+	dir := b.TempDir()
+	hostile, err := batch.GenerateHostile(filepath.Join(dir, "hostile"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	good, err := batch.Generate(filepath.Join(dir, "good"), 1, 500)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fmt.Printf("%-48s %10s %9s %9s  %s\n", fmt.Sprintf("hostile input, worst of %d runs", b.N), "size", "time", "peak RSS", "targets: < 30 s, < 200 MB")
+	for _, h := range hostile {
+		var worst time.Duration
+		var peak int64
+		for i := 0; i < b.N; i++ {
+			d, rss := runHostile(b, bin, h, good, filepath.Join(dir, fmt.Sprintf("out-%d", i)))
+			worst, peak = max(worst, d), max(peak, rss)
+		}
+		size := "endless"
+		if h.Size > 0 {
+			size = fmt.Sprintf("%.1f GiB", float64(h.Size)/(1<<30))
+		}
+		ok := worst < 30*time.Second && peak < 200e6
+		fmt.Printf("%-48s %10s %8.2fs %6.0f MB  %s\n", h.Name, size, worst.Seconds(), float64(peak)/1e6, map[bool]string{true: "met", false: "MISSED"}[ok])
+		if !ok {
+			b.Errorf("%s: %s, %d bytes: a target was missed", h.Name, worst, peak)
+		}
+	}
+}
+
+// runHostile runs credreview on one hostile input and the good report and
+// checks what it says and writes.
+func runHostile(b *testing.B, bin string, h batch.Hostile, good *batch.Batch, out string) (time.Duration, int64) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "analyze", "-f", "json", "-o", out, h.Path, good.Files[0])
+	cmd.Stdin = h.Stdin
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	d, rss, err := run(cmd)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		b.Fatalf("%s: %v, want exit 1\n%s", h.Name, err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "credreview: error: "+h.Path) {
+		b.Fatalf("%s: no error names %s:\n%s", h.Name, h.Path, stderr.String())
+	}
+	data, err := os.ReadFile(filepath.Join(out, "credential-review.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var doc struct {
+		Findings []struct {
+			Source string `json:"source"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		b.Fatal(err)
+	}
+	n := 0
+	for _, f := range doc.Findings {
+		if f.Source == good.Files[0] {
+			n++
+		}
+	}
+	if n != len(good.Findings) {
+		b.Fatalf("%s: %d findings of the good report, want %d", h.Name, n, len(good.Findings))
+	}
+	return d, rss
+}
