@@ -199,7 +199,7 @@ func newUnboundIndex(invs []*Inventory) *unboundIndex {
 		}
 		for _, k := range inv.Keys {
 			ref := keyRef{k.UserName, k.Created.Unix()}
-			h := keyHash(hash64(ref.user), ref.created)
+			h := keyHash(nameHash(strings.ToLower(ref.user)), ref.created) // as reports hash it: ignoring case, which only ever merges
 			x.byRef[ref] = append(x.byRef[ref], len(x.entries))
 			x.byHash[h] = append(x.byHash[h], len(x.entries))
 			x.entries = append(x.entries, invEntry{inv, k})

@@ -377,10 +377,10 @@ func (p *reportParser) check(line int, r *csvRow) bool {
 	if keys[1], ok = p.key(line, 2, r.Key2Active, r.Key2LastRotated, r.Key2LastUsedDate); !ok {
 		return false
 	}
-	p.checkUse(line, r)
+	use := p.checkUse(line, r)
 
 	// The row is readable: count it, once per user.
-	dup := p.keep(line, r, canonicalARN, created, console, mfa, pwUse, &keys)
+	dup := p.keep(line, r, &use, canonicalARN, created, console, mfa, pwUse, &keys)
 	if p.keyHolder != nil && !dup && (keys[0].exists || keys[1].exists) {
 		p.keyHolder(strings.Clone(r.User))
 	}
@@ -489,13 +489,9 @@ func (p *reportParser) root(line int, r *csvRow) bool {
 		return false
 	}
 	p.checkUse(line, r)
-	t := rowTime{line: int32(line)}
-	if sec, err := parseStamp(r.UserCreationTime); err == nil {
-		t.add(sec, colUserCreated)
-	}
-	if u, err := parsePasswordUse(r.PasswordLastUsed); err == nil && u.known {
-		t.add(u.sec, colPasswordUsed)
-	}
+	sec, err := parseStamp(r.UserCreationTime)
+	u, uerr := parsePasswordUse(r.PasswordLastUsed)
+	t := rowTime{sec: max(timeIf(sec, err == nil), timeIf(u.sec, uerr == nil && u.known)), line: int32(line)}
 	if p.seen == nil {
 		p.seen = &userSet{}
 	}
@@ -508,35 +504,29 @@ func (p *reportParser) root(line int, r *csvRow) bool {
 // hashes. It reports whether the row repeats a user's. It is apart from
 // check so that check stays small enough for the compiler to inline what
 // it calls.
-func (p *reportParser) keep(line int, r *csvRow, canonicalARN bool, created int64, console, mfa bool, pwUse passwordUse, keys *[2]keyState) (dup bool) {
+func (p *reportParser) keep(line int, r *csvRow, use *[4]uint32, canonicalARN bool, created int64, console, mfa bool, pwUse passwordUse, keys *[2]keyState) (dup bool) {
 	if p.seen == nil {
 		p.seen = &userSet{}
 	}
-	userHash := hash64(r.User)
-	first, entry := p.seen.add(r.User, line)
-	if dup = first != 0; dup {
+	a := p.seen.add(r.User, line)
+	if dup = a.first != 0; dup {
 		p.sawDup = true
 		var d rowDigest
-		digestOf(&d, r, userHash, canonicalARN, created, console, mfa, pwUse, keys)
-		p.duplicate(line, first, r.User, &p.seen.digests[entry], &d)
+		digestOf(&d, r, &a, use, canonicalARN, created, console, mfa, pwUse, keys)
+		p.duplicate(line, a.first, r.User, &p.seen.digests[a.entry], &d)
 	} else {
 		p.seen.digests = append(p.seen.digests, rowDigest{})
-		digestOf(&p.seen.digests[entry], r, userHash, canonicalARN, created, console, mfa, pwUse, keys)
+		digestOf(&p.seen.digests[a.entry], r, &a, use, canonicalARN, created, console, mfa, pwUse, keys)
 		p.rep.Users++
 		if console {
 			p.rep.ConsoleUsers++
 		}
 	}
-	t := rowTime{line: int32(line)}
-	t.add(created, colUserCreated)
-	if pwUse.known {
-		t.add(pwUse.sec, colPasswordUsed)
-	}
+	t := rowTime{line: int32(line), sec: max(created, timeIf(pwUse.sec, pwUse.known),
+		timeIf(keys[0].created, keys[0].exists), timeIf(keys[0].usedT, keys[0].used),
+		timeIf(keys[1].created, keys[1].exists), timeIf(keys[1].usedT, keys[1].used))}
 	for i := range keys {
 		k := &keys[i]
-		if k.used {
-			t.add(k.usedT, colKey1Used+2*uint8(i))
-		}
 		if !k.exists {
 			if k.active {
 				slot := i + 1
@@ -544,10 +534,9 @@ func (p *reportParser) keep(line int, r *csvRow, canonicalARN bool, created int6
 			}
 			continue
 		}
-		t.add(k.created, colKey1Created+2*uint8(i))
 		if !dup { // a repeated row is the same key, not another
 			p.rep.Keys++
-			p.rep.keys = append(p.rep.keys, keyHash(userHash, k.created))
+			p.seen.keys = append(p.seen.keys, keyHash(a.hash, k.created))
 		}
 	}
 	p.seen.times = append(p.seen.times, t)
@@ -576,15 +565,33 @@ func (p *reportParser) account(line int, a arn) bool {
 
 // checkUse warns about last-used regions and services that AWS would not
 // write, which someone edited by hand. The finding keeps the value as it is:
-// the writers escape what they show.
-func (p *reportParser) checkUse(line int, r *csvRow) {
-	if r.Key1LastUsedRegion == notApplicable && r.Key2LastUsedRegion == notApplicable &&
-		r.Key1LastUsedService == notApplicable && r.Key2LastUsedService == notApplicable {
-		return // most rows: no key used
+// the writers escape what they show. It returns the values' identities in
+// the report (region 1, service 1, region 2, service 2) for the row's
+// digest: 0 for N/A.
+func (p *reportParser) checkUse(line int, r *csvRow) (ids [4]uint32) {
+	if p.seen == nil {
+		p.seen = &userSet{}
 	}
-	if validRegion(r.Key1LastUsedRegion) && validService(r.Key1LastUsedService) &&
-		validRegion(r.Key2LastUsedRegion) && validService(r.Key2LastUsedService) {
-		return
+	m := &p.seen.use
+	ok := true
+	if v := r.Key1LastUsedRegion; v != notApplicable {
+		ids[0] = m.id(v, false)
+		ok = ids[0]&useInvalid == 0
+	}
+	if v := r.Key1LastUsedService; v != notApplicable {
+		ids[1] = m.id(v, true)
+		ok = ok && ids[1]&useInvalid == 0
+	}
+	if v := r.Key2LastUsedRegion; v != notApplicable {
+		ids[2] = m.id(v, false)
+		ok = ok && ids[2]&useInvalid == 0
+	}
+	if v := r.Key2LastUsedService; v != notApplicable {
+		ids[3] = m.id(v, true)
+		ok = ok && ids[3]&useInvalid == 0
+	}
+	if ok {
+		return ids
 	}
 	var odd []string
 	for slot := 1; slot <= 2; slot++ {
@@ -596,6 +603,7 @@ func (p *reportParser) checkUse(line int, r *csvRow) {
 		}
 	}
 	p.pr.warnf(line, "%s: not what AWS writes there (N/A, a region such as us-east-1, a service such as s3); the row is still checked", strings.Join(odd, ", "))
+	return ids
 }
 
 func (p *reportParser) badValue(line int, column, value string) {

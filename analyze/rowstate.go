@@ -3,6 +3,8 @@ package analyze
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 	"unsafe"
 )
@@ -11,30 +13,23 @@ import (
 // after the last row what no single row shows: which rows are dated after
 // the report itself, and how a user's repeated rows differ.
 
-// The columns of a row's times, for rowTime.col.
-const (
-	colUserCreated uint8 = iota
-	colPasswordUsed
-	colKey1Created
-	colKey1Used
-	colKey2Created
-	colKey2Used
-)
-
-var colNames = [...]string{"user_creation_time", "password_last_used", "access_key_1_last_rotated", "access_key_1_last_used_date", "access_key_2_last_rotated", "access_key_2_last_used_date"}
-
-// rowTime is a row's newest time, its column and its line.
+// rowTime is a row's newest time and its line; sec is noTime when the row
+// has none.
 type rowTime struct {
 	sec  int64
 	line int32
-	col  uint8
-	has  bool
 }
 
-func (t *rowTime) add(sec int64, col uint8) {
-	if !t.has || sec > t.sec {
-		t.sec, t.col, t.has = sec, col, true
+const noTime = math.MinInt64
+
+// timeIf is sec when on, else noTime: without a branch, since which of a
+// row's times are there is as good as random, and mispredicted branches
+// showed in the profile of large batches.
+func timeIf(sec int64, on bool) int64 {
+	if on {
+		return sec
 	}
+	return noTime
 }
 
 // outlierGap is how far beyond the rest of a report a row's newest time
@@ -64,10 +59,10 @@ func (p *reportParser) finish() {
 		g := rep.Generated.Unix()
 		for _, t := range p.seen.times {
 			switch {
-			case !t.has:
+			case t.sec == noTime:
 			case t.sec > g:
-				p.pr.errorf(int(t.line), hintAfterGenerated, "%s %s is after the report's GeneratedTime %s, and no report holds a time after it was generated; the row is still checked, its ages measured to the GeneratedTime",
-					colNames[t.col], unix(t.sec).Format(stamp), rep.Generated.Format(stamp))
+				p.pr.errorf(int(t.line), hintAfterGenerated, "the row has a time, %s, after the report's GeneratedTime %s, and no report holds a time after it was generated; the row is still checked, its ages measured to the GeneratedTime",
+					unix(t.sec).Format(stamp), rep.Generated.Format(stamp))
 			case t.sec > rep.newest:
 				rep.newest = t.sec
 			}
@@ -76,10 +71,10 @@ func (p *reportParser) finish() {
 		cutoff, line, ok := outlierCutoff(p.seen.times)
 		for _, t := range p.seen.times {
 			switch {
-			case !t.has:
+			case t.sec == noTime:
 			case ok && t.sec > cutoff:
-				p.pr.errorf(int(t.line), hintOutlier, "%s %s is more than a year after the newest time in the rest of the report (%s, at line %d), and the report has no GeneratedTime to say when it was made; the row is still checked, and the report's ages are measured to that newest time",
-					colNames[t.col], unix(t.sec).Format(stamp), unix(cutoff).Format(stamp), line)
+				p.pr.errorf(int(t.line), hintOutlier, "the row has a time, %s, more than a year after the newest time in the rest of the report (%s, at line %d), and the report has no GeneratedTime to say when it was made; the row is still checked, and the report's ages are measured to that newest time",
+					unix(t.sec).Format(stamp), unix(cutoff).Format(stamp), line)
 			case t.sec > rep.newest:
 				rep.newest = t.sec
 			}
@@ -96,6 +91,7 @@ func (p *reportParser) finish() {
 	if p.sawDup {
 		p.findings = dedupe(p.findings)
 	}
+	rep.keys = slices.Clone(p.seen.keys) // from the recycled set, at its size
 }
 
 const (
@@ -117,7 +113,7 @@ func outlierCutoff(times []rowTime) (cutoff int64, line int, ok bool) {
 	n := 0
 	var lo, hi int64
 	for _, t := range times {
-		if !t.has {
+		if t.sec == noTime {
 			continue
 		}
 		if n == 0 || t.sec < lo {
@@ -139,7 +135,7 @@ func outlierCutoff(times []rowTime) (cutoff int64, line int, ok bool) {
 	}
 	buckets := make([]bucket, (hi-lo)/outlierGap+1)
 	for _, t := range times {
-		if !t.has {
+		if t.sec == noTime {
 			continue
 		}
 		b := &buckets[(t.sec-lo)/outlierGap]
@@ -175,8 +171,9 @@ func outlierCutoff(times []rowTime) (cutoff int64, line int, ok bool) {
 type rowDigest struct {
 	created, pw         int64
 	keyCreated, keyUsed [2]int64
+	user                uint64 // the upper-case marks of the name, the same ignoring case
 	flags               uint16
-	user, arn           uint32
+	arn                 uint32
 	region, service     [2]uint32
 }
 
@@ -193,26 +190,23 @@ const (
 	flagKey2Used
 )
 
-// digestOf fills a row's digest. userHash is hash64 of the user name; an
-// ARN that is the account's prefix, user/ and the name (the common case)
-// is known from the name, and is not hashed again. It is written out flat,
-// without helpers: it runs for every row of every report.
-func digestOf(d *rowDigest, r *csvRow, userHash uint64, canonicalARN bool, created int64, console, mfa bool, pw passwordUse, keys *[2]keyState) {
+// digestOf fills a row's digest. a is what the user set said of the row,
+// use the identities of the last-used regions and services (checkUse);
+// an ARN that is the account's prefix, user/ and the name (the common case)
+// is known from the name, and is not hashed. It is written out flat, without
+// helpers or branches: it runs for every row of every report.
+func digestOf(d *rowDigest, r *csvRow, a *added, use *[4]uint32, canonicalARN bool, created int64, console, mfa bool, pw passwordUse, keys *[2]keyState) {
 	*d = rowDigest{
 		created:    created,
 		pw:         pw.sec,
 		keyCreated: [2]int64{keys[0].created, keys[1].created},
 		keyUsed:    [2]int64{keys[0].usedT, keys[1].usedT},
-		user:       uint32(userHash),
+		user:       a.upper,
+		region:     [2]uint32{use[0], use[2]},
+		service:    [2]uint32{use[1], use[3]},
 	}
 	if !canonicalARN {
 		d.arn = uint32(hash64(r.ARN)) | 1
-	}
-	if keys[0].used || r.Key1LastUsedRegion != notApplicable || r.Key1LastUsedService != notApplicable {
-		d.region[0], d.service[0] = uint32(hash64(r.Key1LastUsedRegion)), uint32(hash64(r.Key1LastUsedService))
-	}
-	if keys[1].used || r.Key2LastUsedRegion != notApplicable || r.Key2LastUsedService != notApplicable {
-		d.region[1], d.service[1] = uint32(hash64(r.Key2LastUsedRegion)), uint32(hash64(r.Key2LastUsedService))
 	}
 	d.flags = bit(console, flagConsole) | bit(mfa, flagMFA) | bit(pw.known, flagPWKnown) | bit(pw.never, flagPWNever) |
 		bit(keys[0].active, flagKey1Active) | bit(keys[0].exists, flagKey1Exists) | bit(keys[0].used, flagKey1Used) |
@@ -286,23 +280,54 @@ func dedupe(fs []Finding) []Finding {
 	return out
 }
 
-// hash64 is a small, fast hash for rowDigest and keyHash: the digest is
-// compared only with another row's of the same report, and a key's hash
-// only ever makes a count higher.
+// hash64 is a small, fast hash for rowDigest: the digest is compared only
+// with another row's of the same report.
 func hash64(s string) uint64 {
+	return hashBytes(unsafe.Slice(unsafe.StringData(s), len(s)))
+}
+
+func hashBytes(b []byte) uint64 {
 	const m = 0x9E3779B97F4A7C15
-	h := uint64(len(s)) * m
-	for len(s) >= 8 {
-		h = (h ^ binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s), 8))) * m
+	h := uint64(len(b)) * m
+	for len(b) >= 8 {
+		h = (h ^ binary.LittleEndian.Uint64(b)) * m
 		h ^= h >> 31
-		s = s[8:]
+		b = b[8:]
 	}
-	var tail uint64
-	for i := 0; i < len(s); i++ {
-		tail |= uint64(s[i]) << (8 * i)
+	if len(b) > 0 {
+		var tail [8]byte
+		copy(tail[:], b)
+		h = (h ^ binary.LittleEndian.Uint64(tail[:])) * m
 	}
-	h = (h ^ tail) * m
 	return h ^ h>>29
+}
+
+// fingerprint hashes a short string (a region, a service) with two loads:
+// the first and the last bytes together cover a string of up to 16.
+func fingerprint(s string) uint64 {
+	const m = 0x9E3779B97F4A7C15
+	n := len(s)
+	var a, b uint64
+	switch {
+	case n > 16:
+		return hash64(s)
+	case n >= 8:
+		a, b = binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s), 8)), binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[n-8:]), 8))
+	case n >= 4:
+		a, b = uint64(binary.LittleEndian.Uint32(unsafe.Slice(unsafe.StringData(s), 4))), uint64(binary.LittleEndian.Uint32(unsafe.Slice(unsafe.StringData(s[n-4:]), 4)))
+	case n > 0:
+		a = uint64(s[0])<<16 | uint64(s[n>>1])<<8 | uint64(s[n-1])
+	}
+	h := (a ^ uint64(n)<<58) * m
+	h = (h ^ b) * m
+	return h ^ h>>29
+}
+
+// nameHash is the hash lowerInto gives a lower-case name.
+func nameHash(lower string) uint64 {
+	var buf [64]byte
+	_, h := lowerInto(&buf, lower)
+	return h
 }
 
 // keyHash names a key by its user (hash64 of the name) and creation second,
@@ -313,4 +338,58 @@ func keyHash(userHash uint64, created int64) uint64 {
 	const m = 0x9E3779B97F4A7C15
 	h := (userHash ^ uint64(created)) * m
 	return h ^ h>>31
+}
+
+// useMemo gives each last-used region and service value of a report an
+// identity, and checks each distinct value once: a report has a handful,
+// over thousands of rows. A valid value's identity is its slot (or, once the
+// slots are full, its fingerprint marked useUnkept); an invalid value's is
+// its fingerprint, marked useInvalid. Either way equal values
+// have equal identities, which is all the row digests need.
+type useMemo struct {
+	slots [64]struct {
+		s       string
+		service bool
+	}
+	n int
+}
+
+const (
+	useInvalid = 1 << 31
+	useUnkept  = 1 << 30 // valid, but not in a slot
+)
+
+func (m *useMemo) id(s string, service bool) uint32 {
+	fp := fingerprint(s)
+	i := fp % uint64(len(m.slots))
+	for range m.slots {
+		e := &m.slots[i]
+		if e.s == "" {
+			break
+		}
+		if e.s == s && e.service == service {
+			return uint32(i) + 1
+		}
+		i = (i + 1) % uint64(len(m.slots))
+	}
+	valid := validRegion(s)
+	if service {
+		valid = validService(s)
+	}
+	switch {
+	case !valid:
+		return uint32(fp) | useInvalid
+	case m.n >= len(m.slots)*3/4: // full: the values of a report made up to fill it
+		return uint32(fp)&^useInvalid | useUnkept
+	}
+	// A clone: the row's strings point into the read buffer.
+	m.slots[i].s, m.slots[i].service = strings.Clone(s), service
+	m.n++
+	return uint32(i) + 1
+}
+
+func (m *useMemo) reset() {
+	if m.n > 0 {
+		*m = useMemo{}
+	}
 }

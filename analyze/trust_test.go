@@ -254,7 +254,7 @@ func TestTimesAfterTheReport(t *testing.T) {
 		if rep.AsOfRule != AsOfNewest || stamp(rep.AsOf) != "2026-01-01T00:00:00Z" {
 			t.Errorf("as of %s (%s), want 2026-01-01T00:00:00Z: a row far beyond the rest never sets it", stamp(rep.AsOf), rep.AsOfRule)
 		}
-		containsAll(t, "errors", problemLines(res.Errors), []string{"r.csv:5: access_key_1_last_rotated 9999-01-01T00:00:01Z is more than a year after the newest time in the rest of the report (2026-01-01T00:00:00Z, at line 2)"})
+		containsAll(t, "errors", problemLines(res.Errors), []string{"r.csv:5: the row has a time, 9999-01-01T00:00:01Z, more than a year after the newest time in the rest of the report (2026-01-01T00:00:00Z, at line 2)"})
 		if len(res.Findings) != 2 || res.Findings[1].User != "zed" || res.Findings[1].KeyAgeDays() != 0 {
 			t.Errorf("findings = %+v, want zed's still there, aged 0 days", res.Findings)
 		}
@@ -274,7 +274,7 @@ func TestTimesAfterTheReport(t *testing.T) {
 	})
 	t.Run("json: a row after GeneratedTime", func(t *testing.T) {
 		res := analyzeOne(t, envelope(report(append(base, future)...), "2026-11-20T12:00:00Z"), hour)
-		containsAll(t, "errors", problemLines(res.Errors), []string{"r.csv:5: access_key_1_last_rotated 9999-01-01T00:00:01Z is after the report's GeneratedTime 2026-11-20T12:00:00Z"})
+		containsAll(t, "errors", problemLines(res.Errors), []string{"r.csv:5: the row has a time, 9999-01-01T00:00:01Z, after the report's GeneratedTime 2026-11-20T12:00:00Z"})
 		if rep := res.Reports[0]; stamp(rep.AsOf) != "2026-11-20T12:00:00Z" || len(res.Findings) != 2 {
 			t.Errorf("as of %s, findings %d", stamp(rep.AsOf), len(res.Findings))
 		}

@@ -33,13 +33,26 @@ func TestUserSet(t *testing.T) {
 					want[strings.ToLower(n)] = line
 					entries[strings.ToLower(n)] = len(entries)
 				}
-				if got, entry := s.add(n, line); got != first || entry != entries[strings.ToLower(n)] {
-					t.Fatalf("row %d (%q): first at %d, entry %d; want %d, %d", i, n, got, entry, first, entries[strings.ToLower(n)])
+				a := s.add(n, line)
+				if a.first != first || a.entry != entries[strings.ToLower(n)] {
+					t.Fatalf("row %d (%q): first at %d, entry %d; want %d, %d", i, n, a.first, a.entry, first, entries[strings.ToLower(n)])
+				}
+				if a.hash != nameHash(strings.ToLower(n)) {
+					t.Fatalf("row %d (%q): hash %x, want that of the lower-case name", i, n, a.hash)
+				}
+				upper := uint64(0)
+				for j, c := range []byte(n) {
+					if 'A' <= c && c <= 'Z' {
+						upper |= 1 << j
+					}
+				}
+				if a.upper != upper {
+					t.Fatalf("row %d (%q): upper %b, want %b", i, n, a.upper, upper)
 				}
 			}
 			s.reset()
-			if got, entry := s.add("a", 2); got != 0 || entry != 0 {
-				t.Errorf("after reset, add = %d, %d", got, entry)
+			if a := s.add("a", 2); a.first != 0 || a.entry != 0 {
+				t.Errorf("after reset, add = %+v", a)
 			}
 		})
 	}
