@@ -136,8 +136,12 @@ const (
 const (
 	// maxLine is the longest line of a report, its line end included: IAM
 	// names have at most 64 characters and paths 512, so a real report's
-	// line is under 4 KiB. It is also the size of the read buffers.
+	// line is under 4 KiB.
 	maxLine = 64 << 10
+
+	// bufSize is the size of the read buffers: a few times maxLine, so that
+	// a large batch is read in fewer system calls.
+	bufSize = 4 * maxLine
 
 	// maxRows is the most data lines a report may have: IAM allows 5,000
 	// users in an account, and each has one row.
@@ -169,7 +173,7 @@ type stream struct {
 }
 
 // readers recycles the read buffers: a batch opens thousands of files.
-var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, maxLine) }}
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, bufSize) }}
 
 func (s *stream) buffer(r io.Reader) *bufio.Reader {
 	br := readers.Get().(*bufio.Reader)

@@ -118,7 +118,7 @@ type reportParser struct {
 func (p *reportParser) parse(r io.Reader) error {
 	br, ok := r.(*bufio.Reader)
 	if !ok || br.Size() < maxLine {
-		br = bufio.NewReaderSize(r, maxLine)
+		br = bufio.NewReaderSize(r, bufSize)
 	}
 	lr := &lineReader{br: br}
 	// The header is the first line that is not blank, as encoding/csv has it.
@@ -338,13 +338,15 @@ func (p *reportParser) check(line int, r *csvRow) bool {
 		}
 		resource = a.resource
 	}
-	rest, ok := strings.CutPrefix(resource, "user/")
-	if !ok {
+	// The ARN is arn:PARTITION:iam::ACCOUNT: (the report's, by now), then
+	// user/NAME for a user without a path: known from the name alone.
+	rest, isUser := strings.CutPrefix(resource, "user/")
+	canonicalARN := isUser && rest == r.User
+	if !isUser {
 		p.pr.warnf(line, "arn %q is not a user ARN (arn:PARTITION:iam::ACCOUNT:user/NAME); the row is still checked", r.ARN)
-	} else if rest != r.User && !strings.HasSuffix(rest, "/"+r.User) {
+	} else if !canonicalARN && !strings.HasSuffix(rest, "/"+r.User) {
 		p.pr.warnf(line, "arn %q does not end with the user name %q; the row is still checked", r.ARN, r.User)
 	}
-	canonicalARN := ok && rest == r.User && len(r.ARN) == len(p.arnPrefix)+len(resource)
 
 	created, err := parseStamp(r.UserCreationTime)
 	if err != nil {
@@ -454,6 +456,9 @@ func (p *reportParser) key(line, slot int, active, rotated, used string) (keySta
 		p.badValue(line, fmt.Sprintf("access_key_%d_last_used_date", slot), used)
 		return k, false
 	}
+	if k.active && !k.exists {
+		p.pr.warnf(line, "access_key_%d_active is true but access_key_%d_last_rotated is %s: the key has no creation time and cannot be checked", slot, slot, rotated)
+	}
 	return k, true
 }
 
@@ -510,36 +515,22 @@ func (p *reportParser) keep(line int, r *csvRow, use *[4]uint32, canonicalARN bo
 	}
 	a := p.seen.add(r.User, line)
 	if dup = a.first != 0; dup {
+		// Rare: what finish derives from a first row's digest, it takes
+		// for a repeated row from here.
 		p.sawDup = true
 		var d rowDigest
 		digestOf(&d, r, &a, use, canonicalARN, created, console, mfa, pwUse, keys)
 		p.duplicate(line, a.first, r.User, &p.seen.digests[a.entry], &d)
+		p.seen.times = append(p.seen.times, rowTime{sec: d.newest(), line: int32(line)})
 	} else {
-		p.seen.digests = append(p.seen.digests, rowDigest{})
-		digestOf(&p.seen.digests[a.entry], r, &a, use, canonicalARN, created, console, mfa, pwUse, keys)
+		var d rowDigest
+		digestOf(&d, r, &a, use, canonicalARN, created, console, mfa, pwUse, keys)
+		p.seen.digests = append(p.seen.digests, d)
 		p.rep.Users++
 		if console {
 			p.rep.ConsoleUsers++
 		}
 	}
-	t := rowTime{line: int32(line), sec: max(created, timeIf(pwUse.sec, pwUse.known),
-		timeIf(keys[0].created, keys[0].exists), timeIf(keys[0].usedT, keys[0].used),
-		timeIf(keys[1].created, keys[1].exists), timeIf(keys[1].usedT, keys[1].used))}
-	for i := range keys {
-		k := &keys[i]
-		if !k.exists {
-			if k.active {
-				slot := i + 1
-				p.pr.warnf(line, "access_key_%d_active is true but access_key_%d_last_rotated is %s: the key has no creation time and cannot be checked", slot, slot, r.keyColumn(slot, "rotated"))
-			}
-			continue
-		}
-		if !dup { // a repeated row is the same key, not another
-			p.rep.Keys++
-			p.seen.keys = append(p.seen.keys, keyHash(a.hash, k.created))
-		}
-	}
-	p.seen.times = append(p.seen.times, t)
 	return dup
 }
 

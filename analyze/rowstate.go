@@ -55,6 +55,7 @@ func (p *reportParser) finish() {
 	if p.seen == nil {
 		p.seen = &userSet{}
 	}
+	p.derive()
 	if !rep.Generated.IsZero() {
 		g := rep.Generated.Unix()
 		for _, t := range p.seen.times {
@@ -91,7 +92,42 @@ func (p *reportParser) finish() {
 	if p.sawDup {
 		p.findings = dedupe(p.findings)
 	}
-	rep.keys = slices.Clone(p.seen.keys) // from the recycled set, at its size
+}
+
+// derive makes, once the rows are read, what the report keeps of them that
+// the users' first rows' digests hold: each row's newest time (beside those
+// of repeated rows and the root's, kept as they came), in line order, and
+// the hashes of the users' keys. Done here, in one pass, rather than row by
+// row, it costs the reading of large batches nothing that shows.
+func (p *reportParser) derive() {
+	s := p.seen
+	// The times of repeated rows and the root's, and those of first rows,
+	// are each in line order: merge them.
+	extra := slices.Clone(s.times)
+	times := slices.Grow(s.times[:0], len(s.digests)+len(extra))
+	count := 0
+	for e := range s.digests {
+		f := s.digests[e].flags
+		count += int(f&flagKey1Exists)/flagKey1Exists + int(f&flagKey2Exists)/flagKey2Exists
+	}
+	keys := make([]uint64, count+2) // room for the writes of keys that do not exist
+	n := 0
+	for e := range s.digests {
+		d := &s.digests[e]
+		line := s.ents[e].line
+		for len(extra) > 0 && extra[0].line < line {
+			times, extra = append(times, extra[0]), extra[1:]
+		}
+		times = append(times, rowTime{sec: d.newest(), line: line})
+		// Without a branch on whether each key exists: as good as random.
+		keys[n] = keyHash(d.name, d.keyCreated[0])
+		n += int(d.flags&flagKey1Exists) / flagKey1Exists
+		keys[n] = keyHash(d.name, d.keyCreated[1])
+		n += int(d.flags&flagKey2Exists) / flagKey2Exists
+	}
+	s.times = append(times, extra...)
+	p.rep.Keys = n
+	p.rep.keys = keys[:n:n]
 }
 
 const (
@@ -172,9 +208,18 @@ type rowDigest struct {
 	created, pw         int64
 	keyCreated, keyUsed [2]int64
 	user                uint64 // the upper-case marks of the name, the same ignoring case
+	name                uint64 // the hash of the name ignoring case, for keyHash
 	flags               uint16
 	arn                 uint32
 	region, service     [2]uint32
+}
+
+// newest is the newest time of the row, noTime if it has none.
+func (d *rowDigest) newest() int64 {
+	f := d.flags
+	return max(d.created, timeIf(d.pw, f&flagPWKnown != 0),
+		timeIf(d.keyCreated[0], f&flagKey1Exists != 0), timeIf(d.keyUsed[0], f&flagKey1Used != 0),
+		timeIf(d.keyCreated[1], f&flagKey2Exists != 0), timeIf(d.keyUsed[1], f&flagKey2Used != 0))
 }
 
 const (
@@ -202,6 +247,7 @@ func digestOf(d *rowDigest, r *csvRow, a *added, use *[4]uint32, canonicalARN bo
 		keyCreated: [2]int64{keys[0].created, keys[1].created},
 		keyUsed:    [2]int64{keys[0].usedT, keys[1].usedT},
 		user:       a.upper,
+		name:       a.hash,
 		region:     [2]uint32{use[0], use[2]},
 		service:    [2]uint32{use[1], use[3]},
 	}
@@ -215,9 +261,7 @@ func digestOf(d *rowDigest, r *csvRow, a *added, use *[4]uint32, canonicalARN bo
 
 // bit is flag if on, else 0, without a branch: the flags of report rows
 // are as good as random, and mispredicted branches showed in the profile.
-func bit(on bool, flag uint16) uint16 {
-	return uint16(*(*uint8)(unsafe.Pointer(&on))) * flag
-}
+func bit(on bool, flag uint16) uint16 { return uint16(bit8(on)) * flag }
 
 // differences names the columns in which two rows differ.
 func (a *rowDigest) differences(b *rowDigest) []string {
@@ -342,54 +386,87 @@ func keyHash(userHash uint64, created int64) uint64 {
 
 // useMemo gives each last-used region and service value of a report an
 // identity, and checks each distinct value once: a report has a handful,
-// over thousands of rows. A valid value's identity is its slot (or, once the
-// slots are full, its fingerprint marked useUnkept); an invalid value's is
-// its fingerprint, marked useInvalid. Either way equal values
-// have equal identities, which is all the row digests need.
+// over thousands of rows. A valid value's identity is its slot (or, when
+// its slot holds another value, its fingerprint marked useUnkept); an
+// invalid value's is its fingerprint, marked useInvalid. Either way equal
+// values have equal identities, which is all the row digests need.
+//
+// A value of up to 16 bytes (every region and nearly every service) is
+// held as its first and last eight bytes and its length, which together
+// are the value, so that a lookup compares three integers, in one slot: it
+// runs for every key used in every row.
 type useMemo struct {
-	slots [64]struct {
-		s       string
+	slots [256]struct {
+		a, b    uint64
+		n       int32 // 0 for an empty slot
 		service bool
 	}
-	n int
+	used bool
 }
 
 const (
 	useInvalid = 1 << 31
-	useUnkept  = 1 << 30 // valid, but not in a slot
+	useUnkept  = 1 << 30 // valid, but not in its slot
 )
 
-func (m *useMemo) id(s string, service bool) uint32 {
-	fp := fingerprint(s)
-	i := fp % uint64(len(m.slots))
-	for range m.slots {
-		e := &m.slots[i]
-		if e.s == "" {
-			break
-		}
-		if e.s == s && e.service == service {
-			return uint32(i) + 1
-		}
-		i = (i + 1) % uint64(len(m.slots))
+// lenMask keeps the first n bytes of a word.
+var lenMask = func() (t [9]uint64) {
+	for n := range t {
+		t[n] = 1<<(8*n) - 1
 	}
+	t[8] = ^uint64(0)
+	return t
+}()
+
+// words is a string of up to 16 bytes as two words that are the string:
+// the first eight bytes and the last eight, overlapping, or for a shorter
+// string its bytes, gathered without a branch on its length.
+func words(s string) (a, b uint64) {
+	n := len(s)
+	if n >= 8 {
+		return binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s), 8)), binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[n-8:]), 8))
+	}
+	if n == 0 {
+		return 0, 0
+	}
+	l := n - 1
+	a = uint64(s[0]) | uint64(s[min(1, l)])<<8 | uint64(s[min(2, l)])<<16 | uint64(s[min(3, l)])<<24 |
+		uint64(s[min(4, l)])<<32 | uint64(s[min(5, l)])<<40 | uint64(s[min(6, l)])<<48
+	return a & lenMask[n], 0
+}
+
+func (m *useMemo) id(s string, service bool) uint32 {
+	const k = 0x9E3779B97F4A7C15
+	a, b := words(s)
+	n := int32(len(s))
+	i := (((a^uint64(n))*k ^ b) * k) >> 56
+	if e := &m.slots[i]; e.a == a && e.b == b && e.n == n && e.service == service && n <= 16 {
+		return uint32(i) + 1
+	}
+	return m.miss(s, service, a, b, n, i)
+}
+
+// miss checks a value not in its slot, and keeps it there if it is valid
+// and the slot is free.
+func (m *useMemo) miss(s string, service bool, a, b uint64, n int32, i uint64) uint32 {
 	valid := validRegion(s)
 	if service {
 		valid = validService(s)
 	}
+	e := &m.slots[i]
 	switch {
 	case !valid:
-		return uint32(fp) | useInvalid
-	case m.n >= len(m.slots)*3/4: // full: the values of a report made up to fill it
-		return uint32(fp)&^useInvalid | useUnkept
+		return uint32(fingerprint(s)) | useInvalid
+	case e.n != 0 || n == 0 || n > 16:
+		return uint32(fingerprint(s))&^useInvalid | useUnkept
 	}
-	// A clone: the row's strings point into the read buffer.
-	m.slots[i].s, m.slots[i].service = strings.Clone(s), service
-	m.n++
+	e.a, e.b, e.n, e.service = a, b, n, service
+	m.used = true
 	return uint32(i) + 1
 }
 
 func (m *useMemo) reset() {
-	if m.n > 0 {
+	if m.used {
 		*m = useMemo{}
 	}
 }

@@ -23,11 +23,11 @@ type userSet struct {
 	names []byte
 
 	// What the report keeps of its rows, here to be recycled with the set:
-	// the digest of each user's first row, by entry, and each checked
-	// row's newest time.
+	// the digest of each user's first row, by entry; the newest time of
+	// each repeated row and root row, then (see reportParser.derive) of
+	// every checked row.
 	digests []rowDigest
 	times   []rowTime
-	keys    []uint64 // keyHash of each key, copied to the report at the end
 	use     useMemo
 
 	prev int  // entry of the previous row's name, -1 for none
@@ -111,8 +111,15 @@ func lowerInto(buf *[64]byte, name string) (upper, hash uint64) {
 	return upper, hash ^ hash>>29
 }
 
-// bit8 is 1 for true, 0 for false, without a branch.
-func bit8(b bool) uint8 { return *(*uint8)(unsafe.Pointer(&b)) }
+// bit8 is 1 for true, 0 for false: the compiler makes this a move, with
+// no branch.
+func bit8(b bool) uint8 {
+	var x uint8
+	if b {
+		x = 1
+	}
+	return x
+}
 
 func (s *userSet) append(lower []byte, line int, next int32) int {
 	s.ents = append(s.ents, userEnt{line: int32(line), off: int32(len(s.names)), n: int32(len(lower)), next: next})
@@ -153,7 +160,6 @@ func (s *userSet) reset() {
 	s.names = s.names[:0]
 	s.digests = s.digests[:0]
 	s.times = s.times[:0]
-	s.keys = s.keys[:0]
 	s.use.reset()
 	s.prev, s.hash = 0, false
 }
