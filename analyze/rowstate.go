@@ -163,6 +163,16 @@ func outlierCutoff(times []rowTime) (cutoff int64, line int, ok bool) {
 	if n < 2 || hi-lo <= outlierGap {
 		return 0, 0, false
 	}
+	// The usual report: more than half of its rows are within a year of its
+	// newest time, so the rows of any gap's upper side would be more than
+	// half. A count, without a branch, says so.
+	near := 0
+	for _, t := range times {
+		near += int(bit8(t.sec > hi-outlierGap))
+	}
+	if 2*near > n {
+		return 0, 0, false
+	}
 	type bucket struct {
 		n          int
 		oldest     int64

@@ -504,3 +504,39 @@ func TestInterrupted(t *testing.T) {
 		})
 	}
 }
+
+// TestOutlierCutoff pins the rule for a report without a GeneratedTime:
+// the rows above the lowest gap of more than a year, if they are at most
+// half of the rows, are dated after the report.
+func TestOutlierCutoff(t *testing.T) {
+	year := func(y int) int64 { return time.Date(y, 6, 1, 0, 0, 0, 0, time.UTC).Unix() }
+	tests := []struct {
+		name  string
+		years []int
+		want  int // the cutoff's year, 0 for none
+	}{
+		{"one row", []int{2099}, 0},
+		{"two rows a year and more apart", []int{2020, 2099}, 2020},
+		{"two rows within a year", []int{2020, 2021}, 0},
+		{"a dormant account, most rows old", []int{2012, 2012, 2013, 2013, 2020}, 2013},
+		{"most rows new: the old ones are no outliers", []int{2012, 2020, 2020, 2020}, 0},
+		{"two decoys far apart hide neither", []int{2025, 2025, 2026, 2026, 2026, 2099, 9999}, 2026},
+		{"the largest group above a gap, at most half", []int{2014, 2014, 2014, 2014, 2016, 2020, 2020}, 2014},
+		{"a spread of one year after another", []int{2015, 2016, 2017, 2018, 2019, 2020}, 0},
+	}
+	for _, tt := range tests {
+		var times []rowTime
+		for i, y := range tt.years {
+			times = append(times, rowTime{sec: year(y), line: int32(i + 2)})
+		}
+		times = append(times, rowTime{sec: noTime, line: 99})
+		cutoff, _, ok := outlierCutoff(times)
+		got := 0
+		if ok {
+			got = unix(cutoff).Year()
+		}
+		if got != tt.want {
+			t.Errorf("%s: cutoff %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}
