@@ -540,3 +540,28 @@ func TestOutlierCutoff(t *testing.T) {
 		}
 	}
 }
+
+// TestMotoReport reads what moto's IAM server, through the real AWS CLI,
+// printed for six users (testdata/moto): a fixed GeneratedTime of 2015,
+// users created the day it was recorded, unsorted rows and not_supported
+// for last-used regions and services. Every row is after the GeneratedTime
+// and an error says so, but the report is analysed in full.
+func TestMotoReport(t *testing.T) {
+	res := Analyze(context.Background(), []string{"testdata/moto"}, nil, hour)
+	if len(res.Reports) != 1 || res.Reports[0].Users != 6 || res.Reports[0].Lines != 6 || res.Reports[0].Rejected != 0 {
+		t.Fatalf("reports = %+v", res.Reports)
+	}
+	var got []string
+	for _, f := range res.Findings {
+		got = append(got, fmt.Sprintf("%s %d %s", f.User, f.KeySlot, f.Severity))
+		if f.KeyAgeDays() != 0 {
+			t.Errorf("%s: key age %d days after a GeneratedTime before the key", f.User, f.KeyAgeDays())
+		}
+	}
+	if want := "-- 1 high, alice 1 high, alice 2 high, bob 1 low, carol 1 high"; strings.Join(got, ", ") != want {
+		t.Errorf("findings %q, want %q", strings.Join(got, ", "), want)
+	}
+	if len(res.Errors) != 6 || !strings.Contains(res.Errors[0].Message, "after the report's GeneratedTime 2015-02-02T20:02:02Z") {
+		t.Errorf("errors: %v", problemLines(res.Errors))
+	}
+}
