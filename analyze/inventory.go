@@ -38,11 +38,6 @@ type accessKeyMeta struct {
 	CreateDate  string `json:"CreateDate"`
 }
 
-type accessKeyList struct {
-	AccessKeyMetadata *[]accessKeyMeta `json:"AccessKeyMetadata"`
-	IsTruncated       bool             `json:"IsTruncated"`
-}
-
 var accountInName = regexp.MustCompile(`(?:^|[^0-9])([0-9]{12})(?:[^0-9]|$)`)
 
 // parseInventory reads one or more list-access-keys documents, one after the
