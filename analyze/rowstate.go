@@ -97,8 +97,9 @@ func (p *reportParser) finish() {
 // derive makes, once the rows are read, what the report keeps of them that
 // the users' first rows' digests hold: each row's newest time (beside those
 // of repeated rows and the root's, kept as they came), in line order, and
-// the hashes of the users' keys. Done here, in one pass, rather than row by
-// row, it costs the reading of large batches nothing that shows.
+// the hashes of the users' keys. Done here, in one pass, rather than as
+// each row is read, it keeps the reading of a row short: in a batch of
+// hundreds of thousands of rows, every nanosecond there shows.
 func (p *reportParser) derive() {
 	s := p.seen
 	// The times of repeated rows and the root's, and those of first rows,
