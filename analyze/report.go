@@ -382,7 +382,8 @@ func (p *reportParser) check(line int, r *csvRow) bool {
 	use := p.checkUse(line, r)
 
 	// The row is readable: count it, once per user.
-	dup := p.keep(line, r, &use, canonicalARN, created, console, mfa, pwUse, &keys)
+	flags := bit(console, flagConsole) | bit(mfa, flagMFA) | bit(pwUse.known, flagPWKnown) | bit(pwUse.never, flagPWNever)
+	dup := p.keep(line, r, &use, canonicalARN, created, flags, pwUse.sec, &keys)
 	if p.keyHolder != nil && !dup && (keys[0].exists || keys[1].exists) {
 		p.keyHolder(strings.Clone(r.User))
 	}
@@ -509,29 +510,24 @@ func (p *reportParser) root(line int, r *csvRow) bool {
 // hashes. It reports whether the row repeats a user's. It is apart from
 // check so that check stays small enough for the compiler to inline what
 // it calls.
-func (p *reportParser) keep(line int, r *csvRow, use *[4]uint32, canonicalARN bool, created int64, console, mfa bool, pwUse passwordUse, keys *[2]keyState) (dup bool) {
+func (p *reportParser) keep(line int, r *csvRow, use *[4]uint32, canonicalARN bool, created int64, flags uint16, pw int64, keys *[2]keyState) (dup bool) {
 	if p.seen == nil {
 		p.seen = &userSet{}
 	}
 	a := p.seen.add(r.User, line)
+	d := digestOf(r, &a, use, canonicalARN, created, flags, pw, keys)
 	if dup = a.first != 0; dup {
 		// Rare: what finish derives from a first row's digest, it takes
 		// for a repeated row from here.
 		p.sawDup = true
-		var d rowDigest
-		digestOf(&d, r, &a, use, canonicalARN, created, console, mfa, pwUse, keys)
 		p.duplicate(line, a.first, r.User, &p.seen.digests[a.entry], &d)
 		p.seen.times = append(p.seen.times, rowTime{sec: d.newest(), line: int32(line)})
-	} else {
-		var d rowDigest
-		digestOf(&d, r, &a, use, canonicalARN, created, console, mfa, pwUse, keys)
-		p.seen.digests = append(p.seen.digests, d)
-		p.rep.Users++
-		if console {
-			p.rep.ConsoleUsers++
-		}
+		return true
 	}
-	return dup
+	p.seen.digests = append(p.seen.digests, d)
+	p.rep.Users++
+	p.rep.ConsoleUsers += int(flags&flagConsole) / flagConsole
+	return false
 }
 
 // account makes sure every row belongs to one account and partition.

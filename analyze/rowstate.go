@@ -246,28 +246,30 @@ const (
 	flagKey2Used
 )
 
-// digestOf fills a row's digest. a is what the user set said of the row,
-// use the identities of the last-used regions and services (checkUse);
-// an ARN that is the account's prefix, user/ and the name (the common case)
+// digestOf makes a row's digest. a is what the user set said of the row,
+// use the identities of the last-used regions and services (checkUse),
+// flags those of password_enabled, mfa_active and password_last_used; an
+// ARN that is the account's prefix, user/ and the name (the common case)
 // is known from the name, and is not hashed. It is written out flat, without
-// helpers or branches: it runs for every row of every report.
-func digestOf(d *rowDigest, r *csvRow, a *added, use *[4]uint32, canonicalARN bool, created int64, console, mfa bool, pw passwordUse, keys *[2]keyState) {
-	*d = rowDigest{
+// helpers or branches, with few arguments: it runs for every row of every
+// report.
+func digestOf(r *csvRow, a *added, use *[4]uint32, canonicalARN bool, created int64, flags uint16, pw int64, keys *[2]keyState) rowDigest {
+	d := rowDigest{
 		created:    created,
-		pw:         pw.sec,
+		pw:         pw,
 		keyCreated: [2]int64{keys[0].created, keys[1].created},
 		keyUsed:    [2]int64{keys[0].usedT, keys[1].usedT},
 		user:       a.upper,
 		name:       a.hash,
 		region:     [2]uint32{use[0], use[2]},
 		service:    [2]uint32{use[1], use[3]},
+		flags: flags | bit(keys[0].active, flagKey1Active) | bit(keys[0].exists, flagKey1Exists) | bit(keys[0].used, flagKey1Used) |
+			bit(keys[1].active, flagKey2Active) | bit(keys[1].exists, flagKey2Exists) | bit(keys[1].used, flagKey2Used),
 	}
 	if !canonicalARN {
 		d.arn = uint32(hash64(r.ARN)) | 1
 	}
-	d.flags = bit(console, flagConsole) | bit(mfa, flagMFA) | bit(pw.known, flagPWKnown) | bit(pw.never, flagPWNever) |
-		bit(keys[0].active, flagKey1Active) | bit(keys[0].exists, flagKey1Exists) | bit(keys[0].used, flagKey1Used) |
-		bit(keys[1].active, flagKey2Active) | bit(keys[1].exists, flagKey2Exists) | bit(keys[1].used, flagKey2Used)
+	return d
 }
 
 // bit is flag if on, else 0, without a branch: the flags of report rows
