@@ -39,6 +39,8 @@ fuzz: ## Fuzz each parser for FUZZTIME (default 30s)
 	$(GO) test ./analyze -run '^$$' -fuzz '^FuzzParseStamp$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./analyze -run '^$$' -fuzz '^FuzzFastPath$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./analyze -run '^$$' -fuzz '^FuzzFastPathRows$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./analyze -run '^$$' -fuzz '^FuzzEveryLineAccounted$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./analyze -run '^$$' -fuzz '^FuzzEnvelope$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./formats -run '^$$' -fuzz '^FuzzJSONString$$' -fuzztime $(FUZZTIME)
 
 bench: ## Measure speed and memory on a generated 100 × 5,000-user batch, beside the gawk one-liner (needs gawk)

@@ -8,11 +8,10 @@
 package analyze
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
 	"runtime"
@@ -87,44 +86,53 @@ type fileResult struct {
 // stdin), applies the setup-key check to every report and matches key
 // inventories to the findings. Inputs that cannot be read become Errors in
 // the result; everything else is still analysed.
+//
+// Each input is opened and read once, all of them in one parallel pass.
+// When ctx is done, Analyze returns at once with an error that says the run
+// was interrupted; a read it cannot interrupt (standard input, say) may
+// still be blocked in a goroutine, whose result is then never looked at.
 func Analyze(ctx context.Context, paths []string, stdin io.Reader, opts Options) *Result {
 	res := &Result{Options: opts}
 	top := problems{}
 	inputs := collect(paths, stdin, &top)
 	files := make([]fileResult, len(inputs))
 
-	// Inventories first: whether an unbound inventory entry may be used
-	// depends on every report of the run.
-	parallel(ctx, len(inputs), func(i int) {
-		files[i].pr.source = inputs[i].name
-		files[i].kind = classify(inputs[i], &files[i])
-	})
-	var invs []*Inventory
-	for i := range files {
-		if files[i].inventory != nil {
-			invs = append(invs, files[i].inventory)
-		}
-	}
-	idx := newUnboundIndex(invs)
-
 	var mu sync.Mutex
+	returned := false // guarded by mu: no Progress call after Analyze returned
 	done := 0
 	var rows int64
-	parallel(ctx, len(inputs), func(i int) {
-		f := &files[i]
-		if f.kind == kindReportCSV || f.kind == kindReportJSON {
-			readReport(inputs[i], f, &opts, idx)
-		}
-		if opts.Progress != nil {
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		parallel(ctx, len(inputs), func(i int) {
+			f := &files[i]
+			f.pr.source = inputs[i].name
+			readInput(ctx, inputs[i], f, &opts)
+			if opts.Progress == nil {
+				return
+			}
 			mu.Lock()
+			defer mu.Unlock()
+			if returned {
+				return
+			}
 			done++
 			if f.report != nil {
-				rows += int64(f.report.rows)
+				rows += int64(f.report.Lines)
 			}
 			opts.Progress(Progress{Done: done, Total: len(inputs), Rows: rows})
-			mu.Unlock()
-		}
-	})
+		})
+	}()
+	select {
+	case <-finished:
+	case <-ctx.Done():
+		mu.Lock()
+		returned = true
+		mu.Unlock()
+		res.Errors = append(res.Errors, top.errors...)
+		res.Errors = append(res.Errors, Problem{Message: "interrupted: " + ctx.Err().Error()})
+		return res
+	}
 	if err := ctx.Err(); err != nil {
 		top.errors = append(top.errors, Problem{Message: "interrupted: " + err.Error()})
 	}
@@ -132,6 +140,7 @@ func Analyze(ctx context.Context, paths []string, stdin io.Reader, opts Options)
 	res.Errors = append(res.Errors, top.errors...)
 	res.Warnings = append(res.Warnings, top.warnings...)
 	var reports []*fileResult
+	var invs []*Inventory
 	for i := range files {
 		f := &files[i]
 		f.pr.finish()
@@ -142,9 +151,10 @@ func Analyze(ctx context.Context, paths []string, stdin io.Reader, opts Options)
 		}
 		if f.inventory != nil {
 			res.Inventories = append(res.Inventories, *f.inventory)
+			invs = append(invs, f.inventory)
 		}
 	}
-	supersede(res, reports)
+	merged := supersede(res, reports)
 	total := 0
 	for _, f := range reports {
 		if f.report.SupersededBy == "" {
@@ -164,8 +174,17 @@ func Analyze(ctx context.Context, paths []string, stdin io.Reader, opts Options)
 		}
 		f.findings = nil
 	}
+	if merged {
+		res.Findings = dedupe(res.Findings)
+	}
 	sortFindings(res.Findings)
-	matchKeys(res, invs, idx)
+	matchKeys(res, invs)
+	for i := range res.Reports {
+		res.Reports[i].keys = nil
+	}
+	for i := range res.Superseded {
+		res.Superseded[i].keys = nil
+	}
 	return res
 }
 
@@ -232,185 +251,198 @@ func parallel(ctx context.Context, n int, fn func(i int)) {
 			}
 		})
 	}
-	for i := 0; i < n && ctx.Err() == nil; i++ {
-		next <- i
+dispatch:
+	for i := 0; i < n; i++ {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break dispatch
+		}
 	}
 	close(next)
 	wg.Wait()
 }
 
-// classify tells what an input is; key inventories are read right away.
-func classify(in input, f *fileResult) kind {
-	s, err := openStream(in, true)
-	if err != nil {
-		f.pr.fail(err)
-		return kindUnknown
-	}
-	k, err := sniff(s, in.name)
-	if err != nil {
-		s.close()
-		f.pr.fail(err)
-		return kindUnknown
-	}
-	if k != kindInventory {
-		s.close()
-		return k
-	}
-	// The sniff consumed the start of the stream: read the input again.
-	s.close()
-	if s, err = openStream(in, false); err != nil {
-		f.pr.fail(err)
-		return kindUnknown
-	}
-	inv := &Inventory{Source: in.name}
-	err = parseInventory(s, inv, &f.pr)
-	sum, rerr := s.finish()
-	if err == nil && rerr != nil {
-		err = &Problem{Source: in.name, Message: "read failed: " + rerr.Error()}
-	}
-	if err != nil {
-		f.pr.fail(err)
-		return kindUnknown
-	}
-	inv.SHA256 = sum
-	f.inventory = inv
-	return kindInventory
-}
-
-// readReport reads one credential report, CSV or get-credential-report JSON.
-func readReport(in input, f *fileResult, opts *Options, idx *unboundIndex) {
-	s, err := openStream(in, false)
+// readInput opens an input once, tells what it is by peeking at its start,
+// and reads it as that.
+func readInput(ctx context.Context, in input, f *fileResult, opts *Options) {
+	s, err := openStream(ctx, in)
 	if err != nil {
 		f.pr.fail(err)
 		return
 	}
-	rep := &Report{Source: in.name, Format: "csv"}
-	body := io.Reader(s.Reader)
+	defer s.close()
+	f.kind, err = sniff(s, in.name)
+	switch {
+	case err != nil:
+		f.pr.fail(err)
+	case f.kind == kindInventory:
+		readInventory(s, f)
+	case f.kind == kindReportCSV || f.kind == kindReportJSON:
+		readReport(s, f, opts)
+	}
+}
+
+// readInventory reads a key inventory: what aws iam list-access-keys prints.
+func readInventory(s *stream, f *fileResult) {
+	inv := &Inventory{Source: s.name}
+	err := parseInventory(s, inv, &f.pr)
+	if err == nil {
+		inv.SHA256, err = s.finish()
+		if err != nil {
+			err = readProblem(s.name, err)
+		}
+	}
+	if err != nil {
+		f.pr.fail(err)
+		return
+	}
+	f.inventory = inv
+}
+
+// readReport reads one credential report, CSV or get-credential-report JSON.
+func readReport(s *stream, f *fileResult, opts *Options) {
+	rep := &Report{Source: s.name, Format: "csv"}
+	p := &reportParser{rep: rep, opts: opts, pr: &f.pr, seen: userSets.Get().(*userSet)}
+	defer func() { p.seen.reset(); userSets.Put(p.seen) }()
+	if !opts.AsOf.IsZero() {
+		p.asOf = opts.AsOf.Unix()
+	}
+	var perr error
 	if f.kind == kindReportJSON {
 		rep.Format = "get-credential-report json"
-		content, generated, err := readEnvelope(s, in.name)
-		if err != nil {
-			s.finish()
-			f.pr.fail(err)
+		env := &jsonEnvelope{r: s.Reader, name: s.name}
+		perr = env.read(func(content io.Reader) error {
+			br := s.buffer(content)
+			if bom, _ := br.Peek(3); bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
+				br.Discard(3)
+			}
+			return p.parse(br)
+		})
+		if perr != nil && !(env.contentStopped && p.checked > 0) {
+			// The envelope is broken, or Content is not a report: either
+			// way, nothing of it is analysed. A report cut short by a cap
+			// keeps the rows checked before it, as a CSV does.
+			f.pr.fail(perr)
 			return
 		}
-		rep.Generated = generated
-		body = strings.NewReader(strings.TrimPrefix(string(content), "\uFEFF"))
+		rep.Generated = env.generated
+	} else {
+		perr = p.parse(s.Reader)
 	}
 	if s.gzipped {
 		rep.Format += "+gzip"
 	}
-	p := &reportParser{rep: rep, opts: opts, pr: &f.pr, idx: idx, seen: userSets.Get().(*userSet)}
-	defer func() { p.seen.reset(); userSets.Put(p.seen) }()
-	switch {
-	case !opts.AsOf.IsZero():
-		p.asOf = opts.AsOf.Unix()
-	case !rep.Generated.IsZero():
-		p.asOf = rep.Generated.Unix()
-	}
-	perr := p.parse(body)
-	sum, rerr := s.finish()
-	if perr == nil && rerr != nil {
-		perr = &Problem{Source: in.name, Message: "read failed: " + rerr.Error()}
+	if perr == nil {
+		var err error
+		if rep.SHA256, err = s.finish(); err != nil {
+			perr = readProblem(s.name, err)
+		}
 	}
 	if perr != nil {
 		f.pr.fail(perr)
-		if rep.rows == 0 {
-			return // nothing was read: not a report
+		if p.checked == 0 {
+			return // nothing was checked: not a report
 		}
-	}
-	rep.SHA256 = sum
-	switch {
-	case !opts.AsOf.IsZero():
-		rep.AsOf, rep.AsOfRule = opts.AsOf.UTC(), AsOfFlag
-	case !rep.Generated.IsZero():
-		rep.AsOf, rep.AsOfRule = rep.Generated, AsOfGenerated
-	case rep.newest != 0:
-		rep.AsOf, rep.AsOfRule = unix(rep.newest), AsOfNewest
-	}
-	if rep.rows == 0 && perr == nil {
+	} else if rep.Lines == 0 {
 		// AWS always writes the root user's row.
-		f.pr.fail(&Problem{Source: in.name, Message: "the report has a header but no rows, not even the root user's", Hint: hintTruncatedFile})
+		f.pr.fail(&Problem{Source: s.name, Message: "the report has a header but no rows, not even the root user's", Hint: hintTruncatedFile})
 		return
 	}
+	p.finish()
 	f.report = rep
 	f.findings = p.findings
 }
 
-// readEnvelope reads what aws iam get-credential-report prints: the report
-// base64-encoded in Content, with ReportFormat and GeneratedTime.
-func readEnvelope(r io.Reader, name string) (content []byte, generated time.Time, err error) {
-	var env struct {
-		Content       *string `json:"Content"`
-		ReportFormat  *string `json:"ReportFormat"`
-		GeneratedTime *string `json:"GeneratedTime"`
-	}
-	dec := json.NewDecoder(r)
-	if err := dec.Decode(&env); err != nil {
-		return nil, time.Time{}, jsonProblem(name, err)
-	}
-	if dec.More() {
-		var next json.RawMessage
-		if dec.Decode(&next) != nil {
-			return nil, time.Time{}, &Problem{Source: name, Message: "text after the JSON document that is not JSON", Hint: "save the output of aws iam get-credential-report unchanged"}
-		}
-		return nil, time.Time{}, &Problem{Source: name, Message: "more than one JSON document: a get-credential-report file holds one report", Hint: "save each account's report in a file of its own"}
-	}
-	if env.ReportFormat != nil && *env.ReportFormat != "text/csv" {
-		return nil, time.Time{}, &Problem{Source: name, Message: fmt.Sprintf("ReportFormat is %q; credreview reads text/csv", *env.ReportFormat)}
-	}
-	if env.Content == nil {
-		return nil, time.Time{}, &Problem{Source: name, Message: "get-credential-report JSON without Content"}
-	}
-	content, err = base64.StdEncoding.DecodeString(strings.Join(strings.Fields(*env.Content), ""))
-	if err != nil {
-		return nil, time.Time{}, &Problem{Source: name, Message: "Content is not valid base64: " + err.Error(),
-			Hint: "save the output of aws iam get-credential-report unchanged (the CLI prints Content base64-encoded)"}
-	}
-	if env.GeneratedTime != nil {
-		sec, err := parseStamp(*env.GeneratedTime)
-		if err != nil {
-			return nil, time.Time{}, &Problem{Source: name, Message: fmt.Sprintf("GeneratedTime %q is not an ISO 8601 time", *env.GeneratedTime)}
-		}
-		generated = unix(sec)
-	}
-	return content, generated, nil
-}
-
-// supersede keeps, of several reports of one account, the newest (by
-// generated time, else by newest timestamp; on a tie the first given), and
-// marks the others superseded so that nothing is counted twice.
-func supersede(res *Result, reports []*fileResult) {
-	newest := map[string]*Report{}
+// supersede chooses which reports of one account (same partition and
+// account id) to analyse, and marks the others superseded so that nothing is
+// counted twice:
+//
+//   - The same bytes twice: the first given.
+//   - A report with a GeneratedTime (the get-credential-report JSON)
+//     outranks every report without one, whatever the times in their rows:
+//     those are what a stray or hand-edited file can set to anything. Of
+//     several with one, the latest generated; on a tie, the first given.
+//   - Reports without a GeneratedTime, when none of the account has one:
+//     which is newer would rest on the times in their rows alone. Then none
+//     is chosen over the others. Every one is analysed, a key that several
+//     of them list is reported once, at its highest severity (as for a
+//     repeated row), and an error names them all, so that the run exits 1:
+//     a review must never pass a gate because a stray file was taken for
+//     the evidence, and must not hide the evidence either.
+//
+// It reports whether some account is analysed from several reports.
+func supersede(res *Result, reports []*fileResult) (merged bool) {
+	var order []string
+	byAccount := map[string][]*Report{}
 	for _, f := range reports {
 		r := f.report
 		if r.AccountID == "" {
 			continue
 		}
 		key := r.Partition + ":" + r.AccountID
-		if cur, ok := newest[key]; !ok || reportTime(r).After(reportTime(cur)) {
-			newest[key] = r
+		if byAccount[key] == nil {
+			order = append(order, key)
 		}
+		byAccount[key] = append(byAccount[key], r)
 	}
-	for _, f := range reports {
-		r := f.report
-		if r.AccountID == "" {
+	for _, key := range order {
+		reps := byAccount[key]
+		if len(reps) < 2 {
 			continue
 		}
-		keep := newest[r.Partition+":"+r.AccountID]
-		if keep == r {
+		var distinct []*Report
+		for _, r := range reps {
+			i := slices.IndexFunc(distinct, func(d *Report) bool { return r.SHA256 != "" && d.SHA256 == r.SHA256 })
+			if i < 0 {
+				distinct = append(distinct, r)
+				continue
+			}
+			supersedeBy(res, r, distinct[i], "which is the same report")
+		}
+		var keep *Report
+		for _, r := range distinct {
+			if !r.Generated.IsZero() && (keep == nil || r.Generated.After(keep.Generated)) {
+				keep = r
+			}
+		}
+		if keep == nil {
+			if len(distinct) > 1 {
+				merged = true
+				var names []string
+				for _, r := range distinct[1:] {
+					names = append(names, r.Source)
+				}
+				first := distinct[0]
+				res.Errors = append(res.Errors, Problem{Source: first.Source,
+					Message: fmt.Sprintf("account %s (%s) is also in %s, and none of them has a GeneratedTime: which is newer would rest on the times in their rows alone, which a stray or hand-edited file can set to anything; all of them are analysed, and a key that several list is reported once, at its highest severity",
+						first.AccountID, first.Partition, strings.Join(names, ", ")),
+					Hint: "analyse the JSON that aws iam get-credential-report prints, whose GeneratedTime says which report is newer, or remove the files that are not the account's report"})
+			}
 			continue
 		}
-		r.SupersededBy = keep.Source
-		why := fmt.Sprintf("which is newer (%s against %s)", describeTime(keep), describeTime(r))
-		switch {
-		case r.SHA256 == keep.SHA256:
-			why = "which is the same report"
-		case reportTime(r).Equal(reportTime(keep)):
-			why = fmt.Sprintf("which is as recent (%s) and was given first", describeTime(keep))
+		for _, r := range distinct {
+			switch {
+			case r == keep:
+			case r.Generated.IsZero():
+				why := fmt.Sprintf("which has a GeneratedTime (%s), and this report has none: the times in a report's rows never outrank it", keep.Generated.Format(time.RFC3339))
+				if r.newest > keep.Generated.Unix() {
+					why += fmt.Sprintf(", though this report's rows have times up to %s; if it is a newer report, analyse it without the other", unix(r.newest).Format(time.RFC3339))
+				}
+				supersedeBy(res, r, keep, why)
+			case r.Generated.Equal(keep.Generated):
+				supersedeBy(res, r, keep, fmt.Sprintf("which is as recent (%s) and was given first", describeTime(keep)))
+			default:
+				supersedeBy(res, r, keep, fmt.Sprintf("which is newer (%s against %s)", describeTime(keep), describeTime(r)))
+			}
 		}
-		res.Warnings = append(res.Warnings, Problem{Source: r.Source, Message: fmt.Sprintf("superseded: account %s is also in %s, %s; only that one is analysed", r.AccountID, keep.Source, why)})
 	}
+	return merged
+}
+
+func supersedeBy(res *Result, r, keep *Report, why string) {
+	r.SupersededBy = keep.Source
+	res.Warnings = append(res.Warnings, Problem{Source: r.Source, Message: fmt.Sprintf("superseded: account %s is also in %s, %s; only that one is analysed", r.AccountID, keep.Source, why)})
 }
 
 // describeTime says what a report's time is, for the reader to judge a
@@ -420,13 +452,6 @@ func describeTime(r *Report) string {
 		return "generated " + r.Generated.Format(time.RFC3339)
 	}
 	return "newest timestamp " + unix(r.newest).Format(time.RFC3339)
-}
-
-func reportTime(r *Report) time.Time {
-	if !r.Generated.IsZero() {
-		return r.Generated
-	}
-	return unix(r.newest)
 }
 
 // findingID names a finding by what identifies the key: the same key in a

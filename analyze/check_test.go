@@ -226,3 +226,46 @@ func TestFindingOrder(t *testing.T) {
 		t.Errorf("order:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestUseValuesChecked pins that a last-used region or service AWS would
+// not write is warned about with its line, and kept as it is in the
+// finding: the writers escape what they show.
+func TestUseValuesChecked(t *testing.T) {
+	odd := "us-east-1\x1b]8;;https://evil.example\x07"
+	r := row("alice", merge(key(1, true, "2025-01-01T00:00:04+00:00", "2025-02-01T00:00:00+00:00"),
+		map[string]string{"access_key_1_last_used_region": odd, "access_key_2_last_used_service": "=HYPERLINK(x)"}))
+	res := analyzeOne(t, report(rootRow, row("bob", key(1, true, "2025-03-01T00:00:00+00:00", "2025-03-02T00:00:00+00:00")), r), hour)
+	if len(res.Errors) > 0 {
+		t.Fatalf("errors: %v", problemLines(res.Errors))
+	}
+	if len(res.Warnings) != 1 {
+		t.Fatalf("warnings: %v", problemLines(res.Warnings))
+	}
+	want := `r.csv:4: access_key_1_last_used_region "us-east-1\x1b]8;;https://evil.example\a", access_key_2_last_used_service "=HYPERLINK(x)": not what AWS writes there`
+	if got := res.Warnings[0].Error(); !strings.HasPrefix(got, want) {
+		t.Errorf("warning = %q\nwant it to start with %q", got, want)
+	}
+	if len(res.Findings) != 1 || res.Findings[0].KeyLastUsedRegion != odd {
+		t.Errorf("findings = %+v, want the region as the report has it", res.Findings)
+	}
+}
+
+// TestAgesInSeconds pins that ages are exact whatever the dates: time.Time.Sub
+// saturates at about 292 years, which a hand-edited date reaches.
+func TestAgesInSeconds(t *testing.T) {
+	f := Finding{
+		UserCreated: time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
+		KeyCreated:  time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC),
+		AsOf:        time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC),
+	}
+	if got, want := f.KeyAgeDays(), int64(2912807); got != want {
+		t.Errorf("key age = %d days, want %d", got, want)
+	}
+	if got, want := f.SecondsAfterUserCreated(), f.KeyCreated.Unix()-f.UserCreated.Unix(); got != want {
+		t.Errorf("seconds after the user = %d, want %d", got, want)
+	}
+	f.AsOf = time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)
+	if got := f.KeyAgeDays(); got != 0 {
+		t.Errorf("key age before the key = %d, want 0", got)
+	}
+}

@@ -7,7 +7,8 @@ package analyze
 //     and every legal character is inert in POSIX sh, bash and zsh, so names
 //     need no quoting. A name may start with '-' ("-x" and "--help" are legal),
 //     which the CLI's argument parser would take for an option; writing
-//     --user-name=NAME makes it a value whatever it starts with.
+//     --user-name=NAME makes it a value whatever it starts with, and it
+//     reaches IAM as NAME for every legal name but "--" (see userArg).
 //   - Without a key id (the credential report has none), a command finds the
 //     key when it runs: it lists the user's keys and keeps those whose
 //     CreateDate starts with the key's creation time to the second, which
@@ -33,7 +34,7 @@ func commandsFor(f *Finding) Commands {
 	// every output asks for their commands.
 	b := make([]byte, 0, 3200)
 	var ends [7]int
-	user := func(b []byte) []byte { return append(append(b, "--user-name="...), f.User...) }
+	user := func(b []byte) []byte { return appendUserArg(b, f.User) }
 	if f.KeyID != "" {
 		id := func(b []byte) []byte { return append(append(b, "--access-key-id="...), f.KeyID...) }
 		b = user(append(b, "aws iam list-access-keys "...))
@@ -127,3 +128,33 @@ const (
 	// already inactive: a shell comment, so the list stays runnable.
 	commentAlreadyInactive = "# nothing to reactivate: the key was already Inactive before the change"
 )
+
+// appendUserArg appends the argument that names the user to the AWS CLI.
+//
+// --user-name=NAME reaches IAM as NAME for every legal name but "--". The
+// CLI's argument parser is Python's argparse, which removes the first "--"
+// among an option's values, even one given after '=': --user-name=-- hands
+// the CLI an empty list, which it refuses ("Invalid type for parameter
+// UserName, value: []"), so the user could never be remediated. Nothing else
+// touches the value of a string parameter: the CLI parses shorthand, JSON
+// and lists (commas) only for structures and lists, numbers and booleans
+// only for parameters of those types, and file:// and fileb:// need a ':'
+// that no name has. TestUserNamesReachIAM holds the real CLI to this for
+// every name of one character, every name of two drawn from the characters
+// that mean something to a parser, and the names of the CLI's own options;
+// when this was written, every name of up to two characters and of three
+// from 18 representatives, and 4,000 random names, were tried in the CLI's
+// own parser, and "--" was the only one.
+//
+// That name goes in as JSON, which argparse never looks into: --cli-input-json
+// '{"UserName":"--"}'. A legal name needs no escape in JSON, nor in single
+// quotes, and the CLI takes the other parameters from the command line.
+func appendUserArg(b []byte, name string) []byte {
+	if cliMangles(name) {
+		return append(append(append(b, `--cli-input-json '{"UserName":"`...), name...), `"}'`...)
+	}
+	return append(append(b, "--user-name="...), name...)
+}
+
+// cliMangles reports whether --user-name=NAME does not reach IAM as NAME.
+func cliMangles(name string) bool { return name == "--" }

@@ -57,10 +57,133 @@ func TestCommandsWithKeyID(t *testing.T) {
 	}
 }
 
+// TestUserArg pins how a command names each class of user: --user-name=NAME,
+// which reaches IAM as NAME, except for the one name the CLI's parser takes
+// apart, which goes in as JSON.
+func TestUserArg(t *testing.T) {
+	for name, want := range map[string]string{
+		"alice":       "--user-name=alice",
+		"-":           "--user-name=-",
+		"--":          `--cli-input-json '{"UserName":"--"}'`,
+		"---":         "--user-name=---",
+		"--help":      "--user-name=--help",
+		"-1":          "--user-name=-1",
+		"a,b":         "--user-name=a,b",
+		"a=b":         "--user-name=a=b",
+		"=":           "--user-name==",
+		"1e5":         "--user-name=1e5",
+		"@team":       "--user-name=@team",
+		"+ops":        "--user-name=+ops",
+		"true":        "--user-name=true",
+		"null":        "--user-name=null",
+		"file":        "--user-name=file",
+		"--debug":     "--user-name=--debug",
+		"-- ":         "", // not a legal name: no command is ever built for it
+		"--user-name": "--user-name=--user-name",
+	} {
+		if want == "" {
+			if ValidUserName(name) {
+				t.Errorf("%q is legal", name)
+			}
+			continue
+		}
+		if got := string(appendUserArg(nil, name)); got != want {
+			t.Errorf("user %q: %s, want %s", name, got, want)
+		}
+	}
+	c := commandsFor(&Finding{User: "--", KeyID: "AKIAIOSFODNN7EXAMPLE", KeyActive: true})
+	if want := `aws iam update-access-key --cli-input-json '{"UserName":"--"}' --access-key-id=AKIAIOSFODNN7EXAMPLE --status Inactive`; c.Implement[0] != want {
+		t.Errorf("deactivate = %s, want %s", c.Implement[0], want)
+	}
+	if want := `then aws iam delete-access-key --cli-input-json '{"UserName":"--"}' --access-key-id=AKIAIOSFODNN7EXAMPLE;`; !strings.Contains(c.Implement[1], want) {
+		t.Errorf("delete = %s, want it to hold %s", c.Implement[1], want)
+	}
+}
+
+// reachNames are the names TestUserNamesReachIAM hands to the real CLI:
+// every name of one character; every name of two drawn from the characters
+// that mean something to an argument parser (options, lists, shorthand,
+// numbers); the CLI's own options as names; and long names.
+func reachNames() []string {
+	var names []string
+	const legal = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+=,.@_-"
+	for _, c := range legal {
+		names = append(names, string(c))
+	}
+	const telling = "-=,.@+a0"
+	for _, a := range telling {
+		for _, b := range telling {
+			names = append(names, string(a)+string(b))
+		}
+	}
+	names = append(names, "---", "----", "--=", "-=-", "--,", "--a", "-1", "-1.5", "1e5", "0x10", "1_000", "true", "false", "null", "nan", "inf", "-inf",
+		"a=b", "a=b,c=d", "a,b,c", "file", "fileb", "http", "https", "@file", "--help", "--debug", "--output", "--query", "--endpoint-url", "--no-paginate",
+		"--cli-input-json", "--cli-input-yaml", "--generate-cli-skeleton", "--user-name", "--user-name=x", "--profile", "--region", "--version", "--max-items",
+		"-h", strings.Repeat("-", 64), strings.Repeat("=", 64), strings.Repeat("x", 63)+"-", "-"+strings.Repeat("a,", 31)+"b")
+	return names
+}
+
+// TestUserNamesReachIAM holds the real AWS CLI to appendUserArg: for every
+// name of reachNames, --user-name=NAME reaches IAM as NAME exactly when
+// cliMangles says so, and the form the commands use always does. One CLI
+// setup runs them all.
+func TestUserNamesReachIAM(t *testing.T) {
+	iamfake.RequireTool(t, iamfake.AWSCLI)
+	names := reachNames()
+	s := iamfake.New(names, nil)
+	defer s.Close()
+	var argvs [][]string
+	for _, name := range names {
+		argvs = append(argvs, []string{"iam", "list-access-keys", "--user-name=" + name})
+	}
+	var mangled []string
+	for _, name := range names {
+		if cliMangles(name) {
+			mangled = append(mangled, name)
+			// The form the commands use, as a shell hands it over.
+			arg := string(appendUserArg(nil, name))
+			opt, value, _ := strings.Cut(arg, " ")
+			argvs = append(argvs, []string{"iam", "list-access-keys", opt, strings.Trim(value, "'")})
+		}
+	}
+	runs := s.RunCLI(t, argvs)
+	var want, got []string
+	for i, name := range names {
+		switch {
+		case cliMangles(name) && runs[i].Code == 0:
+			t.Errorf("--user-name=%s: the CLI ran, so the name is not mangled:\n%s", name, runs[i].Stdout)
+		case cliMangles(name) && !strings.Contains(runs[i].Stderr, "Invalid type for parameter UserName"):
+			t.Errorf("--user-name=%s: %d %s", name, runs[i].Code, runs[i].Stderr)
+		case !cliMangles(name) && runs[i].Code != 0:
+			t.Errorf("--user-name=%s: exit %d: %s", name, runs[i].Code, runs[i].Stderr)
+		case !cliMangles(name):
+			want = append(want, name)
+		}
+	}
+	for i := range mangled {
+		if r := runs[len(names)+i]; r.Code != 0 {
+			t.Errorf("%s: exit %d: %s", argvs[len(names)+i], r.Code, r.Stderr)
+		}
+	}
+	want = append(want, mangled...)
+	for _, q := range s.Requests() {
+		got = append(got, q.Params.Get("UserName"))
+	}
+	sort.Strings(want)
+	sort.Strings(got)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("IAM received %d user names, want %d:\n%q\nwant\n%q", len(got), len(want), got, want)
+	}
+	if len(mangled) == 0 {
+		t.Error("no name needs the JSON form: the class is untested")
+	}
+}
+
 // cliNames covers every character IAM allows in a user name, at the start,
-// in the middle and at the end, and names the CLI could mistake for options.
+// in the middle and at the end, names the CLI could mistake for options,
+// and every class of appendUserArg.
 func cliNames() []string {
-	names := []string{"a+b=c,d.e@f_g-h", "-", "--help", "--user-name", "=1+2", "0", "Zz", strings.Repeat("x", 63) + "-"}
+	names := []string{"a+b=c,d.e@f_g-h", "-", "--", "---", "--help", "--user-name", "=1+2", "0", "Zz", strings.Repeat("x", 63) + "-"}
 	for _, c := range "+=,.@_-" {
 		names = append(names, string(c)+"mid"+string(c))
 	}
@@ -163,53 +286,59 @@ func TestImplementWithRealCLI(t *testing.T) {
 func TestLifecycleWithRealCLI(t *testing.T) {
 	iamfake.RequireTool(t, iamfake.AWSCLI)
 	for _, withID := range []bool{false, true} {
-		t.Run(fmt.Sprintf("key id %v", withID), func(t *testing.T) {
-			t.Parallel()
-			name := "-x"
-			s := iamfake.New(nil, storeFor(name))
-			defer s.Close()
-			env := s.CLIEnv(t)
-			f := &Finding{User: name, KeyActive: true, KeyCreated: setupTime}
-			if withID {
-				f.KeyID = setupKey
+		for _, name := range []string{"-x", "--"} {
+			t.Run(fmt.Sprintf("%s key id %v", name, withID), func(t *testing.T) {
+				t.Parallel()
+				lifecycle(t, name, withID)
+			})
+		}
+	}
+}
+
+// lifecycle runs every command of one finding, for user name, in order.
+func lifecycle(t *testing.T, name string, withID bool) {
+	s := iamfake.New(nil, storeFor(name))
+	defer s.Close()
+	env := s.CLIEnv(t)
+	f := &Finding{User: name, KeyActive: true, KeyCreated: setupTime}
+	if withID {
+		f.KeyID = setupKey
+	}
+	c := commandsFor(f)
+	status := func() string {
+		for _, k := range s.Keys() {
+			if k.ID == setupKey {
+				return k.Status
 			}
-			c := commandsFor(f)
-			status := func() string {
-				for _, k := range s.Keys() {
-					if k.ID == setupKey {
-						return k.Status
-					}
-				}
-				return "deleted"
-			}
-			steps := []struct {
-				cmd, status string
-				output      string
-			}{
-				{c.Test[0], "Active", setupKey},
-				{c.Test[1], "Active", `"ServiceName": "N/A"`},
-				{c.Implement[0], "Inactive", ""},
-				{c.Backout[0], "Active", ""},
-				{c.Implement[0], "Inactive", ""},
-				{c.Implement[1], "deleted", ""},
-				{c.Backout[1], "deleted", "AKIANEWKEY0000000001"},
-			}
-			for _, st := range steps {
-				out, err := runSh(t, env, st.cmd)
-				if err != nil {
-					t.Fatalf("%s\n%v\n%s", st.cmd, err, out)
-				}
-				if got := status(); got != st.status {
-					t.Errorf("after %s\nkey is %s, want %s", st.cmd, got, st.status)
-				}
-				if !strings.Contains(out, st.output) {
-					t.Errorf("%s\nprinted %s, want it to contain %s", st.cmd, out, st.output)
-				}
-			}
-			if n := len(s.Keys()); n != 3 {
-				t.Errorf("%d keys at the end, want 3 (other, bystander, new)", n)
-			}
-		})
+		}
+		return "deleted"
+	}
+	steps := []struct {
+		cmd, status string
+		output      string
+	}{
+		{c.Test[0], "Active", setupKey},
+		{c.Test[1], "Active", `"ServiceName": "N/A"`},
+		{c.Implement[0], "Inactive", ""},
+		{c.Backout[0], "Active", ""},
+		{c.Implement[0], "Inactive", ""},
+		{c.Implement[1], "deleted", ""},
+		{c.Backout[1], "deleted", "AKIANEWKEY0000000001"},
+	}
+	for _, st := range steps {
+		out, err := runSh(t, env, st.cmd)
+		if err != nil {
+			t.Fatalf("%s\n%v\n%s", st.cmd, err, out)
+		}
+		if got := status(); got != st.status {
+			t.Errorf("after %s\nkey is %s, want %s", st.cmd, got, st.status)
+		}
+		if !strings.Contains(out, st.output) {
+			t.Errorf("%s\nprinted %s, want it to contain %s", st.cmd, out, st.output)
+		}
+	}
+	if n := len(s.Keys()); n != 3 {
+		t.Errorf("%d keys at the end, want 3 (other, bystander, new)", n)
 	}
 }
 

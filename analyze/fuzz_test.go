@@ -36,7 +36,8 @@ func FuzzAnalyze(f *testing.F) {
 				if strings.HasPrefix(c, "# ") || strings.HasPrefix(c, "aws iam get-access-key-last-used") {
 					continue // a comment, or a command that names only the key
 				}
-				if !strings.Contains(c, "--user-name="+fd.User+" ") && !strings.HasSuffix(c, "--user-name="+fd.User) && !strings.Contains(c, "--user-name="+fd.User+"  #") {
+				arg := string(appendUserArg(nil, fd.User))
+				if !strings.Contains(c, arg+" ") && !strings.HasSuffix(c, arg) {
 					t.Fatalf("command does not name user %q: %s", fd.User, c)
 				}
 			}

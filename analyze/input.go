@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -16,6 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Stdin is the path that names standard input.
@@ -41,7 +43,7 @@ func collect(paths []string, stdin io.Reader, pr *problems) []input {
 				continue
 			}
 			usedStdin = true
-			in = append(in, input{name: Stdin, open: replay(stdin)})
+			in = append(in, input{name: Stdin, open: func() (io.ReadCloser, error) { return io.NopCloser(stdin), nil }})
 			continue
 		}
 		fi, err := os.Stat(p)
@@ -118,20 +120,6 @@ func describeOpenError(err error) string {
 	return err.Error()
 }
 
-// replay lets standard input be opened twice: once to tell what it is, once
-// to read it. The second open replays what the first read, then goes on.
-func replay(r io.Reader) func() (io.ReadCloser, error) {
-	var seen bytes.Buffer
-	opened := 0
-	return func() (io.ReadCloser, error) {
-		opened++
-		if opened == 1 {
-			return io.NopCloser(io.TeeReader(r, &seen)), nil
-		}
-		return io.NopCloser(io.MultiReader(bytes.NewReader(seen.Bytes()), r)), nil
-	}
-}
-
 // kind is what an input turned out to be.
 type kind int
 
@@ -142,71 +130,88 @@ const (
 	kindInventory  // the JSON that aws iam list-access-keys prints
 )
 
-// stream is an opened input: its content, decompressed, with the SHA-256 of
-// its bytes as given.
+// Caps on one input. Real inputs are far below each; beyond one, an input
+// is not what AWS wrote, and reading on would only cost memory and time.
+// README.md ("What credreview guarantees about its inputs") states them.
+const (
+	// maxLine is the longest line of a report, its line end included: IAM
+	// names have at most 64 characters and paths 512, so a real report's
+	// line is under 4 KiB.
+	maxLine = 64 << 10
+
+	// bufSize is the size of the read buffers: a few times maxLine, so that
+	// a large batch is read in fewer system calls.
+	bufSize = 4 * maxLine
+
+	// maxRows is the most data lines a report may have: IAM allows 5,000
+	// users in an account, and each has one row.
+	maxRows = 100_000
+
+	// maxJSONValue is the largest member of a key inventory, and of a
+	// get-credential-report envelope other than its Content.
+	maxJSONValue = 1 << 20
+)
+
+// maxInput is the most bytes an input may hold, both as given and
+// decompressed: a real report of 5,000 users is under 2 MB. A variable so
+// that tests can lower it.
+var maxInput int64 = 256 << 20
+
+// stream is an opened input: its content, decompressed and without a byte
+// order mark, with the SHA-256 of its bytes as given. Each input is opened
+// once: standard input, a FIFO and the /dev/fd/N of a shell's <(...) can be
+// read only once, so what it is is told by peeking, never by reading.
 type stream struct {
 	*bufio.Reader
+	name    string
 	raw     io.ReadCloser
 	sum     hash.Hash
-	tee     io.Reader
+	rawIn   io.Reader // the bytes as given: capped, hashed, interruptible
 	gzipped bool
 	bufs    []*bufio.Reader // from readers, to give back
+	stop    func() bool     // of the context.AfterFunc that closes raw
 }
 
 // readers recycles the read buffers: a batch opens thousands of files.
-// Telling what a file is needs only its start, hence a small buffer.
-var (
-	readers      = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
-	sniffReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4<<10) }}
-)
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, bufSize) }}
 
 func (s *stream) buffer(r io.Reader) *bufio.Reader {
-	pool := &readers
-	if s.sum == nil {
-		pool = &sniffReaders
-	}
-	br := pool.Get().(*bufio.Reader)
+	br := readers.Get().(*bufio.Reader)
 	br.Reset(r)
 	s.bufs = append(s.bufs, br)
 	return br
 }
 
-// close closes the file and gives back the buffers.
+// close closes the input and gives back the buffers.
 func (s *stream) close() {
+	s.stop()
 	s.raw.Close()
 	for _, br := range s.bufs {
 		br.Reset(nil)
-		if br.Size() < 64<<10 {
-			sniffReaders.Put(br)
-		} else {
-			readers.Put(br)
-		}
+		readers.Put(br)
 	}
 	s.bufs = nil
 }
 
-// openStream opens an input and peels off gzip and a UTF-8 byte order mark.
-// When sniffing, it only tells what the input is: it neither hashes nor
-// reads more than it must.
-func openStream(in input, sniffing bool) (*stream, error) {
+// openStream opens an input once and peels off gzip and a UTF-8 byte order
+// mark. Reads end when ctx is done: each read checks it, and a read blocked
+// on a FIFO is ended by closing the file.
+func openStream(ctx context.Context, in input) (*stream, error) {
 	raw, err := in.open()
 	if err != nil {
 		return nil, &Problem{Source: in.name, Message: describeOpenError(err)}
 	}
-	s := &stream{raw: raw}
-	s.tee = raw
-	if !sniffing {
-		s.sum = sha256.New()
-		s.tee = io.TeeReader(raw, s.sum)
-	}
-	s.Reader = s.buffer(s.tee)
+	s := &stream{name: in.name, raw: raw, sum: sha256.New()}
+	s.stop = context.AfterFunc(ctx, func() { raw.Close() })
+	s.rawIn = io.TeeReader(&capReader{r: ctxReader{ctx, raw}, max: maxInput, name: in.name}, s.sum)
+	s.Reader = s.buffer(s.rawIn)
 	if magic, _ := s.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(s.Reader)
 		if err != nil {
 			s.close()
 			return nil, &Problem{Source: in.name, Message: "not a valid gzip file: " + err.Error()}
 		}
-		s.Reader = s.buffer(zr)
+		s.Reader = s.buffer(&capReader{r: zr, max: maxInput, name: in.name, decompressed: true})
 		s.gzipped = true
 		if magic, _ := s.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 			s.close()
@@ -219,21 +224,67 @@ func openStream(in input, sniffing bool) (*stream, error) {
 	return s, nil
 }
 
-// finish reads what is left of the file for its hash and closes it.
+// finish returns the SHA-256 of the input as given. It is called only for
+// an input that was read to its end; a failed input is never drained for
+// its hash (yes, or /dev/urandom, has no end).
 func (s *stream) finish() (string, error) {
-	_, err := io.Copy(io.Discard, s.tee)
-	s.close()
+	_, err := io.Copy(io.Discard, s.rawIn) // nothing is left but what gzip or JSON did not need
 	return hex.EncodeToString(s.sum.Sum(nil)), err
 }
 
+// ctxReader ends reads once the context is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// capReader fails a read that goes beyond max bytes in all.
+type capReader struct {
+	r            io.Reader
+	n, max       int64
+	name         string
+	decompressed bool
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.n > c.max {
+		return 0, c.tooLarge()
+	}
+	if rest := c.max + 1 - c.n; int64(len(p)) > rest {
+		p = p[:rest] // one byte more tells max bytes from more
+	}
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if c.n > c.max {
+		return 0, c.tooLarge()
+	}
+	return n, err
+}
+
+func (c *capReader) tooLarge() error {
+	what := "the input is larger than %d MiB"
+	if c.decompressed {
+		what = "the input is larger than %d MiB decompressed"
+	}
+	return &Problem{Source: c.name, Message: fmt.Sprintf(what+": no credential report or key inventory is this large (a report of 5,000 users, the most an account can have, is under 2 MB); the rest was not read", c.max>>20),
+		Hint: hintNotReport, fatal: true}
+}
+
 // sniff tells what a stream holds from its first bytes, and for JSON from
-// its first telling key. It reads as little as it can.
+// its first telling key, by peeking: nothing is consumed.
 func sniff(s *stream, name string) (kind, error) {
 	head, err := s.Peek(512)
 	trimmed := bytes.TrimLeft(head, " \t\r\n")
 	switch {
 	case len(head) == 0 && err != nil && err != io.EOF:
-		return kindUnknown, &Problem{Source: name, Message: "read failed: " + err.Error(), Hint: hintTruncatedFile}
+		return kindUnknown, readProblem(name, err)
 	case len(head) == 0:
 		return kindUnknown, &Problem{Source: name, Message: "file is empty", Hint: hintNotReport}
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
@@ -242,7 +293,7 @@ func sniff(s *stream, name string) (kind, error) {
 	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
 		return kindUnknown, &Problem{Source: name, Message: "not a credential report: UTF-16 text",
 			Hint: "a spreadsheet program saved it as Unicode text; analyse the CSV that AWS produced, or save it as CSV UTF-8"}
-	case bytes.IndexByte(head, 0) >= 0:
+	case bytes.IndexByte(head, 0) >= 0 || !utf8Prefix(head, err == nil):
 		return kindUnknown, &Problem{Source: name, Message: "not a credential report: a binary file", Hint: hintNotReport}
 	case len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '['):
 		return sniffJSON(s, name)
@@ -250,13 +301,43 @@ func sniff(s *stream, name string) (kind, error) {
 	return kindReportCSV, nil
 }
 
-// sniffJSON reads the top-level keys of a JSON object until one tells what
-// it is. It consumes the stream; callers open the input again to read it.
+// utf8Prefix reports whether b is UTF-8 text, allowing a character cut off
+// at its end when more follows. Reports are ASCII; random bytes fail this
+// within a few bytes, where a NUL byte may take hundreds to appear.
+func utf8Prefix(b []byte, more bool) bool {
+	if more {
+		for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+			if utf8.RuneStart(b[i]) {
+				if !utf8.FullRune(b[i:]) {
+					b = b[:i]
+				}
+				break
+			}
+		}
+	}
+	return utf8.Valid(b)
+}
+
+// sniffJSON reads the top-level keys of a JSON object, in a window peeked
+// from the stream, until one tells what it is. AWS's outputs start with
+// the telling key (Content, AccessKeyMetadata), so a window of maxLine is
+// plenty.
 func sniffJSON(s *stream, name string) (kind, error) {
-	dec := json.NewDecoder(s)
+	window, err := s.Peek(maxLine)
+	atEnd := err != nil // the window is the whole input
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		return kindUnknown, readProblem(name, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(window))
+	undecided := func(err error) (kind, error) {
+		if atEnd || !(errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) {
+			return kindUnknown, jsonProblem(name, err)
+		}
+		return kindUnknown, &Problem{Source: name, Message: fmt.Sprintf("not a credential report: JSON whose first %d KiB name neither Content (get-credential-report) nor AccessKeyMetadata (list-access-keys)", maxLine>>10), Hint: hintNotReport}
+	}
 	tok, err := dec.Token()
 	if err != nil {
-		return kindUnknown, jsonProblem(name, err)
+		return undecided(err)
 	}
 	if tok != json.Delim('{') {
 		return kindUnknown, &Problem{Source: name, Message: "not a credential report: JSON, but not an object", Hint: hintNotReport}
@@ -264,10 +345,10 @@ func sniffJSON(s *stream, name string) (kind, error) {
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return kindUnknown, jsonProblem(name, err)
+			return undecided(err)
 		}
 		switch key, _ := tok.(string); {
-		case strings.EqualFold(key, "Content"), strings.EqualFold(key, "ReportFormat"):
+		case strings.EqualFold(key, "Content"), strings.EqualFold(key, "ReportFormat"), strings.EqualFold(key, "GeneratedTime"):
 			return kindReportJSON, nil
 		case strings.EqualFold(key, "AccessKeyMetadata"):
 			return kindInventory, nil
@@ -277,13 +358,34 @@ func sniffJSON(s *stream, name string) (kind, error) {
 		}
 		var skip json.RawMessage
 		if err := dec.Decode(&skip); err != nil {
-			return kindUnknown, jsonProblem(name, err)
+			return undecided(err)
 		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return undecided(err)
 	}
 	return kindUnknown, &Problem{Source: name, Message: "not a credential report: JSON without Content (get-credential-report) or AccessKeyMetadata (list-access-keys)", Hint: hintNotReport}
 }
 
+// readProblem describes a read that failed: a Problem from a cap or a
+// decoder passes through as it is.
+func readProblem(name string, err error) *Problem {
+	var p *Problem
+	if errors.As(err, &p) {
+		return p
+	}
+	hint := ""
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		hint = hintTruncatedFile
+	}
+	return &Problem{Source: name, Message: "read failed: " + err.Error(), Hint: hint, fatal: true}
+}
+
 func jsonProblem(name string, err error) *Problem {
+	var p *Problem
+	if errors.As(err, &p) {
+		return p
+	}
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {

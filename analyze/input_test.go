@@ -313,12 +313,37 @@ func TestSupersede(t *testing.T) {
 		}
 		containsAll(t, "warnings", problemLines(res.Warnings), []string{"2-old.json: superseded: account 123456789012 is also in 1-new.json, which is newer (generated 2026-11-20T12:00:00Z against generated 2026-10-01T12:00:00Z); only that one is analysed"})
 	})
-	t.Run("by newest timestamp", func(t *testing.T) {
+	t.Run("content times alone never choose", func(t *testing.T) {
+		// Two reports without a GeneratedTime: both are analysed, a key
+		// both list is reported once at its highest severity (high in the
+		// older one, low in the newer), and an error names both.
 		n := strings.Replace(newer, "2026-01-01T00:00:00+00:00", "2026-02-01T00:00:00+00:00", 1)
 		res := analyzeFiles(t, map[string]string{"a.csv": n, "b.csv": older}, hour)
-		if len(res.Reports) != 1 || res.Reports[0].Source != "a.csv" {
-			t.Errorf("kept %+v", res.Reports)
+		if len(res.Reports) != 2 || len(res.Superseded) != 0 {
+			t.Fatalf("reports %d, superseded %d; want both analysed", len(res.Reports), len(res.Superseded))
 		}
+		var got []string
+		for _, f := range res.Findings {
+			got = append(got, fmt.Sprintf("%s %s %s", f.User, f.Severity, f.Source))
+		}
+		if want := "alice high b.csv; bob high a.csv"; strings.Join(got, "; ") != want {
+			t.Errorf("findings %q, want %q", strings.Join(got, "; "), want)
+		}
+		containsAll(t, "errors", problemLines(res.Errors), []string{"a.csv: account 123456789012 (aws) is also in b.csv, and none of them has a GeneratedTime"})
+	})
+	t.Run("a GeneratedTime outranks any time in the rows", func(t *testing.T) {
+		// The decoy: a header and a root row dated 2099 beside the real
+		// report, which has two high findings.
+		real := envelope(report(rootRow, row("alice", key(1, true, "2025-01-01T00:00:04+00:00", "")), row("bob", key(1, true, "2025-01-01T00:00:01+00:00", ""))), "2026-11-20T12:00:00Z")
+		decoy := header + "\n" + strings.ReplaceAll(rootRow, "2026-01-01T00:00:00+00:00", "2099-01-01T00:00:00+00:00")
+		res := analyzeFiles(t, map[string]string{"123456789012.credential-report.json": real, "zz-notes.csv": decoy}, hour)
+		if len(res.Reports) != 1 || res.Reports[0].Source != "123456789012.credential-report.json" {
+			t.Fatalf("reports = %+v", res.Reports)
+		}
+		if len(res.Findings) != 2 || res.Highest() != SeverityHigh {
+			t.Errorf("findings = %+v, want the two high findings of the real report", res.Findings)
+		}
+		containsAll(t, "warnings", problemLines(res.Warnings), []string{"zz-notes.csv: superseded: account 123456789012 is also in 123456789012.credential-report.json, which has a GeneratedTime (2026-11-20T12:00:00Z), and this report has none: the times in a report's rows never outrank it, though this report's rows have times up to 2099-01-01T00:00:00Z"})
 	})
 	t.Run("the same report twice", func(t *testing.T) {
 		res := analyzeFiles(t, map[string]string{"a.csv": older, "b.csv": older}, hour)

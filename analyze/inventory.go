@@ -38,23 +38,22 @@ type accessKeyMeta struct {
 	CreateDate  string `json:"CreateDate"`
 }
 
-type accessKeyList struct {
-	AccessKeyMetadata *[]accessKeyMeta `json:"AccessKeyMetadata"`
-	IsTruncated       bool             `json:"IsTruncated"`
-}
-
 var accountInName = regexp.MustCompile(`(?:^|[^0-9])([0-9]{12})(?:[^0-9]|$)`)
 
 // parseInventory reads one or more list-access-keys documents, one after the
-// other (as a shell loop appending to one file writes them).
+// other (as a shell loop appending to one file writes them). It reads them
+// as a stream, one entry at a time, each capped at maxJSONValue: an
+// inventory of a whole organisation may be large, and a value that never
+// ends must not take the memory of the machine.
 func parseInventory(r io.Reader, inv *Inventory, pr *problems) error {
 	if m := accountInName.FindStringSubmatch(filepath.Base(inv.Source)); m != nil && inv.Source != Stdin {
 		inv.AccountID = m[1]
 	}
-	dec := json.NewDecoder(r)
+	lim := &valueCap{r: r, name: inv.Source}
+	dec := json.NewDecoder(lim)
 	for doc := 1; ; doc++ {
-		var list accessKeyList
-		err := dec.Decode(&list)
+		lim.reset()
+		tok, err := dec.Token()
 		if err == io.EOF {
 			if doc == 1 {
 				return &Problem{Source: inv.Source, Message: "no list-access-keys document"}
@@ -64,33 +63,106 @@ func parseInventory(r io.Reader, inv *Inventory, pr *problems) error {
 		if err != nil {
 			return jsonProblem(inv.Source, err)
 		}
-		if list.AccessKeyMetadata == nil {
+		if tok != json.Delim('{') {
+			return &Problem{Source: inv.Source, Message: fmt.Sprintf("document %d is not a JSON object: not what aws iam list-access-keys prints", doc), Hint: hintNotReport}
+		}
+		sawKeys, truncated := false, false
+		for dec.More() {
+			lim.reset()
+			tok, err := dec.Token()
+			if err != nil {
+				return jsonProblem(inv.Source, err)
+			}
+			switch key, _ := tok.(string); {
+			case strings.EqualFold(key, "AccessKeyMetadata"):
+				if sawKeys, err = readKeys(dec, lim, doc, inv, pr); err != nil {
+					return err
+				}
+			case strings.EqualFold(key, "IsTruncated"):
+				if err := dec.Decode(&truncated); err != nil {
+					return jsonProblem(inv.Source, err)
+				}
+			default:
+				var skip json.RawMessage
+				if err := dec.Decode(&skip); err != nil {
+					return jsonProblem(inv.Source, err)
+				}
+			}
+		}
+		if _, err := dec.Token(); err != nil { // the closing brace
+			return jsonProblem(inv.Source, err)
+		}
+		if !sawKeys {
 			return &Problem{Source: inv.Source, Message: fmt.Sprintf("document %d has no AccessKeyMetadata: not what aws iam list-access-keys prints", doc), Hint: hintNotReport}
 		}
-		if list.IsTruncated {
+		if truncated {
 			pr.warnf(0, "document %d says IsTruncated: keys may be missing; list them again without --max-items", doc)
 		}
-		for i, m := range *list.AccessKeyMetadata {
-			where := fmt.Sprintf("document %d, key %d", doc, i+1)
-			switch {
-			case !ValidUserName(m.UserName):
-				pr.errorf(0, "", "%s: UserName %q is not a legal IAM user name; the entry is not used", where, m.UserName)
-				continue
-			case !validKeyID(m.AccessKeyID):
-				pr.errorf(0, "", "%s: AccessKeyId %q is not an access key id; the entry is not used", where, m.AccessKeyID)
-				continue
-			case m.Status != "Active" && m.Status != "Inactive" && m.Status != "Expired":
-				pr.errorf(0, "", "%s: Status %q is not Active, Inactive or Expired; the entry is not used", where, m.Status)
-				continue
-			}
-			sec, err := parseStamp(m.CreateDate)
-			if err != nil {
-				pr.errorf(0, "", "%s: CreateDate %q is not an ISO 8601 time; the entry is not used", where, m.CreateDate)
-				continue
-			}
-			inv.Keys = append(inv.Keys, InventoryKey{UserName: m.UserName, AccessKeyID: m.AccessKeyID, Status: m.Status, Created: unix(sec)})
-		}
 	}
+}
+
+// readKeys reads the array of AccessKeyMetadata, entry by entry; false for
+// null, which is no array at all.
+func readKeys(dec *json.Decoder, lim *valueCap, doc int, inv *Inventory, pr *problems) (bool, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return false, jsonProblem(inv.Source, err)
+	}
+	if tok == nil {
+		return false, nil
+	}
+	if tok != json.Delim('[') {
+		return false, &Problem{Source: inv.Source, Message: fmt.Sprintf("document %d: AccessKeyMetadata is not a JSON array", doc), Hint: hintNotReport}
+	}
+	for i := 1; dec.More(); i++ {
+		lim.reset()
+		var m accessKeyMeta
+		if err := dec.Decode(&m); err != nil {
+			return false, jsonProblem(inv.Source, err)
+		}
+		where := fmt.Sprintf("document %d, key %d", doc, i)
+		switch {
+		case !ValidUserName(m.UserName):
+			pr.errorf(0, "", "%s: UserName %q is not a legal IAM user name; the entry is not used", where, m.UserName)
+			continue
+		case !validKeyID(m.AccessKeyID):
+			pr.errorf(0, "", "%s: AccessKeyId %q is not an access key id; the entry is not used", where, m.AccessKeyID)
+			continue
+		case m.Status != "Active" && m.Status != "Inactive" && m.Status != "Expired":
+			pr.errorf(0, "", "%s: Status %q is not Active, Inactive or Expired; the entry is not used", where, m.Status)
+			continue
+		}
+		sec, err := parseStamp(m.CreateDate)
+		if err != nil {
+			pr.errorf(0, "", "%s: CreateDate %q is not an ISO 8601 time; the entry is not used", where, m.CreateDate)
+			continue
+		}
+		inv.Keys = append(inv.Keys, InventoryKey{UserName: m.UserName, AccessKeyID: m.AccessKeyID, Status: m.Status, Created: unix(sec)})
+	}
+	if _, err := dec.Token(); err != nil { // the closing bracket
+		return false, jsonProblem(inv.Source, err)
+	}
+	return true, nil
+}
+
+// valueCap fails a read that goes more than maxJSONValue bytes beyond the
+// last reset: json.Decoder holds a whole value in memory, and the parser
+// resets the count at each value it decodes.
+type valueCap struct {
+	r    io.Reader
+	n    int64
+	name string
+}
+
+func (v *valueCap) reset() { v.n = 0 }
+
+func (v *valueCap) Read(p []byte) (int, error) {
+	if v.n > maxJSONValue {
+		return 0, &Problem{Source: v.name, Message: fmt.Sprintf("a JSON value of more than %d MiB: not what aws iam list-access-keys prints; the rest was not read", maxJSONValue>>20), Hint: hintNotReport, fatal: true}
+	}
+	n, err := v.r.Read(p)
+	v.n += int64(n)
+	return n, err
 }
 
 // keyRef names a key the way a report and an inventory can both name it.
@@ -101,10 +173,11 @@ type keyRef struct {
 
 // unboundIndex holds the entries of inventories that no file name binds to
 // an account. Such an entry is used only when it matches exactly one key
-// across all reports of the run, so report parsers count, per report, the
-// keys that match each entry.
+// across all reports of the run; each report keeps the hashes of its keys
+// (Report.keys) so that the matches are counted once everything is read.
 type unboundIndex struct {
 	byRef   map[keyRef][]int // -> entry numbers
+	byHash  map[uint64][]int // keyHash -> entry numbers
 	entries []invEntry
 }
 
@@ -113,24 +186,17 @@ type invEntry struct {
 	key InventoryKey
 }
 
-func (x *unboundIndex) count(rep *Report, user string, created int64) {
-	for _, e := range x.byRef[keyRef{user, created}] {
-		if rep.unbound == nil {
-			rep.unbound = map[int]int{}
-		}
-		rep.unbound[e]++
-	}
-}
-
 func newUnboundIndex(invs []*Inventory) *unboundIndex {
-	x := &unboundIndex{byRef: map[keyRef][]int{}}
+	x := &unboundIndex{byRef: map[keyRef][]int{}, byHash: map[uint64][]int{}}
 	for _, inv := range invs {
 		if inv.AccountID != "" {
 			continue
 		}
 		for _, k := range inv.Keys {
 			ref := keyRef{k.UserName, k.Created.Unix()}
+			h := keyHash(nameHash(strings.ToLower(ref.user)), ref.created) // as reports hash it: ignoring case, which only ever merges
 			x.byRef[ref] = append(x.byRef[ref], len(x.entries))
+			x.byHash[h] = append(x.byHash[h], len(x.entries))
 			x.entries = append(x.entries, invEntry{inv, k})
 		}
 	}
@@ -143,7 +209,8 @@ func newUnboundIndex(invs []*Inventory) *unboundIndex {
 // matchKeys gives findings their key ids from the inventories, and notes
 // where an inventory and a report disagree. Disagreements are evidence, not
 // errors: the inventory may simply be newer than the report.
-func matchKeys(res *Result, invs []*Inventory, idx *unboundIndex) {
+func matchKeys(res *Result, invs []*Inventory) {
+	idx := newUnboundIndex(invs)
 	bound := map[string][]invEntry{}
 	for _, inv := range invs {
 		if inv.AccountID == "" {
@@ -155,9 +222,13 @@ func matchKeys(res *Result, invs []*Inventory, idx *unboundIndex) {
 	}
 	// How many keys of the analysed reports each unbound entry matches.
 	unboundMatches := map[int]int{}
-	for _, rep := range res.Reports {
-		for e, n := range rep.unbound {
-			unboundMatches[e] += n
+	if idx != nil {
+		for _, rep := range res.Reports {
+			for _, h := range rep.keys {
+				for _, e := range idx.byHash[h] {
+					unboundMatches[e]++
+				}
+			}
 		}
 	}
 	covered := map[string]bool{}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"io"
 	"math/bits"
 	"strings"
@@ -16,17 +17,26 @@ import (
 // encoding/csv and gocsv would give, at a fraction of the cost (gocsv's
 // reflection alone costs about twice a bare encoding/csv read). Every other
 // line (quoted fields, a row cut short, extra commas that are not part of a
-// user name) goes to encoding/csv and gocsv through slowFeed, which also
-// hands them any further lines a quoted field spans. Either way the rows
-// reach the check in the order of the file.
+// user name) goes to encoding/csv and gocsv through slowFeed, one line at a
+// time. Either way the rows reach the check in the order of the file.
+//
+// A field never spans lines: AWS never writes a line break inside a field,
+// so a line whose quotes do not balance is an error for that line alone,
+// and the next line is read afresh. encoding/csv, left to itself, would
+// read on to the next quote, and every line in between would vanish into
+// one field.
 
-// lineReader reads physical lines and counts them.
+// lineReader reads physical lines and counts them. A line longer than
+// maxLine ends the reading: no report has one.
 type lineReader struct {
 	br   *bufio.Reader
-	long []byte
-	line int // lines read so far
+	line int // lines read so far, the one too long included
 	err  error
+	long []byte // the start of a line that was too long
 }
+
+// errLineTooLong is lineReader.err after a line longer than maxLine.
+var errLineTooLong = errors.New("line too long")
 
 // next returns the next line with its line end, or false at the end of the
 // input (err then says whether that was io.EOF).
@@ -35,13 +45,11 @@ func (l *lineReader) next() ([]byte, bool) {
 		return nil, false
 	}
 	line, err := l.br.ReadSlice('\n')
-	if err == bufio.ErrBufferFull {
-		l.long = append(l.long[:0], line...)
-		for err == bufio.ErrBufferFull {
-			line, err = l.br.ReadSlice('\n')
-			l.long = append(l.long, line...)
-		}
-		line = l.long
+	if err == bufio.ErrBufferFull || len(line) > maxLine {
+		l.line++
+		l.long = line
+		l.err = errLineTooLong
+		return nil, false
 	}
 	if err != nil {
 		l.err = err
@@ -62,44 +70,65 @@ func (l *lineReader) atEOF() bool {
 	return err == io.EOF
 }
 
-// slowFeed is what encoding/csv reads: the lines the parser pushes, and,
-// when a quoted field goes on, the next physical lines on demand.
+// slowFeed is what encoding/csv reads: the one line the parser pushed, and
+// then the end of the input. It never hands over a line of its own accord,
+// so a quoted field that does not end on its line ends at the line's end.
 type slowFeed struct {
-	lr      *lineReader
 	pending []byte
-	lines   []int // physical number of each line handed over, in order
 	last    []byte
 }
 
-func (s *slowFeed) push(line []byte, number int) {
+func (s *slowFeed) push(line []byte) {
 	s.pending = append(s.pending[:0], line...)
 	s.last = s.pending
-	s.lines = append(s.lines, number)
 }
 
 func (s *slowFeed) Read(p []byte) (int, error) {
 	if len(s.pending) == 0 {
-		line, ok := s.lr.next()
-		if !ok {
-			if s.lr.err != nil && s.lr.err != io.EOF {
-				return 0, s.lr.err
-			}
-			return 0, io.EOF
-		}
-		s.push(line, s.lr.line)
+		return 0, io.EOF
 	}
 	n := copy(p, s.pending)
 	s.pending = s.pending[n:]
 	return n, nil
 }
 
-// physical turns the number of a line as encoding/csv counts them (the
-// lines it was handed) into its number in the file.
-func (s *slowFeed) physical(csvLine int) int {
-	if csvLine >= 1 && csvLine <= len(s.lines) {
-		return s.lines[csvLine-1]
+// quotesBalance reports whether every quoted field of a line body ends on
+// it, under encoding/csv's rules: a quoted field starts with a quote, holds
+// "" for a quote, and ends with a quote before a comma or the end of the
+// line. It is then that encoding/csv would read the next line into the
+// field. A quote anywhere else is an error encoding/csv finds within the
+// line, so the scan stops there.
+func quotesBalance(body []byte) bool {
+	i := bytes.IndexByte(body, '"')
+	if i < 0 {
+		return true
 	}
-	return csvLine
+	quoted, start := false, i == 0 || body[i-1] == ','
+	for ; i < len(body); i++ {
+		c := body[i]
+		switch {
+		case quoted && c == '"':
+			if i+1 < len(body) && body[i+1] == '"' {
+				i++ // a quote inside the field
+				continue
+			}
+			quoted = false
+			if i+1 < len(body) && body[i+1] != ',' {
+				return true // text after the closing quote: an error on this line
+			}
+		case quoted:
+		case c == ',':
+			start = true
+			continue
+		case c == '"':
+			if !start {
+				return true // a quote inside an unquoted field: an error on this line
+			}
+			quoted = true
+		}
+		start = false
+	}
+	return !quoted
 }
 
 // fastDecoder splits unquoted lines by the header's columns.
@@ -136,28 +165,27 @@ func newFastDecoder(header []string) *fastDecoder {
 // any report line has.
 func (d *fastDecoder) split(body string) []int32 {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	const commas, quotes = ',' * ones, '"' * ones
+	const commas = ',' * ones
 	zero := func(x uint64) uint64 { return ^(((x &^ highs) + (highs - ones)) | x) & highs } // high bit of each zero byte
+	// A quote anywhere: encoding/csv's to read. strings.IndexByte looks at
+	// many bytes at a time, more than the loop below could.
+	if strings.IndexByte(body, '"') >= 0 {
+		return nil
+	}
 	offs := &d.offs
 	n := 1 // offs[0] is 0
 	i := 0
 	for ; i+8 <= len(body); i += 8 {
 		w := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(body[i:]), 8))
-		if zero(w^quotes) != 0 {
-			return nil
-		}
 		for m := zero(w ^ commas); m != 0 && n < len(offs)-1; m &= m - 1 {
 			offs[n] = int32(i + bits.TrailingZeros64(m)/8 + 1)
 			n++
 		}
 	}
 	for ; i < len(body) && n < len(offs)-1; i++ {
-		switch body[i] {
-		case ',':
+		if body[i] == ',' {
 			offs[n] = int32(i + 1)
 			n++
-		case '"':
-			return nil
 		}
 	}
 	if n == len(offs)-1 {

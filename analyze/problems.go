@@ -19,7 +19,9 @@ type problems struct {
 
 func (p *problems) errorf(line int, hint, format string, args ...any) {
 	if len(p.errors) >= maxProblemsPerFile {
-		if p.moreErr == 0 {
+		// The first line of those left out: errors found once a report is
+		// read (times after it) come after those of its rows.
+		if p.moreErr == 0 || line > 0 && line < p.firstErr {
 			p.firstErr = line
 		}
 		p.moreErr++

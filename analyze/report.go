@@ -78,15 +78,17 @@ const (
 	hintTruncatedFile = "the file may be truncated; copy or download it again"
 	hintComma         = "IAM user names may contain commas and AWS does not quote them; credreview puts such rows back together only when the ARN ends with the user name"
 	hintNotReport     = "credreview reads credential reports (CSV, or the JSON of aws iam get-credential-report, optionally gzipped) and the JSON of aws iam list-access-keys"
+	hintQuotes        = "a field must not span lines; AWS never writes a line break inside a field, nor a quote: the file was edited by hand; put the row back as AWS wrote it"
+	hintCR            = "convert the line ends to LF (tr '\\r' '\\n') or analyse the file AWS produced"
 )
 
 // reportParser reads the rows of one credential report and applies the
-// check to each; it keeps only findings and problems, never the rows.
+// check to each; it keeps only findings and problems, and a few bytes per
+// row (see rowTime, rowDigest), never the rows.
 type reportParser struct {
 	rep  *Report
 	opts *Options
 	pr   *problems
-	idx  *unboundIndex
 
 	// keyHolder, when set, is told the name of each user that has a key.
 	keyHolder func(user string)
@@ -95,37 +97,63 @@ type reportParser struct {
 	// that check the fast path reads the same.
 	slowOnly bool
 
-	// asOf, when known before the rows are read (from --as-of or the
-	// envelope's GeneratedTime), lets rows be checked for times after it.
+	// trace, when set, is told of every data line whether its row was
+	// checked: tests hold it to every line being checked or named in an
+	// error, never both.
+	trace func(line int, checked bool)
+
+	// asOf, when --as-of is given, lets rows be warned about for times
+	// after it as they are read.
 	asOf int64
 
-	accountLine int    // line of the row that set the account, 0 if none yet
-	arnPrefix   string // arn:PARTITION:iam::ACCOUNT: of the report, once known
-	seen        *userSet
-	sawDup      bool // a user's row repeated: findings may repeat too
+	accountLine int      // line of the row that set the account, 0 if none yet
+	arnPrefix   string   // arn:PARTITION:iam::ACCOUNT: of the report, once known
+	seen        *userSet // the users, and what is kept of each row
+	sawDup      bool     // a user's row repeated: findings may repeat too
 	findings    []Finding
+
+	checked int // rows checked; the report's Lines less those named in errors
 }
 
 func (p *reportParser) parse(r io.Reader) error {
 	br, ok := r.(*bufio.Reader)
-	if !ok {
-		br = bufio.NewReaderSize(r, 64<<10)
+	if !ok || br.Size() < maxLine {
+		br = bufio.NewReaderSize(r, bufSize)
 	}
 	lr := &lineReader{br: br}
-	feed := &slowFeed{lr: lr}
+	// The header is the first line that is not blank, as encoding/csv has it.
+	var head []byte
+	for {
+		line, ok := lr.next()
+		if !ok {
+			if lr.err == io.EOF || lr.err == nil {
+				return &Problem{Source: p.rep.Source, Message: "file is empty", Hint: hintNotReport}
+			}
+			return p.readError(lr.err, lr)
+		}
+		if body, _ := splitEOL(line); len(body) > 0 {
+			head = line
+			break
+		}
+	}
+	if body, _ := splitEOL(head); !quotesBalance(body) {
+		return &Problem{Source: p.rep.Source, Line: lr.line, Message: "header: the quotes do not balance", Hint: hintQuotes}
+	}
+	feed := &slowFeed{}
+	feed.push(head)
 	cv := csv.NewReader(feed)
 	cv.ReuseRecord = true
 	um, err := gocsv.NewUnmarshaller(cv, csvRow{})
-	if err == io.EOF {
-		return &Problem{Source: p.rep.Source, Message: "file is empty", Hint: hintNotReport}
-	}
 	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return &Problem{Source: p.rep.Source, Line: lr.line, Message: "header: " + pe.Err.Error()}
+		}
 		return p.readError(err, lr)
 	}
 	for _, h := range um.Headers {
 		if strings.Contains(h, "\r") {
-			return &Problem{Source: p.rep.Source, Line: 1, Message: "the lines end in a carriage return alone, as classic Mac OS wrote them, so the whole file reads as one line",
-				Hint: "convert the line ends to LF (tr '\\r' '\\n') or analyse the file AWS produced"}
+			return &Problem{Source: p.rep.Source, Line: lr.line, Message: "the lines end in a carriage return alone, as classic Mac OS wrote them, so the whole file reads as one line", Hint: hintCR}
 		}
 	}
 	if missing := um.MismatchedStructFields; len(missing) > 0 {
@@ -138,32 +166,43 @@ func (p *reportParser) parse(r io.Reader) error {
 		if !ok {
 			break
 		}
-		if body, _ := splitEOL(line); len(body) == 0 {
+		body, _ := splitEOL(line)
+		if len(body) == 0 {
 			continue // encoding/csv skips blank lines too
+		}
+		p.rep.Lines++
+		if p.rep.Lines > maxRows {
+			p.rejected(lr.line)
+			return &Problem{Source: p.rep.Source, Line: lr.line, Message: fmt.Sprintf("more than %d rows: IAM allows 5,000 users in an account, so this is not one account's report; the rest of the file was not read", maxRows), fatal: true}
 		}
 		if !p.slowOnly && fast.decode(line, &row) {
 			p.row(lr.line, &row)
 			continue
 		}
+		if !quotesBalance(body) {
+			p.reject(lr.line, hintQuotes, "the quotes on this line do not balance: a quoted field does not end on it; the row was not analysed, and the next line is read as a row of its own")
+			continue
+		}
 		if p.slowOnly {
 			line = fast.quoteRepaired(line)
 		}
-		feed.push(line, lr.line)
+		feed.push(line)
 		v, err := um.Read()
 		if err != nil {
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) {
+				p.rejected(lr.line)
 				return p.readError(err, lr)
 			}
-			p.rowError(pe, feed, fast.fields, lr)
+			p.rowError(lr.line, pe, feed, fast.fields, lr)
 			continue
 		}
 		row = v.(csvRow)
-		csvLine, _ := cv.FieldPos(0)
-		p.row(feed.physical(csvLine), &row)
+		p.row(lr.line, &row)
 	}
-	if p.sawDup {
-		p.findings = dedupe(p.findings)
+	if lr.err == errLineTooLong { // a data line, named in the error
+		p.rep.Lines++
+		p.rejected(lr.line)
 	}
 	if lr.err != nil && lr.err != io.EOF {
 		return p.readError(lr.err, lr)
@@ -171,29 +210,22 @@ func (p *reportParser) parse(r io.Reader) error {
 	return nil
 }
 
-// dedupe keeps the first finding of each key when a user's row repeats.
-func dedupe(fs []Finding) []Finding {
-	type key struct {
-		user    string
-		slot    int
-		created int64
-	}
-	seen := map[key]bool{}
-	out := fs[:0]
-	for _, f := range fs {
-		k := key{strings.ToLower(f.User), f.KeySlot, f.KeyCreated.Unix()}
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
+// readError describes what ended the reading of a report early.
 func (p *reportParser) readError(err error, lr *lineReader) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return &Problem{Source: p.rep.Source, Line: pe.Line, Message: "header: " + pe.Err.Error()}
+	if err == errLineTooLong {
+		if bytes.IndexByte(lr.long, '\r') >= 0 {
+			return &Problem{Source: p.rep.Source, Line: lr.line, Message: "the lines end in a carriage return alone, as classic Mac OS wrote them, so the whole file reads as one line", Hint: hintCR, fatal: true}
+		}
+		return &Problem{Source: p.rep.Source, Line: lr.line, Message: fmt.Sprintf("a line longer than %d KiB, which no credential report has (IAM names have at most 64 characters and paths 512): the file is not a report, or is damaged; the rest of it was not read", maxLine>>10),
+			Hint: hintNotReport, fatal: true}
+	}
+	var pr *Problem
+	if errors.As(err, &pr) {
+		q := *pr
+		if q.Line == 0 && lr.line > 0 {
+			q.Line = lr.line + 1 // the line being read
+		}
+		return &q
 	}
 	msg := "read failed: " + err.Error()
 	if lr.line > 1 {
@@ -203,7 +235,21 @@ func (p *reportParser) readError(err error, lr *lineReader) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		hint = hintTruncatedFile
 	}
-	return &Problem{Source: p.rep.Source, Message: msg, Hint: hint}
+	return &Problem{Source: p.rep.Source, Message: msg, Hint: hint, fatal: true}
+}
+
+// reject reports a data line whose row is not checked: every data line is
+// either checked or named in an error, never both and never neither.
+func (p *reportParser) reject(line int, hint, format string, args ...any) {
+	p.rejected(line)
+	p.pr.errorf(line, hint, format, args...)
+}
+
+func (p *reportParser) rejected(line int) {
+	p.rep.Rejected++
+	if p.trace != nil {
+		p.trace(line, false)
+	}
 }
 
 func (p *reportParser) headerError(missing, header []string) error {
@@ -230,40 +276,54 @@ func (p *reportParser) headerError(missing, header []string) error {
 }
 
 // rowError reports a line that encoding/csv rejected.
-func (p *reportParser) rowError(pe *csv.ParseError, feed *slowFeed, fields int, lr *lineReader) {
-	line := feed.physical(pe.StartLine)
+func (p *reportParser) rowError(line int, pe *csv.ParseError, feed *slowFeed, fields int, lr *lineReader) {
 	if !errors.Is(pe.Err, csv.ErrFieldCount) {
-		p.pr.errorf(feed.physical(pe.Line), "", "not valid CSV: %v; the row was not analysed", pe.Err)
+		p.reject(line, "", "not valid CSV: %v; the row was not analysed", pe.Err)
 		return
 	}
 	body, _ := splitEOL(feed.last)
 	n := bytes.Count(body, []byte{','}) + 1
 	switch {
 	case bytes.IndexByte(body, '"') >= 0:
-		p.pr.errorf(line, "", "the row has a different number of fields than the header (%d); it was not analysed", fields)
+		p.reject(line, "", "the row has a different number of fields than the header (%d); it was not analysed", fields)
 	case n > fields:
-		p.pr.errorf(line, hintComma, "the row has %d fields, the header %d, and the extra commas are not part of a user name that the ARN ends with; the row was not analysed", n, fields)
-	case lr.atEOF() && line == lr.line:
-		p.pr.errorf(line, hintTruncated, "the last row has %d of the header's %d fields; it was not analysed", n, fields)
+		p.reject(line, hintComma, "the row has %d fields, the header %d, and the extra commas are not part of a user name that the ARN ends with; the row was not analysed", n, fields)
+	case lr.atEOF():
+		p.reject(line, hintTruncated, "the last row has %d of the header's %d fields; it was not analysed", n, fields)
 	default:
-		p.pr.errorf(line, "", "the row has %d fields, the header %d; it was not analysed", n, fields)
+		p.reject(line, "", "the row has %d fields, the header %d; it was not analysed", n, fields)
 	}
 }
 
-// row checks one row. A row with a value it cannot read is an error for that
-// row alone; the rest of the report is still analysed.
+// row checks one row, or names its line in an error: a row with a value it
+// cannot read is an error for that row alone; the rest of the report is
+// still analysed.
+func (p *reportParser) row(line int, r *csvRow) {
+	if !p.check(line, r) {
+		p.rep.Rejected++
+		if p.trace != nil {
+			p.trace(line, false)
+		}
+		return
+	}
+	p.checked++
+	if p.trace != nil {
+		p.trace(line, true)
+	}
+}
+
+// check checks one row and reports whether it could; if not, it has named
+// the line in an error.
 //
 // The row's strings may point into the read buffer (see fastDecoder.decode),
-// so row keeps none of them: what it keeps, it clones.
-func (p *reportParser) row(line int, r *csvRow) {
-	p.rep.rows++
+// so check keeps none of them: what it keeps, it clones.
+func (p *reportParser) check(line int, r *csvRow) bool {
 	if r.User == rootUser || strings.HasSuffix(r.ARN, ":root") {
-		p.root(line, r)
-		return
+		return p.root(line, r)
 	}
 	if !ValidUserName(r.User) {
 		p.pr.errorf(line, "", "user name %q is not a legal IAM user name (1 to 64 letters, digits and + = , . @ _ -); the row was not analysed", r.User)
-		return
+		return false
 	}
 	// Most rows are of the account the report is of: a prefix says so.
 	resource, ok := strings.CutPrefix(r.ARN, p.arnPrefix)
@@ -271,86 +331,59 @@ func (p *reportParser) row(line int, r *csvRow) {
 		a, ok := parseARN(r.ARN)
 		if !ok {
 			p.pr.errorf(line, "", "arn %q is not an IAM ARN (arn:PARTITION:iam::ACCOUNT:user/NAME); the row was not analysed", r.ARN)
-			return
+			return false
 		}
 		if !p.account(line, a) {
-			return
+			return false
 		}
 		resource = a.resource
 	}
-	if rest, ok := strings.CutPrefix(resource, "user/"); !ok {
+	// The ARN is arn:PARTITION:iam::ACCOUNT: (the report's, by now), then
+	// user/NAME for a user without a path: known from the name alone.
+	rest, isUser := strings.CutPrefix(resource, "user/")
+	canonicalARN := isUser && rest == r.User
+	if !isUser {
 		p.pr.warnf(line, "arn %q is not a user ARN (arn:PARTITION:iam::ACCOUNT:user/NAME); the row is still checked", r.ARN)
-	} else if rest != r.User && !strings.HasSuffix(rest, "/"+r.User) {
+	} else if !canonicalARN && !strings.HasSuffix(rest, "/"+r.User) {
 		p.pr.warnf(line, "arn %q does not end with the user name %q; the row is still checked", r.ARN, r.User)
 	}
 
 	created, err := parseStamp(r.UserCreationTime)
 	if err != nil {
 		p.badValue(line, "user_creation_time", r.UserCreationTime)
-		return
+		return false
 	}
 	console, err := parseBool(r.PasswordEnabled)
 	if err != nil {
 		if r.PasswordEnabled != notSupported {
 			p.pr.errorf(line, "", "password_enabled: %v; the row was not analysed", err)
-			return
+			return false
 		}
 		p.pr.warnf(line, "password_enabled is not_supported, which AWS writes only for the root user; %s is treated as having no password", r.User)
 	}
 	mfa, err := parseBool(r.MFAActive)
 	if err != nil {
 		p.pr.errorf(line, "", "mfa_active: %v; the row was not analysed", err)
-		return
+		return false
 	}
 	pwUse, err := parsePasswordUse(r.PasswordLastUsed)
 	if err != nil {
 		p.badValue(line, "password_last_used", r.PasswordLastUsed)
-		return
+		return false
 	}
 
 	var keys [2]keyState
 	if keys[0], ok = p.key(line, 1, r.Key1Active, r.Key1LastRotated, r.Key1LastUsedDate); !ok {
-		return
+		return false
 	}
 	if keys[1], ok = p.key(line, 2, r.Key2Active, r.Key2LastRotated, r.Key2LastUsedDate); !ok {
-		return
+		return false
 	}
+	use := p.checkUse(line, r)
 
 	// The row is readable: count it, once per user.
-	if p.seen == nil {
-		p.seen = &userSet{}
-	}
-	first := p.seen.add(r.User, line)
-	dup := first != 0
-	if dup {
-		p.sawDup = true
-		p.pr.warnf(line, "user %s appears again (first at line %d); both rows are checked, the user is counted once", r.User, first)
-	} else {
-		p.rep.Users++
-		if console {
-			p.rep.ConsoleUsers++
-		}
-	}
-	p.newer(created)
-	p.newer(pwUse.sec)
-	for i := range keys {
-		k := &keys[i]
-		p.newer(k.usedT)
-		if !k.exists {
-			if k.active {
-				slot := i + 1
-				p.pr.warnf(line, "access_key_%d_active is true but access_key_%d_last_rotated is %s: the key has no creation time and cannot be checked", slot, slot, r.keyColumn(slot, "rotated"))
-			}
-			continue
-		}
-		p.newer(k.created)
-		if !dup {
-			p.rep.Keys++
-			if p.idx != nil { // a repeated row is the same key, not another
-				p.idx.count(p.rep, r.User, k.created)
-			}
-		}
-	}
+	flags := bit(console, flagConsole) | bit(mfa, flagMFA) | bit(pwUse.known, flagPWKnown) | bit(pwUse.never, flagPWNever)
+	dup := p.keep(line, r, &use, canonicalARN, created, flags, pwUse.sec, &keys)
 	if p.keyHolder != nil && !dup && (keys[0].exists || keys[1].exists) {
 		p.keyHolder(strings.Clone(r.User))
 	}
@@ -359,7 +392,7 @@ func (p *reportParser) row(line int, r *csvRow) {
 	}
 
 	if !console {
-		return
+		return true
 	}
 	for i := range keys {
 		k := &keys[i]
@@ -398,6 +431,7 @@ func (p *reportParser) row(line int, r *csvRow) {
 		f.ID = findingID(&f)
 		p.findings = append(p.findings, f)
 	}
+	return true
 }
 
 // keyState is what a row says of one access key.
@@ -423,30 +457,64 @@ func (p *reportParser) key(line, slot int, active, rotated, used string) (keySta
 		p.badValue(line, fmt.Sprintf("access_key_%d_last_used_date", slot), used)
 		return k, false
 	}
+	if k.active && !k.exists {
+		p.pr.warnf(line, "access_key_%d_active is true but access_key_%d_last_rotated is %s: the key has no creation time and cannot be checked", slot, slot, rotated)
+	}
 	return k, true
 }
 
 // root reads the root user's row: it sets the account, and its times count
-// towards the report's newest, but it is never a console user.
-func (p *reportParser) root(line int, r *csvRow) {
+// towards the report's newest, but it is never a console user. It reports
+// false for a row of another account, which it has named in an error.
+func (p *reportParser) root(line int, r *csvRow) bool {
 	if r.User != rootUser {
 		p.pr.warnf(line, "the row of arn %q, the root user, is named %q rather than %s; it is not checked as an IAM user", r.ARN, r.User, rootUser)
 	}
 	a, ok := parseARN(r.ARN)
 	if !ok {
 		p.pr.warnf(line, "the root user's arn %q is not an IAM ARN; the account is taken from the other rows", r.ARN)
-		return
+		return true
 	}
 	if a.resource != "root" {
 		p.pr.warnf(line, "the root user's arn %q does not end with :root", r.ARN)
 	}
-	p.account(line, a)
-	if t, err := parseStamp(r.UserCreationTime); err == nil {
-		p.newer(t)
+	if !p.account(line, a) {
+		return false
 	}
-	if u, err := parsePasswordUse(r.PasswordLastUsed); err == nil {
-		p.newer(u.sec)
+	p.checkUse(line, r)
+	sec, err := parseStamp(r.UserCreationTime)
+	u, uerr := parsePasswordUse(r.PasswordLastUsed)
+	t := rowTime{sec: max(timeIf(sec, err == nil), timeIf(u.sec, uerr == nil && u.known)), line: int32(line)}
+	if p.seen == nil {
+		p.seen = &userSet{}
 	}
+	p.seen.times = append(p.seen.times, t)
+	return true
+}
+
+// keep counts a checked row and keeps what the report needs of it once
+// every row is read: its newest time, its user's first digest, its keys'
+// hashes. It reports whether the row repeats a user's. It is apart from
+// check so that check stays small enough for the compiler to inline what
+// it calls.
+func (p *reportParser) keep(line int, r *csvRow, use *[4]uint32, canonicalARN bool, created int64, flags uint16, pw int64, keys *[2]keyState) (dup bool) {
+	if p.seen == nil {
+		p.seen = &userSet{}
+	}
+	a := p.seen.add(r.User, line)
+	d := digestOf(r, &a, use, canonicalARN, created, flags, pw, keys)
+	if dup = a.first != 0; dup {
+		// Rare: what finish derives from a first row's digest, it takes
+		// for a repeated row from here.
+		p.sawDup = true
+		p.duplicate(line, a.first, r.User, &p.seen.digests[a.entry], &d)
+		p.seen.times = append(p.seen.times, rowTime{sec: d.newest(), line: int32(line)})
+		return true
+	}
+	p.seen.digests = append(p.seen.digests, d)
+	p.rep.Users++
+	p.rep.ConsoleUsers += int(flags&flagConsole) / flagConsole
+	return false
 }
 
 // account makes sure every row belongs to one account and partition.
@@ -469,18 +537,55 @@ func (p *reportParser) account(line int, a arn) bool {
 	return true
 }
 
+// checkUse warns about last-used regions and services that AWS would not
+// write, which someone edited by hand. The finding keeps the value as it is:
+// the writers escape what they show. It returns the values' identities in
+// the report (region 1, service 1, region 2, service 2) for the row's
+// digest: 0 for N/A.
+func (p *reportParser) checkUse(line int, r *csvRow) (ids [4]uint32) {
+	if p.seen == nil {
+		p.seen = &userSet{}
+	}
+	m := &p.seen.use
+	ok := true
+	if v := r.Key1LastUsedRegion; v != notApplicable {
+		ids[0] = m.id(v, false)
+		ok = ids[0]&useInvalid == 0
+	}
+	if v := r.Key1LastUsedService; v != notApplicable {
+		ids[1] = m.id(v, true)
+		ok = ok && ids[1]&useInvalid == 0
+	}
+	if v := r.Key2LastUsedRegion; v != notApplicable {
+		ids[2] = m.id(v, false)
+		ok = ok && ids[2]&useInvalid == 0
+	}
+	if v := r.Key2LastUsedService; v != notApplicable {
+		ids[3] = m.id(v, true)
+		ok = ok && ids[3]&useInvalid == 0
+	}
+	if ok {
+		return ids
+	}
+	var odd []string
+	for slot := 1; slot <= 2; slot++ {
+		if v := r.keyColumn(slot, "region"); !validRegion(v) {
+			odd = append(odd, fmt.Sprintf("access_key_%d_last_used_region %q", slot, v))
+		}
+		if v := r.keyColumn(slot, "service"); !validService(v) {
+			odd = append(odd, fmt.Sprintf("access_key_%d_last_used_service %q", slot, v))
+		}
+	}
+	p.pr.warnf(line, "%s: not what AWS writes there (N/A, a region such as us-east-1, a service such as s3); the row is still checked", strings.Join(odd, ", "))
+	return ids
+}
+
 func (p *reportParser) badValue(line int, column, value string) {
 	p.pr.errorf(line, hintSpreadsheet, "%s %q is not an ISO 8601 time such as 2023-05-24T07:04:17+00:00; the row was not analysed", column, value)
 }
 
-func (p *reportParser) newer(sec int64) {
-	if sec > p.rep.newest {
-		p.rep.newest = sec
-	}
-}
-
-// checkFuture warns about times after the moment the report describes:
-// clocks are not wrong in real reports, so such a row was edited by hand.
+// checkFuture warns about key and user times after the --as-of time: ages
+// are measured to it, and such a key is younger than nothing.
 func (p *reportParser) checkFuture(line int, r *csvRow, stamps ...int64) {
 	names := [...]string{"user_creation_time", "access_key_1_last_rotated", "access_key_2_last_rotated", "access_key_1_last_used_date", "access_key_2_last_used_date"}
 	values := [...]string{r.UserCreationTime, r.Key1LastRotated, r.Key2LastRotated, r.Key1LastUsedDate, r.Key2LastUsedDate}

@@ -87,15 +87,19 @@ type Report struct {
 	ConsoleUsers int // users with a password
 	Keys         int // access keys of IAM users
 
+	// Lines is the number of data lines read: every line after the header
+	// that is not blank, up to the end of the file or to what stopped the
+	// reading of it. Each is either checked or named in an error, never both:
+	// Lines = Rejected + the rows checked, and no row is lost in silence.
+	Lines    int
+	Rejected int // data lines named in an error, whose rows were not checked
+
 	// SupersededBy names the newer report of the same account that replaced
 	// this one; empty for analysed reports.
 	SupersededBy string
 
-	// unbound counts, per entry of the unbound inventory index, the keys of
-	// this report that match it.
-	unbound map[int]int
-	newest  int64
-	rows    int
+	keys   []uint64 // keyHash of each key, to count the keys an unbound inventory entry matches
+	newest int64    // the newest time of the rows not dated after the report
 }
 
 // Finding is one setup-time access key.
@@ -168,14 +172,17 @@ func (f *Finding) ActiveBeforeChange() bool {
 func (f *Finding) Commands() Commands { return commandsFor(f) }
 
 // SecondsAfterUserCreated is how long after its user the key was created.
+// It is computed in Unix seconds: time.Time.Sub saturates at about 292
+// years, which a hand-edited date reaches.
 func (f *Finding) SecondsAfterUserCreated() int64 {
-	return int64(f.KeyCreated.Sub(f.UserCreated) / time.Second)
+	return f.KeyCreated.Unix() - f.UserCreated.Unix()
 }
 
 // KeyAgeDays is the key's age in whole days at the report's as-of time; 0
-// when --as-of is before the key was created.
+// when the as-of time is before the key was created (--as-of before it, or
+// a key dated after the report's generated time), never negative.
 func (f *Finding) KeyAgeDays() int64 {
-	return max(0, int64(f.AsOf.Sub(f.KeyCreated)/(24*time.Hour)))
+	return max(0, (f.AsOf.Unix()-f.KeyCreated.Unix())/86400)
 }
 
 // PasswordUse is a report's password_last_used: a time, or a sentinel.
@@ -224,6 +231,12 @@ type Problem struct {
 	Line    int // 0 when the problem is not about one line
 	Message string
 	Hint    string // a likely fix, or empty
+
+	// fatal marks a problem that stopped the reading of its input at once
+	// (a cap, a failed read), as against one found in what was read.
+	fatal bool
+	// syntax marks a JSON document that is not valid JSON.
+	syntax bool
 }
 
 func (p Problem) Error() string {

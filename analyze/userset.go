@@ -2,8 +2,10 @@ package analyze
 
 import (
 	"bytes"
+	"encoding/binary"
 	"hash/maphash"
 	"sync"
+	"unsafe"
 )
 
 // userSet remembers the users of one report, ignoring case, to find rows
@@ -19,6 +21,14 @@ import (
 type userSet struct {
 	ents  []userEnt
 	names []byte
+
+	// What the report keeps of its rows, here to be recycled with the set:
+	// the digest of each user's first row, by entry; the newest time of
+	// each repeated row and root row, then (see reportParser.derive) of
+	// every checked row.
+	digests []rowDigest
+	times   []rowTime
+	use     useMemo
 
 	prev int  // entry of the previous row's name, -1 for none
 	hash bool // the index is in use
@@ -36,32 +46,79 @@ func (s *userSet) name(e int) []byte {
 	return s.names[s.ents[e].off : s.ents[e].off+s.ents[e].n]
 }
 
-// add records a user's row and returns the line of an earlier row of the
-// same user, or 0 if this is the first.
-func (s *userSet) add(name string, line int) int {
+// added is what add says of a user's row.
+type added struct {
+	first int // the line of an earlier row of the same user, or 0
+	entry int // the entry of the user's first row: users numbered from 0 as they first appear
+
+	// hash is of the name ignoring case; upper marks the positions of its
+	// upper-case letters. Two names equal ignoring case are equal exactly
+	// when their upper marks are: names have at most 64 bytes.
+	hash, upper uint64
+}
+
+// add records a user's row.
+func (s *userSet) add(name string, line int) added {
 	var buf [64]byte
-	lower := buf[:0]
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		lower = append(lower, c)
-	}
+	var a added
+	a.upper, a.hash = lowerInto(&buf, name)
+	lower := buf[:len(name)]
 	if !s.hash {
 		if len(s.ents) > 0 {
 			switch c := bytes.Compare(lower, s.name(s.prev)); {
 			case c == 0:
-				return int(s.ents[s.prev].line)
+				a.first, a.entry = int(s.ents[s.prev].line), s.prev
+				return a
 			case c < 0: // out of order: look names up from now on
 				s.startIndex()
-				return s.lookup(lower, line)
+				a.first, a.entry = s.lookup(lower, line)
+				return a
 			}
 		}
 		s.prev = s.append(lower, line, 0)
-		return 0
+		a.entry = s.prev
+		return a
 	}
-	return s.lookup(lower, line)
+	a.first, a.entry = s.lookup(lower, line)
+	return a
+}
+
+// lowerInto writes a name lower-cased into buf (legal names are ASCII and
+// at most 64 bytes), and returns the positions of its upper-case letters
+// and the hash of the lower-cased name. It works on eight bytes at a time,
+// loaded from the name itself: every row of every report passes here.
+func lowerInto(buf *[64]byte, name string) (upper, hash uint64) {
+	const ones, highs, m = 0x0101010101010101, 0x8080808080808080, 0x9E3779B97F4A7C15
+	n := len(name)
+	hash = uint64(n) * m
+	for i := 0; i < n; i += 8 {
+		var w uint64
+		if i+8 <= n {
+			w = binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(name[i:]), 8))
+		} else {
+			for j := n - 1; j >= i; j-- { // the last, short word, zero-filled
+				w = w<<8 | uint64(name[j])
+			}
+		}
+		// The high bit of each byte from 'A' to 'Z': bytes are below 0x80.
+		up := (w + (0x80-'A')*ones) &^ (w + (0x80-'Z'-1)*ones) & highs
+		w |= up >> 2 // 0x80 >> 2 is the 0x20 that lower-cases a letter
+		binary.LittleEndian.PutUint64(buf[i:], w)
+		upper |= ((up >> 7) * 0x0102040810204080 >> 56) << i
+		hash = (hash ^ w) * m
+		hash ^= hash >> 31
+	}
+	return upper, hash ^ hash>>29
+}
+
+// bit8 is 1 for true, 0 for false: the compiler makes this a move, with
+// no branch.
+func bit8(b bool) uint8 {
+	var x uint8
+	if b {
+		x = 1
+	}
+	return x
 }
 
 func (s *userSet) append(lower []byte, line int, next int32) int {
@@ -83,17 +140,17 @@ func (s *userSet) startIndex() {
 	}
 }
 
-func (s *userSet) lookup(lower []byte, line int) int {
+func (s *userSet) lookup(lower []byte, line int) (first, entry int) {
 	h := maphash.Bytes(s.seed, lower)
-	first := s.index[h]
-	for e := first; e != 0; e = s.ents[e-1].next {
+	head := s.index[h]
+	for e := head; e != 0; e = s.ents[e-1].next {
 		if bytes.Equal(s.name(int(e-1)), lower) {
-			return int(s.ents[e-1].line)
+			return int(s.ents[e-1].line), int(e - 1)
 		}
 	}
-	s.append(lower, line, first)
+	entry = s.append(lower, line, head)
 	s.index[h] = int32(len(s.ents))
-	return 0
+	return 0, entry
 }
 
 // reset empties the set, keeping its memory for the next report.
@@ -101,6 +158,9 @@ func (s *userSet) reset() {
 	clear(s.index)
 	s.ents = s.ents[:0]
 	s.names = s.names[:0]
+	s.digests = s.digests[:0]
+	s.times = s.times[:0]
+	s.use.reset()
 	s.prev, s.hash = 0, false
 }
 

@@ -25,19 +25,34 @@ func TestUserSet(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var s userSet
 			want := map[string]int{}
+			entries := map[string]int{}
 			for i, n := range list {
 				line := i + 2
 				first, ok := want[strings.ToLower(n)]
 				if !ok {
 					want[strings.ToLower(n)] = line
+					entries[strings.ToLower(n)] = len(entries)
 				}
-				if got := s.add(n, line); got != first {
-					t.Fatalf("row %d (%q): first at %d, want %d", i, n, got, first)
+				a := s.add(n, line)
+				if a.first != first || a.entry != entries[strings.ToLower(n)] {
+					t.Fatalf("row %d (%q): first at %d, entry %d; want %d, %d", i, n, a.first, a.entry, first, entries[strings.ToLower(n)])
+				}
+				if a.hash != nameHash(strings.ToLower(n)) {
+					t.Fatalf("row %d (%q): hash %x, want that of the lower-case name", i, n, a.hash)
+				}
+				upper := uint64(0)
+				for j, c := range []byte(n) {
+					if 'A' <= c && c <= 'Z' {
+						upper |= 1 << j
+					}
+				}
+				if a.upper != upper {
+					t.Fatalf("row %d (%q): upper %b, want %b", i, n, a.upper, upper)
 				}
 			}
 			s.reset()
-			if got := s.add("a", 2); got != 0 {
-				t.Errorf("after reset, add = %d", got)
+			if a := s.add("a", 2); a.first != 0 || a.entry != 0 {
+				t.Errorf("after reset, add = %+v", a)
 			}
 		})
 	}

@@ -19,11 +19,17 @@ const (
 
 var errNotTime = errors.New("not an ISO 8601 time")
 
+// maxOffsetMinutes is the largest UTC offset of any time zone (Kiribati,
+// +14:00; the farthest west is -12:00). A larger one is not a time AWS or a
+// person wrote.
+const maxOffsetMinutes = 14 * 60
+
 // parseStamp reads a report timestamp to the second, as Unix seconds in UTC.
 // Real reports write 2023-05-24T07:04:17+00:00, hand-made files and the API
-// envelope 2023-05-24T07:04:17Z; other offsets are converted to UTC, and
-// fractional seconds (which IAM never writes) are dropped. It is written by
-// hand because time.Parse costs more than the rest of a row together.
+// envelope 2023-05-24T07:04:17Z; other offsets, up to the ±14:00 that real
+// time zones reach, are converted to UTC, and fractional seconds (which IAM
+// never writes) are dropped. It is written by hand because time.Parse costs
+// more than the rest of a row together.
 func parseStamp(s string) (int64, error) {
 	// The two spellings of real reports first, without loops.
 	if (len(s) == 25 && s[19:] == "+00:00") || (len(s) == 20 && s[19] == 'Z') {
@@ -60,7 +66,7 @@ func parseStamp(s string) (int64, error) {
 	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
 		oh, okh := digits(rest[1:3])
 		om, okm := digits(rest[4:6])
-		if !okh || !okm || oh > 23 || om > 59 {
+		if !okh || !okm || om > 59 || oh*60+om > maxOffsetMinutes {
 			return 0, errNotTime
 		}
 		offset = oh*3600 + om*60
@@ -238,6 +244,61 @@ func validKeyID(id string) bool {
 	for i := 0; i < len(id); i++ {
 		c := id[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// validRegion reports whether s is what AWS writes in
+// access_key_N_last_used_region: N/A, or a region name such as us-east-1,
+// cn-north-1, us-gov-west-1, us-isob-east-1 or eusc-de-east-1: a prefix of
+// two to four lower-case letters, one or more lower-case words, and a number.
+func validRegion(s string) bool {
+	if s == notApplicable {
+		return true
+	}
+	if len(s) > 32 {
+		return false
+	}
+	words, start := 0, 0 // words before the number, and where the current part starts
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] != '-' {
+			continue
+		}
+		part := s[start:i]
+		start = i + 1
+		if i == len(s) { // the number
+			_, ok := digits(part)
+			return ok && len(part) >= 1 && len(part) <= 2 && words >= 2
+		}
+		if part == "" || words == 0 && (len(part) < 2 || len(part) > 4) {
+			return false
+		}
+		for j := 0; j < len(part); j++ {
+			if part[j] < 'a' || part[j] > 'z' {
+				return false
+			}
+		}
+		words++
+	}
+	return false
+}
+
+// validService reports whether s is what AWS writes in
+// access_key_N_last_used_service: N/A, or a service's endpoint prefix (s3,
+// execute-api, ...): lower-case letters, digits, '-' and '.', starting with
+// a letter or digit.
+func validService(s string) bool {
+	if s == notApplicable {
+		return true
+	}
+	if len(s) == 0 || len(s) > 64 || s[0] == '-' || s[0] == '.' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
 			return false
 		}
 	}

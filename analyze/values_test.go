@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -34,6 +35,11 @@ func TestParseStamp(t *testing.T) {
 		{"empty", "", 0, false},
 		{"empty fraction", "2023-05-24T07:04:17.Z", 0, false},
 		{"bad offset", "2023-05-24T07:04:17+0000", 0, false},
+		{"farthest east offset", "2023-05-24T21:04:17+14:00", want, true},
+		{"farthest west offset", "2023-05-23T19:04:17-12:00", want, true},
+		{"offset beyond +14:00", "2023-05-24T21:05:17+14:01", 0, false},
+		{"offset of 23 hours", "2023-05-25T06:04:17+23:00", 0, false},
+		{"offset beyond -14:00", "2023-05-23T17:04:17-14:30", 0, false},
 		{"trailing junk", "2023-05-24T07:04:17Zx", 0, false},
 		{"sign in year", "+023-05-24T07:04:17Z", 0, false},
 	}
@@ -166,6 +172,30 @@ func TestAppendStamp(t *testing.T) {
 	for _, tt := range []time.Time{time.Unix(0, 0), time.Date(2025, 1, 9, 11, 20, 9, 0, time.UTC), time.Date(2099, 12, 31, 23, 59, 59, 0, time.FixedZone("x", 3600)), time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(12345, 1, 1, 0, 0, 0, 0, time.UTC)} {
 		if got, want := string(AppendStamp(nil, tt)), tt.UTC().Format("2006-01-02T15:04:05Z"); got != want {
 			t.Errorf("AppendStamp(%v) = %s, want %s", tt, got, want)
+		}
+	}
+}
+
+func TestValidRegionAndService(t *testing.T) {
+	for _, r := range []string{"N/A", "us-east-1", "cn-north-1", "us-gov-west-1", "eu-central-2", "ap-southeast-2", "us-isob-east-1", "eusc-de-east-1", "il-central-1", "ap-southeast-10"} {
+		if !validRegion(r) {
+			t.Errorf("validRegion(%q) = false, want true", r)
+		}
+	}
+	for _, r := range []string{"", "n/a", "not_supported", "us-east", "us-east-", "US-EAST-1", "us-east-1a", "us east 1", "us-east-123", "useast-1-x", "u-east-1", "abcde-east-1",
+		"us--east-1", "-us-east-1", "us-east-1\x1b[2J", "us-east-1\n", strings.Repeat("a", 40) + "-b-1"} {
+		if validRegion(r) {
+			t.Errorf("validRegion(%q) = true, want false", r)
+		}
+	}
+	for _, s := range []string{"N/A", "s3", "ec2", "execute-api", "sts", "cloudwatch", "s3-object-lambda", "a.b", "0x"} {
+		if !validService(s) {
+			t.Errorf("validService(%q) = false, want true", s)
+		}
+	}
+	for _, s := range []string{"", "n/a", "not_supported", "S3", "s3 ", "-s3", ".s3", "s3/x", "s3\x1b]8;;http://x\x07", "=cmd|' /C calc'!A0", strings.Repeat("a", 65)} {
+		if validService(s) {
+			t.Errorf("validService(%q) = true, want false", s)
 		}
 	}
 }

@@ -80,7 +80,7 @@ func (JSON) Write(w io.Writer, r *Review) error {
 			j.elem()
 			j.open('{')
 			j.str("source", rep.Source)
-			j.str("sha256", rep.SHA256)
+			j.strOrNull("sha256", rep.SHA256) // none for a report a cap cut short
 			j.str("format", rep.Format)
 			j.strOrNull("account_id", rep.AccountID)
 			j.strOrNull("partition", rep.Partition)

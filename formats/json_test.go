@@ -114,7 +114,7 @@ type jsonSummary struct {
 
 type jsonReport struct {
 	Source       string  `json:"source"`
-	SHA256       string  `json:"sha256"`
+	SHA256       *string `json:"sha256"`
 	Format       string  `json:"format"`
 	AccountID    *string `json:"account_id"`
 	Partition    *string `json:"partition"`
@@ -289,7 +289,7 @@ func referenceJSON(w io.Writer, r *Review) error {
 func toJSONReport(rep analyze.Report) jsonReport {
 	return jsonReport{
 		Source:       rep.Source,
-		SHA256:       rep.SHA256,
+		SHA256:       nullable(rep.SHA256),
 		Format:       rep.Format,
 		AccountID:    nullable(rep.AccountID),
 		Partition:    nullable(rep.Partition),

@@ -44,7 +44,7 @@ func (Markdown) Write(w io.Writer, r *Review) error {
 		e.print("| Report | Account | Partition | Generated | As of | Users | Console users | Keys | SHA-256 |\n|---|---|---|---|---|--:|--:|--:|---|\n")
 		for _, rep := range r.Reports {
 			e.printf("| %s | %s | %s | %s | %s | %d | %d | %d | %s |\n", code(rep.Source), cell(accountOf(rep.AccountID)), cell(rep.Partition),
-				cell(orDash(stamp(rep.Generated))), cell(asOfCell(rep)), rep.Users, rep.ConsoleUsers, rep.Keys, code(rep.SHA256))
+				cell(orDash(stamp(rep.Generated))), cell(asOfCell(rep)), rep.Users, rep.ConsoleUsers, rep.Keys, orDash(code(rep.SHA256)))
 		}
 		e.print("\n")
 	}

@@ -3,14 +3,17 @@ package batch_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -79,20 +82,35 @@ type env struct {
 var (
 	setupOnce sync.Once
 	shared    env
+	buildOnce sync.Once
+	bin       string
+	buildErr  error
 )
+
+// build builds credreview into .bench, once.
+func build(b *testing.B) string {
+	b.Helper()
+	buildOnce.Do(func() {
+		root, _ := filepath.Abs("../..")
+		bin = filepath.Join(root, ".bench", "credreview")
+		if out, err := exec.Command("go", "build", "-o", bin, root).CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		b.Fatal(buildErr)
+	}
+	return bin
+}
 
 func setup(b *testing.B) *env {
 	b.Helper()
+	e := &shared
+	e.bin = build(b)
 	setupOnce.Do(func() {
-		e := &shared
 		root, _ := filepath.Abs("../..")
 		e.dir = filepath.Join(root, ".bench", "batch")
 		if e.batch, e.err = batch.Generate(e.dir, accounts, users); e.err != nil {
-			return
-		}
-		e.bin = filepath.Join(root, ".bench", "credreview")
-		if out, err := exec.Command("go", "build", "-o", e.bin, root).CombinedOutput(); err != nil {
-			e.err = fmt.Errorf("go build: %v\n%s", err, out)
 			return
 		}
 		if _, err := exec.LookPath("gawk"); err != nil {
@@ -102,7 +120,7 @@ func setup(b *testing.B) *env {
 		// The median of five runs, page cache warm.
 		var runs []time.Duration
 		for range 5 {
-			d, _, err := run(exec.Command("gawk", append([]string{"-F,", "-v", "WINDOW=3600", "-f", awk}, e.batch.Files...)...), "TZ=UTC")
+			d, _, err := run(context.Background(), exec.Command("gawk", append([]string{"-F,", "-v", "WINDOW=3600", "-f", awk}, e.batch.Files...)...), "TZ=UTC")
 			if err != nil {
 				e.err = fmt.Errorf("gawk: %v", err)
 				return
@@ -119,10 +137,72 @@ func setup(b *testing.B) *env {
 	return &shared
 }
 
-// run runs a command with its output discarded, and returns its wall time
-// and peak resident memory.
-func run(cmd *exec.Cmd, env ...string) (time.Duration, int64, error) {
-	cmd.Env = append(os.Environ(), env...)
+// run runs a command and returns its wall time and peak resident memory;
+// it ends the command when ctx is done.
+//
+// It runs it through a launcher, this test binary started afresh (see
+// TestMain): Linux reports as a process's peak memory at least that of the
+// process it was forked from, and this one, which generated the batch,
+// holds more than credreview needs for some inputs.
+func run(ctx context.Context, cmd *exec.Cmd, env ...string) (time.Duration, int64, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return 0, 0, err
+	}
+	argv, err := json.Marshal(cmd.Args)
+	if err != nil {
+		return 0, 0, err
+	}
+	l := exec.CommandContext(ctx, exe) // ending the launcher ends the command
+
+	l.Env = append(append(os.Environ(), env...), launchEnv+"="+string(argv))
+	l.Stdin, l.Stdout, l.Stderr = cmd.Stdin, cmd.Stdout, cmd.Stderr
+	r, w, err := os.Pipe()
+	if err != nil {
+		return 0, 0, err
+	}
+	defer r.Close()
+	l.ExtraFiles = []*os.File{w}
+	err = l.Start()
+	w.Close()
+	if err != nil {
+		return 0, 0, err
+	}
+	report, _ := io.ReadAll(r)
+	err = l.Wait()
+	var ns, rss int64
+	if _, serr := fmt.Sscan(string(report), &ns, &rss); serr != nil && err == nil {
+		err = fmt.Errorf("the launcher said %q: %v", report, serr)
+	}
+	return time.Duration(ns), rss, err
+}
+
+// launchEnv, when set, holds the command (JSON) this test binary runs as a
+// launcher: it starts the command, waits for it, writes its wall time and
+// peak memory to file descriptor 3, and exits as the command did.
+const launchEnv = "CREDREVIEW_BENCH_LAUNCH"
+
+func TestMain(m *testing.M) {
+	if argv := os.Getenv(launchEnv); argv != "" {
+		os.Exit(launch(argv))
+	}
+	os.Exit(m.Run())
+}
+
+func launch(argv string) int {
+	var args []string
+	if err := json.Unmarshal([]byte(argv), &args); err != nil || len(args) == 0 {
+		fmt.Fprintln(os.Stderr, "launch:", argv, err)
+		return 125
+	}
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // if the launcher is killed, so is the command
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, launchEnv+"=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
 	start := time.Now()
 	err := cmd.Run()
 	d := time.Since(start)
@@ -132,7 +212,16 @@ func run(cmd *exec.Cmd, env ...string) (time.Duration, int64, error) {
 			rss = ru.Maxrss * 1024 // kilobytes on Linux
 		}
 	}
-	return d, rss, err
+	fmt.Fprintf(os.NewFile(3, "report"), "%d %d\n", d.Nanoseconds(), rss)
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.ExitCode()
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "launch:", err)
+		return 125
+	}
+	return 0
 }
 
 func median(ds []time.Duration) time.Duration {
@@ -145,7 +234,7 @@ func median(ds []time.Duration) time.Duration {
 func BenchmarkGawk(b *testing.B) {
 	e := setup(b)
 	for b.Loop() {
-		if _, _, err := run(exec.Command("gawk", append([]string{"-F,", "-v", "WINDOW=3600", "-f", awk}, e.batch.Files...)...), "TZ=UTC"); err != nil {
+		if _, _, err := run(context.Background(), exec.Command("gawk", append([]string{"-F,", "-v", "WINDOW=3600", "-f", awk}, e.batch.Files...)...), "TZ=UTC"); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -167,7 +256,7 @@ func measure(b *testing.B, formats string, minRatio float64) {
 			os.RemoveAll(out)
 		}
 		out = filepath.Join(b.TempDir(), "review")
-		d, rss, err := run(exec.Command(e.bin, "analyze", "-q", "-f", formats, "-o", out, e.dir))
+		d, rss, err := run(context.Background(), exec.Command(e.bin, "analyze", "-q", "-f", formats, "-o", out, e.dir))
 		if err != nil {
 			b.Fatalf("credreview: %v", err)
 		}
@@ -235,3 +324,78 @@ func BenchmarkAnalyzeJSON(b *testing.B) { measure(b, "json", 10) }
 // BenchmarkAnalyzePackage writes the whole change-board package: faster
 // than the gawk one-liner alone, in at most 150 MiB.
 func BenchmarkAnalyzePackage(b *testing.B) { measure(b, "xlsx,md,json", 1) }
+
+// BenchmarkHostile runs credreview on each hostile input beside a good
+// report: each must end with an error that names it, in under 30 s and
+// 200 MB of peak memory, with the good report's findings in the review.
+func BenchmarkHostile(b *testing.B) {
+	bin := build(b)
+	dir := b.TempDir()
+	hostile, err := batch.GenerateHostile(filepath.Join(dir, "hostile"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	good, err := batch.Generate(filepath.Join(dir, "good"), 1, 500)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fmt.Printf("%-48s %10s %9s %9s  %s\n", fmt.Sprintf("hostile input, worst of %d runs", b.N), "size", "time", "peak RSS", "targets: < 30 s, < 200 MB")
+	for _, h := range hostile {
+		var worst time.Duration
+		var peak int64
+		for i := 0; i < b.N; i++ {
+			d, rss := runHostile(b, bin, h, good, filepath.Join(dir, fmt.Sprintf("out-%d", i)))
+			worst, peak = max(worst, d), max(peak, rss)
+		}
+		size := "endless"
+		if h.Size > 0 {
+			size = fmt.Sprintf("%.1f GiB", float64(h.Size)/(1<<30))
+		}
+		ok := worst < 30*time.Second && peak < 200e6
+		fmt.Printf("%-48s %10s %8.2fs %6.0f MB  %s\n", h.Name, size, worst.Seconds(), float64(peak)/1e6, map[bool]string{true: "met", false: "MISSED"}[ok])
+		if !ok {
+			b.Errorf("%s: %s, %d bytes: a target was missed", h.Name, worst, peak)
+		}
+	}
+}
+
+// runHostile runs credreview on one hostile input and the good report and
+// checks what it says and writes.
+func runHostile(b *testing.B, bin string, h batch.Hostile, good *batch.Batch, out string) (time.Duration, int64) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.Command(bin, "analyze", "-f", "json", "-o", out, h.Path, good.Files[0])
+	cmd.Stdin = h.Stdin
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	d, rss, err := run(ctx, cmd)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		b.Fatalf("%s: %v, want exit 1\n%s", h.Name, err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "credreview: error: "+h.Path) {
+		b.Fatalf("%s: no error names %s:\n%s", h.Name, h.Path, stderr.String())
+	}
+	data, err := os.ReadFile(filepath.Join(out, "credential-review.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var doc struct {
+		Findings []struct {
+			Source string `json:"source"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		b.Fatal(err)
+	}
+	n := 0
+	for _, f := range doc.Findings {
+		if f.Source == good.Files[0] {
+			n++
+		}
+	}
+	if n != len(good.Findings) {
+		b.Fatalf("%s: %d findings of the good report, want %d", h.Name, n, len(good.Findings))
+	}
+	return d, rss
+}

@@ -3,12 +3,18 @@ package iamfake
 import (
 	"bufio"
 	_ "embed"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -99,6 +105,7 @@ func (s *Server) cliEnv(t testing.TB) (env []string, bin string) {
 	}
 	return []string{
 		"PATH=" + bin + ":/usr/bin:/bin",
+		"LANG=C.UTF-8", // as it is, Python would set LC_CTYPE itself (PEP 538), and RunCLI must send the environment the CLI sees
 		"HOME=" + dir,
 		"AWS_ACCESS_KEY_ID=AKIDFAKEFAKEFAKE",
 		"AWS_SECRET_ACCESS_KEY=fake",
@@ -115,6 +122,112 @@ func writeExecutable(t testing.TB, path, content string) {
 	if err := os.WriteFile(path, []byte(content), 0o755); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// CLIRun is what one run of the AWS CLI did.
+type CLIRun struct {
+	Code           int
+	Stdout, Stderr string
+}
+
+// RunCLI runs the real AWS CLI once for each argument list (what follows
+// "aws"), against this endpoint, and returns what each run did, in order.
+// The runs go straight to a warm CLI server (see CLIEnv), with no shell and
+// no client process in between, several at a time: a test can hand
+// hundreds of names to the CLI's own argument parser in seconds, one CLI
+// setup for all of them.
+func (s *Server) RunCLI(t testing.TB, argvs [][]string) []CLIRun {
+	t.Helper()
+	env, _ := s.cliEnv(t)
+	s.mu.Lock()
+	if s.batch == nil {
+		sock, log := startWarm(t, env)
+		s.batch = &warmSocket{sock: sock}
+		s.warmLogs = append(s.warmLogs, log)
+	}
+	w := s.batch
+	s.mu.Unlock()
+	envMap := map[string]string{}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		envMap[k] = v
+	}
+	dir := t.TempDir()
+	out := make([]CLIRun, len(argvs))
+	errs := make([]error, len(argvs))
+	sem := make(chan bool, 4)
+	var wg sync.WaitGroup
+	for i, argv := range argvs {
+		wg.Add(1)
+		sem <- true
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			out[i], errs[i] = w.run(append([]string{"--endpoint-url", s.URL}, argv...), dir, envMap, i)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+// warmSocket is a warm CLI server that RunCLI talks to directly.
+type warmSocket struct{ sock string }
+
+// run speaks warmcli.py's protocol: a length, a JSON request and the
+// command's standard input, output and error as file descriptors; the
+// answer is the exit code.
+func (w *warmSocket) run(argv []string, dir string, env map[string]string, n int) (CLIRun, error) {
+	var r CLIRun
+	stdin, err := os.Open(os.DevNull)
+	if err != nil {
+		return r, err
+	}
+	defer stdin.Close()
+	var files [2]*os.File
+	for i := range files {
+		if files[i], err = os.Create(filepath.Join(dir, fmt.Sprintf("%d.%d", n, i))); err != nil {
+			return r, err
+		}
+		defer files[i].Close()
+	}
+	body, err := json.Marshal(map[string]any{"argv": argv, "cwd": dir, "env": env})
+	if err != nil {
+		return r, err
+	}
+	msg := binary.BigEndian.AppendUint32(nil, uint32(len(body)))
+	msg = append(msg, body...)
+	conn, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: w.sock, Net: "unix"})
+	if err != nil {
+		return r, err
+	}
+	defer conn.Close()
+	rights := syscall.UnixRights(int(stdin.Fd()), int(files[0].Fd()), int(files[1].Fd()))
+	first := min(len(msg), 65536)
+	if _, _, err := conn.WriteMsgUnix(msg[:first], rights, nil); err != nil {
+		return r, err
+	}
+	if _, err := conn.Write(msg[first:]); err != nil {
+		return r, err
+	}
+	rc, err := io.ReadAll(conn)
+	if err != nil {
+		return r, err
+	}
+	if r.Code, err = strconv.Atoi(strings.TrimSpace(string(rc))); err != nil {
+		return r, fmt.Errorf("the warm AWS CLI server answered %q: %v", rc, err)
+	}
+	for i, f := range files {
+		b, err := os.ReadFile(f.Name())
+		if err != nil {
+			return r, err
+		}
+		*[]*string{&r.Stdout, &r.Stderr}[i] = string(b)
+	}
+	return r, nil
 }
 
 // CLICalls counts the commands the warm CLIs of this endpoint ran warm, and

@@ -53,7 +53,8 @@ type Server struct {
 	keys     []Key
 	requests []Request
 	created  int
-	warmLogs []string // of the warm CLIs started for this endpoint
+	warmLogs []string    // of the warm CLIs started for this endpoint
+	batch    *warmSocket // the one RunCLI talks to, once started
 
 	// PageSize, when set, is the most keys ListAccessKeys returns at once.
 	PageSize int

@@ -46,6 +46,10 @@ driver = awscli.clidriver.create_clidriver(["iam"])
 table = driver._get_command_table()
 for service in ("iam", "sts"):
     table[service]._get_command_table()
+    # The models and endpoint data a command's client loads, cached by the
+    # session's loader: each child would load them again, which is most of
+    # the time a warm command takes.
+    driver.session.create_client(service, region_name="us-east-1")
 
 
 def recv_request(conn):
