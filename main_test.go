@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -585,5 +586,73 @@ func TestDecisionsAreNeverLost(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(other, "credential-review.json")); string(b) != `{"my": "own notes"}` {
 		t.Errorf("the file was changed: %s", b)
+	}
+}
+
+// TestMain lets the tests run credreview itself as a child process: the
+// test binary, started with CREDREVIEW_RUN_MAIN=1, is the command.
+func TestMain(m *testing.M) {
+	if os.Getenv("CREDREVIEW_RUN_MAIN") == "1" {
+		main()
+		return
+	}
+	flag.Parse()
+	os.Exit(m.Run())
+}
+
+// TestSignals pins that Ctrl-C, SIGTERM and SIGHUP stop a run within a
+// second, even one blocked reading a FIFO that never sends a byte, with
+// exit code 1, an error that says so, and nothing left in the output
+// folder.
+func TestSignals(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			fifo := filepath.Join(dir, "report.fifo")
+			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+				t.Skip(err)
+			}
+			out := filepath.Join(dir, "out")
+			cmd := exec.Command(self, "analyze", "-o", out, "samples", fifo)
+			cmd.Env = append(os.Environ(), "CREDREVIEW_RUN_MAIN=1")
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			// Hold the FIFO open for writing, and send nothing.
+			w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			time.Sleep(300 * time.Millisecond)
+			sent := time.Now()
+			cmd.Process.Signal(sig)
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				if took := time.Since(sent); took > time.Second {
+					t.Errorf("stopped %v after the signal, want within a second", took)
+				}
+				if code := cmd.ProcessState.ExitCode(); code != 1 {
+					t.Errorf("exit %d (%v), want 1", code, err)
+				}
+			case <-time.After(5 * time.Second):
+				cmd.Process.Kill()
+				t.Fatalf("still running 5 s after %s", sig)
+			}
+			if !strings.Contains(stderr.String(), "credreview: error: interrupted before every input was read; nothing was written\n") {
+				t.Errorf("stderr:\n%s", stderr.String())
+			}
+			if entries, err := os.ReadDir(out); err == nil && len(entries) > 0 {
+				t.Errorf("left in the output folder: %v", entries)
+			}
+		})
 	}
 }
