@@ -243,7 +243,7 @@ func TestExitCodes(t *testing.T) {
 		{"--fail-on high with medium findings", []string{"--fail-on", "high", onlyMedium}, 0, "credential-review.md credential-review.xlsx", nil},
 		{"--fail-on medium with medium findings", []string{"--fail-on", "MEDIUM", onlyMedium}, 3, "credential-review.md credential-review.xlsx", nil},
 		{"a bad input beside a good one", []string{bad, high}, 1, "credential-review.md credential-review.xlsx", []string{
-			"credreview: error: " + bad + ":1: not a complete credential report: missing 13 columns: ",
+			"credreview: error: " + bad + ":1: not a complete credential report: missing 14 columns: ",
 			"credreview: hint: the header has 3 columns",
 			", 1 input error; wrote "}},
 		{"input errors win over --fail-on", []string{"--fail-on", "low", bad, high}, 1, "credential-review.md credential-review.xlsx", nil},

@@ -200,6 +200,7 @@ func sortFindings(fs []Finding) {
 			cmp.Compare(a.KeySlot, b.KeySlot),
 			strings.Compare(a.User, b.User),
 			a.KeyCreated.Compare(b.KeyCreated),
+			cmp.Compare(checkOrder(a.Check), checkOrder(b.Check)),
 		)
 	}
 	i := 1
@@ -219,6 +220,16 @@ func sortFindings(fs []Finding) {
 		sorted[k] = fs[i]
 	}
 	copy(fs, sorted)
+}
+
+// checkOrder is a check's place in Checks.
+func checkOrder(id string) int {
+	for i, c := range Checks {
+		if c.ID == id {
+			return i
+		}
+	}
+	return len(Checks)
 }
 
 // compareFold compares ASCII strings as if lower-cased, without copying.
@@ -304,6 +315,7 @@ func readInventory(s *stream, f *fileResult) {
 func readReport(s *stream, f *fileResult, opts *Options) {
 	rep := &Report{Source: s.name, Format: "csv"}
 	p := &reportParser{rep: rep, opts: opts, pr: &f.pr, seen: userSets.Get().(*userSet)}
+	p.setChecks()
 	defer func() { p.seen.reset(); userSets.Put(p.seen) }()
 	if !opts.AsOf.IsZero() {
 		p.asOf = opts.AsOf.Unix()

@@ -178,7 +178,7 @@ func TestInputErrors(t *testing.T) {
 		{"empty file", "", []string{"bad: file is empty"}, []string{"credreview reads credential reports"}, 0},
 		{"prose", "# Notes\n\nsome text\n", []string{"bad:1: not a credential report: the first line is not a header with user and arn columns"}, nil, 0},
 		{"short header", "user,arn,user_creation_time,password_enabled,password_last_used\n<root_account>,arn:aws:iam::0123456789:root,2015-06-24T12:45:00+00:00,not_supported,2016-10-07T14:30:00+00:00",
-			[]string{"bad:1: not a complete credential report: missing 11 columns: access_key_1_active"}, []string{"the header has 5 columns"}, 0},
+			[]string{"bad:1: not a complete credential report: missing 12 columns: access_key_1_active"}, []string{"the header has 5 columns"}, 0},
 		{"header only", header + "\n", []string{"bad: the report has a header but no rows, not even the root user's"}, []string{"truncated"}, 0},
 		{"classic Mac line ends", strings.ReplaceAll(report(rootRow, row("alice", nil)), "\n", "\r"), []string{"bad:1: the lines end in a carriage return alone"}, []string{"convert the line ends"}, 0},
 		{"xlsx", "PK\x03\x04rest", []string{"bad: not a credential report: a zip archive or a spreadsheet (xlsx)"}, nil, 0},

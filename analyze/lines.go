@@ -263,6 +263,7 @@ func (d *fastDecoder) decode(line []byte, row *csvRow) bool {
 		row.PasswordEnabled, row.PasswordLastUsed, row.MFAActive = get(c[3]), get(c[4]), get(c[5])
 		row.Key1Active, row.Key1LastRotated, row.Key1LastUsedDate, row.Key1LastUsedRegion, row.Key1LastUsedService = get(c[6]), get(c[7]), get(c[8]), get(c[9]), get(c[10])
 		row.Key2Active, row.Key2LastRotated, row.Key2LastUsedDate, row.Key2LastUsedRegion, row.Key2LastUsedService = get(c[11]), get(c[12]), get(c[13]), get(c[14]), get(c[15])
+		row.PasswordLastChanged = get(c[16])
 		return true
 	}
 	for i, p := range row.fields() {

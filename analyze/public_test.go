@@ -46,9 +46,9 @@ func TestPublicReports(t *testing.T) {
 		{"prowler-setup-key-fail.csv", "123456789012 1 1 0", nil, []string{
 			":2: arn \"arn:aws:iam::123456789012:test_false_access_key_1\" is not a user ARN",
 			":2: access_key_1_active is true but access_key_1_last_rotated is N/A"}},
-		{"security-hq-invalid-short-header.csv", "", nil, []string{":1: not a complete credential report: missing 11 columns: access_key_1_active, access_key_1_last_rotated, " +
+		{"security-hq-invalid-short-header.csv", "", nil, []string{":1: not a complete credential report: missing 12 columns: access_key_1_active, access_key_1_last_rotated, " +
 			"access_key_1_last_used_date, access_key_1_last_used_region, access_key_1_last_used_service, access_key_2_active, access_key_2_last_rotated, " +
-			"access_key_2_last_used_date, access_key_2_last_used_region, access_key_2_last_used_service, mfa_active hint: the header has 5 columns"}},
+			"access_key_2_last_used_date, access_key_2_last_used_region, access_key_2_last_used_service, mfa_active, password_last_changed hint: the header has 5 columns"}},
 		{"security-hq-report.csv", "0123456789 4 1 4", nil, []string{":2: account id 0123456789 has 10 digits"}},
 	}
 	seen := map[string]bool{}

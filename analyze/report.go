@@ -36,6 +36,8 @@ type csvRow struct {
 	Key2LastUsedDate    string `csv:"access_key_2_last_used_date"`
 	Key2LastUsedRegion  string `csv:"access_key_2_last_used_region"`
 	Key2LastUsedService string `csv:"access_key_2_last_used_service"`
+
+	PasswordLastChanged string `csv:"password_last_changed"`
 }
 
 // csvColumns are csvRow's csv tags, in field order; fields returns the
@@ -44,6 +46,7 @@ var csvColumns = [...]string{
 	"user", "arn", "user_creation_time", "password_enabled", "password_last_used", "mfa_active",
 	"access_key_1_active", "access_key_1_last_rotated", "access_key_1_last_used_date", "access_key_1_last_used_region", "access_key_1_last_used_service",
 	"access_key_2_active", "access_key_2_last_rotated", "access_key_2_last_used_date", "access_key_2_last_used_region", "access_key_2_last_used_service",
+	"password_last_changed",
 }
 
 func (r *csvRow) fields() [len(csvColumns)]*string {
@@ -51,6 +54,7 @@ func (r *csvRow) fields() [len(csvColumns)]*string {
 		&r.User, &r.ARN, &r.UserCreationTime, &r.PasswordEnabled, &r.PasswordLastUsed, &r.MFAActive,
 		&r.Key1Active, &r.Key1LastRotated, &r.Key1LastUsedDate, &r.Key1LastUsedRegion, &r.Key1LastUsedService,
 		&r.Key2Active, &r.Key2LastRotated, &r.Key2LastUsedDate, &r.Key2LastUsedRegion, &r.Key2LastUsedService,
+		&r.PasswordLastChanged,
 	}
 }
 
@@ -111,6 +115,12 @@ type reportParser struct {
 	seen        *userSet // the users, and what is kept of each row
 	sawDup      bool     // a user's row repeated: findings may repeat too
 	findings    []Finding
+
+	checks     []*Check // to run on each row
+	env        CheckEnv // what they know besides the row
+	rootChecks bool     // some check is about the root user's row
+	defers     bool     // some check measures ages: rows wait for the as-of time
+	deferred   []Row    // those rows, kept (cloned) until then
 
 	checked int // rows checked; the report's Lines less those named in errors
 }
@@ -371,6 +381,11 @@ func (p *reportParser) check(line int, r *csvRow) bool {
 		p.badValue(line, "password_last_used", r.PasswordLastUsed)
 		return false
 	}
+	pwChanged, err := parseWhen(r.PasswordLastChanged)
+	if err != nil {
+		p.pr.warnf(line, "password_last_changed %q is not an ISO 8601 time; the unused-credentials check counts a never-used password from the user's creation", r.PasswordLastChanged)
+		pwChanged = NotApplicable
+	}
 
 	var keys [2]keyState
 	if keys[0], ok = p.key(line, 1, r.Key1Active, r.Key1LastRotated, r.Key1LastUsedDate); !ok {
@@ -391,47 +406,76 @@ func (p *reportParser) check(line int, r *csvRow) bool {
 		p.checkFuture(line, r, created, keys[0].created, keys[1].created, keys[0].usedT, keys[1].usedT)
 	}
 
-	if !console {
-		return true
+	if console {
+		for i := range keys {
+			if k := &keys[i]; k.exists && k.created < created {
+				p.pr.warnf(line, "access key %d of %s was created %s before the user; the row is inconsistent and the key is not a setup-time key", i+1, r.User, HumanSeconds(created-k.created))
+			}
+		}
 	}
-	for i := range keys {
-		k := &keys[i]
-		if !k.exists {
-			continue
-		}
-		d := k.created - created
-		if d < 0 {
-			p.pr.warnf(line, "access key %d of %s was created %s before the user; the row is inconsistent and the key is not a setup-time key", i+1, r.User, HumanSeconds(-d))
-			continue
-		}
-		if d > int64(p.opts.SetupWindow.Seconds()) {
-			continue
-		}
-		f := Finding{
-			Check:              CheckSetupKey,
-			Source:             p.rep.Source,
-			Line:               line,
-			AccountID:          p.rep.AccountID,
-			Partition:          p.rep.Partition,
-			User:               strings.Clone(r.User),
-			ARN:                strings.Clone(r.ARN),
-			KeySlot:            i + 1,
-			KeyActive:          k.active,
-			UserCreated:        unix(created),
-			KeyCreated:         unix(k.created),
-			KeyLastUsedService: strings.Clone(r.keyColumn(i+1, "service")),
-			KeyLastUsedRegion:  strings.Clone(r.keyColumn(i+1, "region")),
-			PasswordLastUsed:   pwUse.public(),
-			MFAActive:          mfa,
-		}
-		if k.used {
-			f.KeyLastUsed = unix(k.usedT)
-		}
-		f.Severity = severityOf(k.active, k.used)
-		f.ID = findingID(&f)
-		p.findings = append(p.findings, f)
-	}
+	row := Row{Line: line, User: r.User, ARN: r.ARN, Created: At(created), Password: console,
+		PasswordLastUsed: pwUse.when(), PasswordLastChanged: pwChanged, MFA: mfa,
+		Keys: [2]Key{keys[0].key(r, 1), keys[1].key(r, 2)}}
+	p.run(&row)
 	return true
+}
+
+// setChecks readies the checks the options name (setup-key if none).
+func (p *reportParser) setChecks() {
+	ids := p.opts.Checks
+	if len(ids) == 0 {
+		ids = []string{CheckSetupKey}
+	}
+	for _, id := range ids {
+		c := CheckByID(id)
+		if c == nil {
+			continue
+		}
+		p.checks = append(p.checks, c)
+		p.defers = p.defers || c.NeedsAsOf
+		p.rootChecks = p.rootChecks || c.ID == CheckRootAccessKey || c.ID == CheckRootMFA || c.ID == CheckRootUsed
+	}
+	p.env = CheckEnv{Opts: p.opts, Source: p.rep.Source}
+}
+
+// run runs the checks on a row: now, or, for a check that measures ages,
+// once the report's as-of time is known (see finish).
+func (p *reportParser) run(r *Row) {
+	for _, c := range p.checks {
+		if !c.NeedsAsOf {
+			p.findings = c.Run(r, &p.env, p.findings)
+		}
+	}
+	if p.defers {
+		p.deferred = append(p.deferred, r.clone())
+	}
+}
+
+// runDeferred runs the checks that measure ages, on the rows kept for them.
+func (p *reportParser) runDeferred(asOf int64) {
+	env := p.env
+	env.AsOf = asOf
+	for i := range p.deferred {
+		for _, c := range p.checks {
+			if c.NeedsAsOf {
+				p.findings = c.Run(&p.deferred[i], &env, p.findings)
+			}
+		}
+	}
+	p.deferred = nil
+}
+
+// key turns what a row says of key slot into a Key.
+func (k *keyState) key(r *csvRow, slot int) Key {
+	out := Key{Active: k.active, Created: NotApplicable, LastUsed: NotApplicable,
+		Region: r.keyColumn(slot, "region"), Service: r.keyColumn(slot, "service")}
+	if k.exists {
+		out.Created = At(k.created)
+	}
+	if k.used {
+		out.LastUsed = At(k.usedT)
+	}
+	return out
 }
 
 // keyState is what a row says of one access key.
@@ -488,8 +532,36 @@ func (p *reportParser) root(line int, r *csvRow) bool {
 	if p.seen == nil {
 		p.seen = &userSet{}
 	}
+	if p.rootChecks {
+		p.rootRow(line, r, sec, err == nil, u, uerr == nil, &t)
+	}
 	p.seen.times = append(p.seen.times, t)
 	return true
+}
+
+// rootRow reads the root user's row for the checks about it, which are the
+// only ones to look at it: a value it cannot read is a warning, and those
+// checks skip the row.
+func (p *reportParser) rootRow(line int, r *csvRow, created int64, createdOK bool, pw passwordUse, pwOK bool, t *rowTime) {
+	mfa, err := parseBool(r.MFAActive)
+	var keys [2]keyState
+	ok1, ok2 := true, true
+	if err == nil {
+		keys[0], ok1 = p.key(line, 1, r.Key1Active, r.Key1LastRotated, r.Key1LastUsedDate)
+		if ok1 {
+			keys[1], ok2 = p.key(line, 2, r.Key2Active, r.Key2LastRotated, r.Key2LastUsedDate)
+		}
+	}
+	if err != nil || !ok1 || !ok2 || !createdOK || !pwOK {
+		p.pr.warnf(line, "the root user's row has a value credreview cannot read; the checks about the root user skip it")
+		return
+	}
+	for i := range keys {
+		t.sec = max(t.sec, timeIf(keys[i].usedT, keys[i].used), timeIf(keys[i].created, keys[i].exists))
+	}
+	row := Row{Line: line, User: r.User, ARN: r.ARN, Root: true, Created: At(created), PasswordLastUsed: pw.when(),
+		PasswordLastChanged: NotSupported, MFA: mfa, Keys: [2]Key{keys[0].key(r, 1), keys[1].key(r, 2)}}
+	p.run(&row)
 }
 
 // keep counts a checked row and keeps what the report needs of it once
@@ -524,6 +596,7 @@ func (p *reportParser) account(line int, a arn) bool {
 		// Kept: the row's strings may point into the read buffer.
 		p.rep.AccountID, p.rep.Partition = strings.Clone(a.account), strings.Clone(a.partition)
 		p.arnPrefix = "arn:" + p.rep.Partition + ":iam::" + p.rep.AccountID + ":"
+		p.env.AccountID, p.env.Partition = p.rep.AccountID, p.rep.Partition
 		if len(a.account) != 12 {
 			p.pr.warnf(line, "account id %s has %d digits; AWS account ids have 12", a.account, len(a.account))
 		}
@@ -602,6 +675,16 @@ func (p *reportParser) checkFuture(line int, r *csvRow, stamps ...int64) {
 type passwordUse struct {
 	sec          int64
 	known, never bool
+}
+
+func (u passwordUse) when() When {
+	switch {
+	case u.known:
+		return At(u.sec)
+	case u.never:
+		return NotApplicable
+	}
+	return NoInformation
 }
 
 func (u passwordUse) public() PasswordUse {

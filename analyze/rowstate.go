@@ -89,6 +89,9 @@ func (p *reportParser) finish() {
 	case rep.newest != 0:
 		rep.AsOf, rep.AsOfRule = unix(rep.newest), AsOfNewest
 	}
+	if p.defers {
+		p.runDeferred(rep.AsOf.Unix())
+	}
 	if p.sawDup {
 		p.findings = dedupe(p.findings)
 	}
@@ -317,14 +320,14 @@ func (p *reportParser) duplicate(line, first int, user string, a, b *rowDigest) 
 // lower what a key is reported as.
 func dedupe(fs []Finding) []Finding {
 	type key struct {
-		account, user string
-		slot          int
-		created       int64
+		check, account, user string
+		slot                 int
+		created              int64
 	}
 	at := map[key]int{}
 	out := fs[:0]
 	for _, f := range fs {
-		k := key{f.Partition + ":" + f.AccountID, strings.ToLower(f.User), f.KeySlot, f.KeyCreated.Unix()}
+		k := key{f.Check, f.Partition + ":" + f.AccountID, strings.ToLower(f.User), f.KeySlot, f.KeyCreated.Unix()}
 		if i, ok := at[k]; ok {
 			if f.Severity > out[i].Severity {
 				out[i] = f

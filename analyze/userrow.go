@@ -1,6 +1,9 @@
 package analyze
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // When is a report's time column: a time, or one of the sentinels a report
 // writes where there is none.
@@ -67,7 +70,6 @@ func (w When) String() string {
 
 // parseWhen reads a time column that may hold a sentinel.
 //
-//lint:ignore U1000 the parser reads rows into a Row with it
 func parseWhen(s string) (When, error) {
 	switch s {
 	case notApplicable:
@@ -117,6 +119,15 @@ type Row struct {
 	PasswordLastChanged When
 	MFA                 bool
 	Keys                [2]Key
+}
+
+// clone copies the row's strings, which may point into the read buffer.
+func (r Row) clone() Row {
+	r.User, r.ARN = strings.Clone(r.User), strings.Clone(r.ARN)
+	for i := range r.Keys {
+		r.Keys[i].Region, r.Keys[i].Service = strings.Clone(r.Keys[i].Region), strings.Clone(r.Keys[i].Service)
+	}
+	return r
 }
 
 // CheckEnv is what a check knows besides the row: the options, the report,
