@@ -25,7 +25,7 @@ func newFinding(check string, r *Row, env *CheckEnv) Finding {
 	case r.PasswordLastUsed.IsNA():
 		f.PasswordLastUsed = PasswordUse{Never: true}
 	}
-	f.PasswordLastChanged = r.PasswordLastChanged.Time()
+	f.PasswordLastChanged = r.PasswordLastChanged().Time()
 	return f
 }
 

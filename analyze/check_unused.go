@@ -14,7 +14,7 @@ func checkUnusedCredentials(r *Row, env *CheckEnv, out []Finding) []Finding {
 	if r.Password {
 		since, what := r.PasswordLastUsed, "password last used "
 		if !since.IsTime() {
-			since, what = r.PasswordLastChanged, "password never used ("+r.PasswordLastUsed.String()+"), set "
+			since, what = r.PasswordLastChanged(), "password never used ("+r.PasswordLastUsed.String()+"), set "
 			if !since.IsTime() {
 				since, what = r.Created, "password never used ("+r.PasswordLastUsed.String()+"), user created "
 			}

@@ -29,14 +29,14 @@ func ago(d int, sec ...int64) When {
 // the password yesterday.
 func user() Row {
 	return Row{Line: 2, User: "alice", ARN: "arn:aws:iam::123456789012:user/alice", Created: At(userT),
-		Password: true, PasswordLastUsed: ago(1), PasswordLastChanged: At(userT), MFA: true,
+		Password: true, PasswordLastUsed: ago(1), PasswordChangedText: At(userT).String(), MFA: true,
 		Keys: [2]Key{{Created: NotApplicable, LastUsed: NotApplicable, Region: "N/A", Service: "N/A"}, {Created: NotApplicable, LastUsed: NotApplicable, Region: "N/A", Service: "N/A"}}}
 }
 
 func root() Row {
 	r := user()
 	r.User, r.ARN, r.Root = rootUser, "arn:aws:iam::123456789012:root", true
-	r.Password, r.PasswordLastChanged = false, NotSupported
+	r.Password, r.PasswordChangedText = false, notSupported
 	return r
 }
 
@@ -109,12 +109,12 @@ func TestChecks(t *testing.T) {
 		{CheckUnusedCredentials, "password used 44 days and 23 hours ago", func() Row { r := user(); r.PasswordLastUsed = ago(45, 3600); return r }(), ""},
 		{CheckUnusedCredentials, "password never used, set 45 days ago", func() Row {
 			r := user()
-			r.PasswordLastUsed, r.PasswordLastChanged = NotApplicable, ago(45)
+			r.PasswordLastUsed, r.PasswordChangedText = NotApplicable, ago(45).String()
 			return r
 		}(), "0 medium"},
 		{CheckUnusedCredentials, "password never used, set 10 days ago", func() Row {
 			r := user()
-			r.PasswordLastUsed, r.PasswordLastChanged = NotApplicable, ago(10)
+			r.PasswordLastUsed, r.PasswordChangedText = NotApplicable, ago(10).String()
 			return r
 		}(), ""},
 		{CheckUnusedCredentials, "password no_information, set long ago", func() Row {
@@ -124,7 +124,7 @@ func TestChecks(t *testing.T) {
 		}(), "0 medium"},
 		{CheckUnusedCredentials, "password never used and never changed: from the user's creation", func() Row {
 			r := user()
-			r.PasswordLastUsed, r.PasswordLastChanged = NotApplicable, NotApplicable
+			r.PasswordLastUsed, r.PasswordChangedText = NotApplicable, notApplicable
 			return r
 		}(), "0 medium"},
 		{CheckUnusedCredentials, "no password", func() Row { r := user(); r.Password, r.PasswordLastUsed = false, NotApplicable; return r }(), ""},

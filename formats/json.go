@@ -38,7 +38,16 @@ func (JSON) Name() string { return "json" }
 
 // Write implements Format.
 func (JSON) Write(w io.Writer, r *Review) error {
-	j := &jsonWriter{w: w, review: r}
+	j := &jsonWriter{w: w, review: r, ctl: map[string]*checkControls{}}
+	for _, c := range analyze.Checks {
+		cc := &checkControls{control: r.control(c.ID)}
+		for _, b := range analyze.Benchmarks {
+			if id := c.Control(b); id != "" {
+				cc.ids = append(cc.ids, [2]string{string(b), id})
+			}
+		}
+		j.ctl[c.ID] = cc
+	}
 	c := r.CountBySeverity("")
 	j.open('{')
 	j.num("schema_version", SchemaVersion)
@@ -145,15 +154,12 @@ func (j *jsonWriter) finding(f *analyze.Finding) {
 	j.open('{')
 	j.str("id", f.ID)
 	j.str("check", f.Check)
-	j.str("control", j.review.control(f.Check))
+	ctl := j.controls(f.Check)
+	j.str("control", ctl.control)
 	j.key("controls")
 	j.open('{')
-	if c := analyze.CheckByID(f.Check); c != nil {
-		for _, b := range analyze.Benchmarks {
-			if id := c.Control(b); id != "" {
-				j.str(string(b), id)
-			}
-		}
+	for _, p := range ctl.ids {
+		j.str(p[0], p[1])
 	}
 	j.close('}')
 	j.str("severity", f.Severity.String())
@@ -236,7 +242,7 @@ func (j *jsonWriter) findings(fs []analyze.Finding) {
 			slots <- struct{}{}
 			go func() {
 				buf := chunkBufs.Get().(*[]byte)
-				cw := &jsonWriter{review: j.review, buf: (*buf)[:0], depth: j.depth, empty: []bool{c == 0 && first}}
+				cw := &jsonWriter{review: j.review, ctl: j.ctl, buf: (*buf)[:0], depth: j.depth, empty: []bool{c == 0 && first}}
 				for i := c * chunk; i < min((c+1)*chunk, len(fs)); i++ {
 					cw.finding(&fs[i])
 				}
@@ -258,10 +264,26 @@ func (j *jsonWriter) findings(fs []analyze.Finding) {
 
 var chunkBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1<<20); return &b }}
 
+// checkControls are a check's control ids as the JSON writes them.
+type checkControls struct {
+	control string
+	ids     [][2]string // benchmark, id
+}
+
+var noControls = &checkControls{}
+
+func (j *jsonWriter) controls(check string) *checkControls {
+	if c, ok := j.ctl[check]; ok {
+		return c
+	}
+	return noControls
+}
+
 // jsonWriter appends JSON in encoding/json's indented layout and writes it
 // out in chunks, remembering the first error.
 type jsonWriter struct {
 	review *Review
+	ctl    map[string]*checkControls // by check, made once per document
 	w      io.Writer
 	buf    []byte
 	err    error
