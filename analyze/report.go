@@ -687,13 +687,6 @@ func (u passwordUse) when() When {
 	return NoInformation
 }
 
-func (u passwordUse) public() PasswordUse {
-	if u.known {
-		return PasswordUse{Time: unix(u.sec)}
-	}
-	return PasswordUse{Never: u.never}
-}
-
 func parsePasswordUse(s string) (passwordUse, error) {
 	switch s {
 	case notApplicable:
