@@ -57,6 +57,7 @@ func analyzeCmd(ctx context.Context, fl analyzeFlags, stdin io.Reader, stdout io
 
 	review := formats.NewReview(formats.Tool{Name: "credreview", Version: version}, res)
 	review.Paper = fl.paperSize
+	review.Benchmark = fl.bench
 	review.Name = fl.name
 	summary := formats.Summary(review)
 	if fl.out == "-" {

@@ -14,7 +14,8 @@ const completionUsage = `Usage:
     credreview completion bash|zsh|fish
 
 Prints a script that completes credreview's commands, their flags, and the
-values of --format, --fail-on and --paper in that shell.
+values of --format, --fail-on, --checks, --benchmark and --paper in that
+shell.
 
     bash:  source <(credreview completion bash)
            or save it as ~/.local/share/bash-completion/completions/credreview

@@ -76,8 +76,10 @@ inventory (the JSON that aws iam list-access-keys prints), a directory of
 them (searched recursively), or - for standard input. Files are recognised
 by their content, not their names.
 
-A console user's access key is a setup-time key when it was created at most
---setup-window after the user. Its severity:
+It runs the checks --checks names (the CIS controls a credential report
+can decide; by default setup-key). A console user's access key is a
+setup-time key when it was created at most --setup-window after the user.
+Its severity:
     high    active and never used: the CIS control fails
     medium  active and used: does the person need programmatic access?
     low     inactive: delete it to finish the job
@@ -92,8 +94,22 @@ Options:
                              csv (default xlsx,md).
         --name NAME          Name the files NAME.<format> (default
                              credential-review).
+        --checks LIST        all, or some of setup-key, root-access-key,
+                             root-mfa, root-used, console-mfa,
+                             unused-credentials, two-active-keys,
+                             key-rotation (default setup-key).
+        --benchmark V        Show the control ids of CIS version V: cis-v1.2,
+                             cis-v1.4, cis-v1.5, cis-v2.0, cis-v3.0, cis-v4.0,
+                             cis-v5.0 or cis-v6.0 (default: the newest that
+                             has the check). The JSON has every version's.
         --setup-window D     Setup window, such as 10s, 15m, 1h or 1d
                              (default 1h).
+        --root-use-days N    root-used: the root user used within N days
+                             (default 90).
+        --unused-days N      unused-credentials: not used for N days or more
+                             (default 45).
+        --rotation-days N    key-rotation: an active key older than N days
+                             (default 90).
         --as-of TIME         Measure ages to TIME (2026-11-20 or
                              2026-11-20T12:00:00Z) instead of each report's
                              generated time, else its newest timestamp.
@@ -442,8 +458,10 @@ func newFlagSet(name string) *pflag.FlagSet {
 // analyzeFlags are analyze's options, checked.
 type analyzeFlags struct {
 	out, format, asOf, failOn, paper, name string
+	checks, benchmark                      string
 	exceptions                             []string
 	window                                 days
+	rootUseDays, unusedDays, rotationDays  int
 	quiet, help                            bool
 
 	paths     []string
@@ -451,6 +469,7 @@ type analyzeFlags struct {
 	failLevel analyze.Severity
 	opts      analyze.Options
 	paperSize formats.Paper
+	bench     analyze.Benchmark
 	changed   func(string) bool
 }
 
@@ -464,6 +483,11 @@ func (fl *analyzeFlags) flagSet() *pflag.FlagSet {
 	fs.StringVar(&fl.failOn, "fail-on", "none", "")
 	fs.StringVar(&fl.paper, "paper", "a4", "")
 	fs.StringVar(&fl.name, "name", analyze.OutputBase, "")
+	fs.StringVar(&fl.checks, "checks", analyze.CheckSetupKey, "")
+	fs.StringVar(&fl.benchmark, "benchmark", "", "")
+	fs.IntVar(&fl.rootUseDays, "root-use-days", analyze.DefaultRootUseDays, "")
+	fs.IntVar(&fl.unusedDays, "unused-days", analyze.DefaultUnusedDays, "")
+	fs.IntVar(&fl.rotationDays, "rotation-days", analyze.DefaultRotationDays, "")
 	fs.StringArrayVar(&fl.exceptions, "exceptions", nil, "")
 	fs.BoolVarP(&fl.quiet, "quiet", "q", false, "")
 	fs.BoolVarP(&fl.help, "help", "h", false, "")
@@ -474,10 +498,20 @@ func (fl *analyzeFlags) flagSet() *pflag.FlagSet {
 // flagValues are the values of the flags that take one of a list, for
 // completion.
 func flagValues() map[string][]string {
+	checks := []string{"all"}
+	for _, c := range analyze.Checks {
+		checks = append(checks, c.ID)
+	}
+	var benchmarks []string
+	for _, b := range analyze.Benchmarks {
+		benchmarks = append(benchmarks, string(b))
+	}
 	return map[string][]string{
-		"format":  formats.Names(),
-		"fail-on": {"none", "low", "medium", "high"},
-		"paper":   {"a4", "letter"},
+		"format":    formats.Names(),
+		"fail-on":   {"none", "low", "medium", "high"},
+		"paper":     {"a4", "letter"},
+		"checks":    checks,
+		"benchmark": benchmarks,
 	}
 }
 
@@ -511,7 +545,23 @@ func parseAnalyze(args []string) (analyzeFlags, error) {
 	if err := checkName(fl.name); err != nil {
 		return fl, err
 	}
-	fl.opts = analyze.Options{SetupWindow: window}
+	fl.opts = analyze.Options{SetupWindow: window, RootUseDays: fl.rootUseDays, UnusedDays: fl.unusedDays, RotationDays: fl.rotationDays}
+	if fl.opts.Checks, err = analyze.ParseChecks(fl.checks); err != nil {
+		return fl, &usageError{"--checks: " + err.Error()}
+	}
+	if fl.benchmark != "" {
+		if fl.bench, err = analyze.ParseBenchmark(fl.benchmark); err != nil {
+			return fl, &usageError{"--benchmark: " + err.Error()}
+		}
+	}
+	for _, d := range []struct {
+		name string
+		v    int
+	}{{"--root-use-days", fl.rootUseDays}, {"--unused-days", fl.unusedDays}, {"--rotation-days", fl.rotationDays}} {
+		if d.v < 1 || d.v > 36600 {
+			return fl, &usageError{fmt.Sprintf("%s %d is not from 1 to 36600", d.name, d.v)}
+		}
+	}
 	if fl.asOf != "" {
 		if fl.opts.AsOf, err = parseAsOf(fl.asOf); err != nil {
 			return fl, &usageError{err.Error()}

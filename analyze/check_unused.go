@@ -14,9 +14,13 @@ func checkUnusedCredentials(r *Row, env *CheckEnv, out []Finding) []Finding {
 	if r.Password {
 		since, what := r.PasswordLastUsed, "password last used "
 		if !since.IsTime() {
-			since, what = r.PasswordLastChanged(), "password never used ("+r.PasswordLastUsed.String()+"), set "
+			never := "password never used, "
+			if r.PasswordLastUsed.IsNoInformation() {
+				never = "password not used since AWS began to record it, or never (no_information), "
+			}
+			since, what = r.PasswordLastChanged(), never+"set "
 			if !since.IsTime() {
-				since, what = r.Created, "password never used ("+r.PasswordLastUsed.String()+"), user created "
+				since, what = r.Created, never+"user created "
 			}
 		}
 		if since.IsTime() && age(env, since.Sec()) >= limit {

@@ -47,6 +47,7 @@ func TestCommandsWithKeyID(t *testing.T) {
 		},
 		Lookup: `aws iam list-access-keys --user-name=-x --output text --query "AccessKeyMetadata[?AccessKeyId=='AKIAIOSFODNN7EXAMPLE'].[AccessKeyId,Status]"`,
 	}
+	want.Deactivate, want.Delete, want.Reactivate = want.Implement[0], want.Implement[1], want.Backout[0]
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("commands:\n%q\nwant\n%q", got, want)
 	}

@@ -213,9 +213,20 @@ type Commands struct {
 
 	// Lookup is read-only: it prints the id and status of each key that is
 	// the finding's (one line each: exactly one line when the key is there
-	// and the commands can act on it).
+	// and the commands can act on it); for a password, when it was set.
 	Lookup string
+
+	// Manual is what a person must do where no command can, or must do
+	// before one (create and deliver a new key).
+	Manual string `json:",omitempty"`
+
+	// Deactivate, Delete and Reactivate are the commands the script's
+	// phases run: "" where a phase has nothing to do for the finding.
+	Deactivate, Delete, Reactivate string
 }
+
+// Automated reports whether the script acts on the finding.
+func (c *Commands) Automated() bool { return c.Deactivate != "" || c.Delete != "" }
 
 // ExceptionFile is an exceptions file that was applied to a review.
 type ExceptionFile struct {

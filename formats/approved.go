@@ -328,7 +328,9 @@ func checkCommands(f *excelize.File, rev *Review) []RowProblem {
 		fd := &rev.Findings[i]
 		c := fd.Commands()
 		for _, p := range commandPhases {
-			want[key{fd.ID, p.Name}] = []string{xlsxText(fd.ID), xlsxText(fd.AccountID), xlsxText(fd.User), p.Name, xlsxText(strings.Join(p.Commands(&c), "\n"))}
+			if cmds := p.Commands(&c); len(cmds) > 0 {
+				want[key{fd.ID, p.Name}] = []string{xlsxText(fd.ID), xlsxText(fd.AccountID), xlsxText(fd.User), p.Name, xlsxText(strings.Join(cmds, "\n"))}
+			}
 		}
 	}
 	seen := map[key]int{}

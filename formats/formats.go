@@ -326,5 +326,76 @@ var severityMeaning = map[analyze.Severity]string{
 	analyze.SeverityLow:    "inactive key: delete it to finish the job",
 }
 
+// onlySetupKey reports whether the review ran the setup-key check alone,
+// the control credreview is named for: its outputs then speak of it alone.
+func (r *Review) onlySetupKey() bool {
+	c := r.checks()
+	return len(c) == 1 && c[0] == analyze.CheckSetupKey
+}
+
+// title is what the review's documents are headed.
+func (r *Review) title() string {
+	if r.onlySetupKey() {
+		return reviewTitle
+	}
+	return "Credential review: IAM credentials against the CIS AWS Foundations Benchmark"
+}
+
+// checkLine describes a check in one line: its id, its CIS ids and its
+// title.
+func checkLine(c *analyze.Check) string {
+	return c.ID + " (" + controlsText(c.Controls) + "): " + c.Title
+}
+
+// controlsText writes a check's ids by version: v1.2 §1.21, v1.4 to v4.0
+// §1.11, v5.0 §1.10, v6.0 §2.10.
+func controlsText(m map[analyze.Benchmark]string) string {
+	var parts []string
+	for i := 0; i < len(analyze.Benchmarks); {
+		b := analyze.Benchmarks[i]
+		id := m[b]
+		j := i
+		for j+1 < len(analyze.Benchmarks) && m[analyze.Benchmarks[j+1]] == id {
+			j++
+		}
+		if id != "" {
+			v := strings.TrimPrefix(string(b), "cis-")
+			if j > i {
+				v += " to " + strings.TrimPrefix(string(analyze.Benchmarks[j]), "cis-")
+			}
+			parts = append(parts, "CIS "+v+" §"+id)
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ", ")
+}
+
+// checkRules says each check's rule, with the review's periods.
+func checkRule(r *Review, id string) string {
+	o := r.Options
+	switch id {
+	case analyze.CheckSetupKey:
+		return fmt.Sprintf("a console user's (password_enabled true) access key created 0 to %s after the user (inclusive)", Window(o.SetupWindow))
+	case analyze.CheckRootAccessKey:
+		return "the root user's row has an active access key"
+	case analyze.CheckRootMFA:
+		return "the root user's mfa_active is false"
+	case analyze.CheckRootUsed:
+		return fmt.Sprintf("the root user's password or an access key used %d days or less before the as-of time", orDefault(o.RootUseDays, analyze.DefaultRootUseDays))
+	case analyze.CheckConsoleMFA:
+		return "an IAM user with password_enabled true and mfa_active false"
+	case analyze.CheckUnusedCredentials:
+		return fmt.Sprintf("an IAM user's password, or active access key, not used for %d days or more before the as-of time; one never used counts from when it was set (password_last_changed, access_key_N_last_rotated), as CIS says, and no_information likewise", orDefault(o.UnusedDays, analyze.DefaultUnusedDays))
+	case analyze.CheckTwoActiveKeys:
+		return "an IAM user with both access keys active: a finding about the older one"
+	case analyze.CheckKeyRotation:
+		return fmt.Sprintf("an IAM user's active access key created more than %d days before the as-of time", orDefault(o.RotationDays, analyze.DefaultRotationDays))
+	}
+	return ""
+}
+
+// v7Note says what the newest benchmark dropped.
+const v7Note = "CIS v7.0 no longer lists the setup-key and two-active-keys controls; credreview keeps them, as the versions before it do."
+
 // cisControl names the control in the benchmark versions that have it.
 const cisControl = "CIS AWS Foundations Benchmark: v1.2 §1.21, v1.3 to v4.0 §1.11, v5.0 §1.10, v6.0 §2.10 (do not set up access keys during initial user setup for users that have a console password)"

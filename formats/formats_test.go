@@ -48,6 +48,15 @@ func review(t *testing.T, name string) *Review {
 	return &Review{Tool: testTool, Result: res}
 }
 
+// allChecksReview is the samples' review with every check, and the CIS
+// v5.0 ids shown.
+func allChecksReview(t *testing.T) *Review {
+	t.Helper()
+	ids, _ := analyze.ParseChecks("all")
+	res := analyze.Analyze(context.Background(), cases["samples"], nil, analyze.Options{SetupWindow: time.Hour, Checks: ids})
+	return &Review{Tool: testTool, Result: res, Benchmark: "cis-v5.0"}
+}
+
 // exceptedReview is the samples' review with formats/testdata/exceptions.yaml
 // applied: one exception holds, one has expired, one matches nothing.
 func exceptedReview(t *testing.T) *Review {
@@ -123,6 +132,37 @@ func TestGolden(t *testing.T) {
 				golden(t, name+"."+f.Name(), render(t, f, r))
 			})
 		}
+	}
+}
+
+// TestAllChecks pins every format for every check on the samples; the
+// setup-key findings are those of the setup-key check alone.
+func TestAllChecks(t *testing.T) {
+	r := allChecksReview(t)
+	for _, f := range []Format{JSON{}, Markdown{}, CSV{}, Script{}} {
+		golden(t, "samples-all."+f.Name(), render(t, f, r))
+	}
+	checks := map[string]int{}
+	for _, f := range r.Findings {
+		checks[f.Check]++
+	}
+	for _, c := range analyze.Checks {
+		if checks[c.ID] == 0 && c.ID != analyze.CheckRootAccessKey && c.ID != analyze.CheckRootMFA {
+			t.Errorf("no finding of %s on the samples", c.ID)
+		}
+	}
+	alone := review(t, "samples")
+	var a, b []string
+	for _, f := range alone.Findings {
+		a = append(a, f.ID)
+	}
+	for _, f := range r.Findings {
+		if f.Check == analyze.CheckSetupKey {
+			b = append(b, f.ID)
+		}
+	}
+	if strings.Join(a, " ") != strings.Join(b, " ") {
+		t.Errorf("setup-key alone finds %v, with every check %v", a, b)
 	}
 }
 

@@ -54,14 +54,12 @@ var scriptPhases = []struct {
 	name, what string
 	command    func(f *analyze.Finding, c *analyze.Commands) (string, bool)
 }{
-	{"deactivate", "set each key Inactive; reversible with reactivate",
-		func(f *analyze.Finding, c *analyze.Commands) (string, bool) { return c.Implement[0], true }},
+	{"deactivate", "set each key Inactive (reversible with reactivate); remove each unused password",
+		func(f *analyze.Finding, c *analyze.Commands) (string, bool) { return c.Deactivate, c.Deactivate != "" }},
 	{"delete", "delete each key that is Inactive; an Active key is left, with a message to deactivate it first; cannot be undone",
-		func(f *analyze.Finding, c *analyze.Commands) (string, bool) { return c.Implement[1], true }},
+		func(f *analyze.Finding, c *analyze.Commands) (string, bool) { return c.Delete, c.Delete != "" }},
 	{"reactivate", "set each key that deactivate turned off Active again (the backout of deactivate)",
-		func(f *analyze.Finding, c *analyze.Commands) (string, bool) {
-			return c.Backout[0], f.ActiveBeforeChange()
-		}},
+		func(f *analyze.Finding, c *analyze.Commands) (string, bool) { return c.Reactivate, c.Reactivate != "" }},
 }
 
 // scriptFinding is a finding as the script carries it.
@@ -99,7 +97,7 @@ func (Script) Write(w io.Writer, r *Review) error {
 	v := newView(r)
 	var accounts []string
 	byAccount := map[string][]*scriptFinding{}
-	var leftOut []string
+	var leftOut, manual []string
 	for _, a := range v.withFindings() {
 		for _, f := range a.Findings {
 			sf := &scriptFinding{Finding: f}
@@ -112,6 +110,12 @@ func (Script) Write(w io.Writer, r *Review) error {
 				sf.approval = approvalText(d)
 			}
 			sf.cmds = f.Commands()
+			if sf.cmds.Manual != "" {
+				manual = append(manual, Visible(fmt.Sprintf("%s (%s, account %s): %s", f.ID, f.User, f.AccountID, sf.cmds.Manual)))
+			}
+			if !sf.cmds.Automated() {
+				continue
+			}
 			if len(byAccount[a.ID]) == 0 {
 				accounts = append(accounts, a.ID)
 			}
@@ -158,6 +162,13 @@ func (Script) Write(w io.Writer, r *Review) error {
 		e.printf("# credreview script --approved %s.xlsx\n", base)
 	}
 	e.print("#\n")
+	if len(manual) > 0 {
+		e.printf("# By hand: %s that no command in this script does, or that must come\n# first:\n", plural(len(manual), "finding", "findings"))
+		for _, m := range manual {
+			e.printf("#   %s\n", m)
+		}
+		e.print("#\n")
+	}
 	e.printf("# Usage: sh %s.sh PHASE [--account ID] [--from FINDING]\n", base)
 	e.printf("#   %-12s %s\n", "plan", "read-only: say what each phase would do to which key, and change nothing")
 	for _, p := range scriptPhases {
@@ -286,6 +297,24 @@ plan_key() {
 	done_ids="$done_ids $plan_id"
 }
 
+# plan_password FINDING DESCRIPTION LOOKUP: say what deactivate would do to
+# the user's console password.
+plan_password() {
+	plan_id=$1 plan_what=$2
+	if [ -n "$from" ]; then
+		[ "$plan_id" = "$from" ] || return 0
+		from=
+	fi
+	if plan_found=$(eval "$3"); then
+		transcript "$plan_id" ok "$3"
+		echo "$plan_what: the console password, set $plan_found, is there now: deactivate deletes it (delete-login-profile); a new one must then be set to undo that"
+	else
+		transcript "$plan_id" failed "$3"
+		echo "$plan_what: the console password cannot be read (gone, or not allowed): deactivate would fail or change nothing"
+	fi
+	done_ids="$done_ids $plan_id"
+}
+
 `)
 	e.print("plan() {\n")
 	for _, a := range accounts {
@@ -295,8 +324,12 @@ plan_key() {
 			if u := inUse(sf.Finding); u != "" {
 				what += " (" + Visible(u) + ")"
 			}
+			if sf.KeySlot == 0 {
+				e.printf("\t\tplan_password %s %s %s\n", shellQuote(sf.ID), shellQuote(what), shellQuote(sf.cmds.Lookup))
+				continue
+			}
 			back := "no"
-			if sf.ActiveBeforeChange() {
+			if sf.cmds.Reactivate != "" {
 				back = "yes"
 			}
 			e.printf("\t\tplan_key %s %s %s %s\n", shellQuote(sf.ID), shellQuote(what), back, shellQuote(sf.cmds.Lookup))
@@ -332,7 +365,7 @@ plan_key() {
 		e.printf("\t%s) set --", p)
 		for _, a := range accounts {
 			for _, sf := range byAccount[a] {
-				if p == "plan" || p == "deactivate" || p == "delete" || sf.ActiveBeforeChange() {
+				if _, ok := phaseCommand(p, sf); ok {
 					e.printf(" %s", shellQuote(a+":"+sf.ID))
 				}
 			}
@@ -353,6 +386,20 @@ plan_key() {
 // approvedMarker marks a script written from a board's decisions, which a
 // later run must not replace (see HoldsDecisions).
 const approvedMarker = "credreview: the script of a change board's approvals"
+
+// phaseCommand is the command a phase runs for a finding, and whether it
+// runs one (the plan reads each finding).
+func phaseCommand(phase string, sf *scriptFinding) (string, bool) {
+	if phase == "plan" {
+		return sf.cmds.Lookup, true
+	}
+	for _, p := range scriptPhases {
+		if p.name == phase {
+			return p.command(sf.Finding, &sf.cmds)
+		}
+	}
+	return "", false
+}
 
 // approvalText is how the script names a board's approval.
 func approvalText(d Decision) string {

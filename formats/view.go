@@ -296,14 +296,38 @@ func itoa(n int) string {
 	return string(b[i:])
 }
 
-// Phases of the Commands sheet: one row per finding and phase.
+// Phases of the Commands sheet: one row per finding and phase that has
+// something to do for it.
 var commandPhases = []struct {
 	Name, What string
 	Commands   func(c *analyze.Commands) []string
 }{
-	{"test", "before the change: the key exists as the report shows; when it was last used", func(c *analyze.Commands) []string { return c.Test }},
-	{"deactivate", "step 1: set the key Inactive", func(c *analyze.Commands) []string { return c.Implement[:1] }},
-	{"delete", "step 2, once nothing broke: delete the key", func(c *analyze.Commands) []string { return c.Implement[1:] }},
-	{"reactivate", "backout of step 1", func(c *analyze.Commands) []string { return c.Backout[:1] }},
-	{"recreate", "backout of step 2: a new key", func(c *analyze.Commands) []string { return c.Backout[1:] }},
+	{"test", "before the change: the credential is there as the report shows", func(c *analyze.Commands) []string { return c.Test }},
+	{"by hand", "what a person must do, where no command can or before one", func(c *analyze.Commands) []string {
+		if c.Manual == "" {
+			return nil
+		}
+		return []string{"# " + c.Manual}
+	}},
+	{"deactivate", "step 1: set the key Inactive, or remove the password", func(c *analyze.Commands) []string { return nonEmpty(c.Deactivate) }},
+	{"delete", "step 2, once nothing broke: delete the key", func(c *analyze.Commands) []string { return nonEmpty(c.Delete) }},
+	{"reactivate", "backout of step 1", func(c *analyze.Commands) []string {
+		if len(c.Backout) == 2 {
+			return c.Backout[:1]
+		}
+		return nil
+	}},
+	{"recreate", "backout of a deletion: a new credential", func(c *analyze.Commands) []string {
+		if len(c.Backout) > 0 {
+			return c.Backout[len(c.Backout)-1:]
+		}
+		return nil
+	}},
+}
+
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
 }

@@ -254,7 +254,7 @@ func pageSetup(f *excelize.File, v *view, sheet string) error {
 		return err
 	}
 	return f.SetHeaderFooter(sheet, &excelize.HeaderFooterOptions{
-		OddHeader: "&L&\"-,Bold\"" + hfText(reviewTitle) + "&R&A",
+		OddHeader: "&L&\"-,Bold\"" + hfText(v.title()) + "&R&A",
 		OddFooter: "&L" + hfText("As of "+asOfShort(v)+" · review "+ReviewID(v.Review)) + "&RPage &P of &N",
 	})
 }
@@ -403,14 +403,23 @@ func writeSummary(f *excelize.File, v *view, st *xlsxStyles) error {
 	s := &sheetWriter{f: f, sheet: sheetSummary}
 	wideText := summaryWidths[0] + summaryWidths[1] + summaryWidths[2] + summaryWidths[3] + summaryWidths[4] + summaryWidths[5] + summaryWidths[6] + summaryWidths[7]
 	valueWidth := wideText - summaryWidths[0]
-	s.line([]int{st.title}, reviewTitle)
+	s.line([]int{st.title}, r.title())
 	s.note(capitalize(Summary(r))+".", summaryLast, st.text, wideText)
 	s.blank()
 	s.line([]int{st.heading}, "Run")
 	s.pair("Tool", r.Tool.Name+" "+r.Tool.Version, summaryLast, st, valueWidth)
 	s.pair("Review id", ReviewID(r)+" (the same in every file of this review)", summaryLast, st, valueWidth)
-	s.pair("Check", "setup-key: "+cisControl, summaryLast, st, valueWidth)
-	s.pair("Rule", fmt.Sprintf("a console user's access key created 0 to %s after the user (inclusive)", Window(r.Options.SetupWindow)), summaryLast, st, valueWidth)
+	if r.onlySetupKey() {
+		s.pair("Check", "setup-key: "+cisControl, summaryLast, st, valueWidth)
+		s.pair("Rule", fmt.Sprintf("a console user's access key created 0 to %s after the user (inclusive)", Window(r.Options.SetupWindow)), summaryLast, st, valueWidth)
+	} else {
+		for _, id := range r.checks() {
+			s.pair("Check", checkLine(analyze.CheckByID(id)), summaryLast, st, valueWidth)
+		}
+		for _, n := range analyze.NotChecked {
+			s.pair("Not checked", n.Title+" ("+controlsText(n.Controls)+"): a credential report cannot tell; see About", summaryLast, st, valueWidth)
+		}
+	}
 	s.pair("Ages measured to", asOfRule(r), summaryLast, st, valueWidth)
 	s.blank()
 
@@ -638,7 +647,11 @@ func writeCommands(f *excelize.File, v *view, st *xlsxStyles) error {
 	for _, fd := range v.Active {
 		c := fd.Commands()
 		for _, p := range commandPhases {
-			text := strings.Join(p.Commands(&c), "\n")
+			cmds := p.Commands(&c)
+			if len(cmds) == 0 {
+				continue
+			}
+			text := strings.Join(cmds, "\n")
 			row++
 			cell, _ := excelize.CoordinatesToCellName(1, row)
 			if err := sw.SetRow(cell, []any{
@@ -771,6 +784,16 @@ func writeAbout(f *excelize.File, v *view, st *xlsxStyles) error {
 	s.note(fmt.Sprintf("Rule: for every IAM user whose password_enabled is true (the root user never counts), and each access key N whose access_key_N_last_rotated is a time (the key's creation time), the key is a setup-time key when 0 <= key created - user created <= %s (inclusive). One finding per key.", Window(r.Options.SetupWindow)), "B", st.text, width)
 	s.note("The CIS console audit compares the user's creation time with the key's; its CLI audit looks for console users whose keys were never used. This review joins both, and the severity says which case a key is.", "B", st.text, width)
 	s.blank()
+	s.line([]int{st.heading}, "The checks credreview has")
+	s.note("This review ran: "+strings.Join(r.checks(), ", ")+". credreview analyze --checks all runs every one. Each check's CIS ids by benchmark version, its rule and its severity, with the reason:", "B", st.text, width)
+	for _, c := range analyze.Checks {
+		s.note(checkLine(c)+". Rule: "+checkRule(r, c.ID)+". Severity: "+c.Severity+".", "B", st.text, width)
+	}
+	for _, n := range analyze.NotChecked {
+		s.note("Not checked: "+n.Title+" ("+controlsText(n.Controls)+"). A credential report cannot tell hardware from virtual MFA; this command can: "+n.Command, "B", st.text, width)
+	}
+	s.note(v7Note, "B", st.text, width)
+	s.blank()
 	s.line([]int{st.heading}, "Severities")
 	s.line([]int{st.header}, "Severity", "What it asks of the board")
 	for _, sev := range analyze.Severities {
@@ -818,7 +841,7 @@ func writeDocProps(f *excelize.File, v *view, _ *xlsxStyles) error {
 	}
 	ts := when.UTC().Format(time.RFC3339)
 	return f.SetDocProps(&excelize.DocProperties{
-		Title:          reviewTitle,
+		Title:          r.title(),
 		Subject:        "CIS AWS Foundations: setup-time access keys of console users",
 		Creator:        r.Tool.Name + " " + r.Tool.Version,
 		LastModifiedBy: r.Tool.Name + " " + r.Tool.Version,

@@ -122,6 +122,9 @@ func TestXLSXGolden(t *testing.T) {
 	t.Run("excepted", func(t *testing.T) {
 		golden(t, "samples-excepted.xlsx.txt", []byte(dumpXLSX(t, render(t, XLSX{}, exceptedReview(t)))))
 	})
+	t.Run("all checks", func(t *testing.T) {
+		golden(t, "samples-all.xlsx.txt", []byte(dumpXLSX(t, render(t, XLSX{}, allChecksReview(t)))))
+	})
 }
 
 // TestXLSXDeterministic pins byte-identical workbooks from the same review.

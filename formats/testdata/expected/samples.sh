@@ -17,7 +17,7 @@
 #
 # Usage: sh credential-review.sh PHASE [--account ID] [--from FINDING]
 #   plan         read-only: say what each phase would do to which key, and change nothing
-#   deactivate   set each key Inactive; reversible with reactivate
+#   deactivate   set each key Inactive (reversible with reactivate); remove each unused password
 #   delete       delete each key that is Inactive; an Active key is left, with a message to deactivate it first; cannot be undone
 #   reactivate   set each key that deactivate turned off Active again (the backout of deactivate)
 #   --account ID run account ID's findings, with credentials for that account;
@@ -156,6 +156,24 @@ plan_key() {
 		;;
 	esac
 	echo "$plan_what: key $1 is $2 now: $plan_do; reactivate: $plan_back"
+	done_ids="$done_ids $plan_id"
+}
+
+# plan_password FINDING DESCRIPTION LOOKUP: say what deactivate would do to
+# the user's console password.
+plan_password() {
+	plan_id=$1 plan_what=$2
+	if [ -n "$from" ]; then
+		[ "$plan_id" = "$from" ] || return 0
+		from=
+	fi
+	if plan_found=$(eval "$3"); then
+		transcript "$plan_id" ok "$3"
+		echo "$plan_what: the console password, set $plan_found, is there now: deactivate deletes it (delete-login-profile); a new one must then be set to undo that"
+	else
+		transcript "$plan_id" failed "$3"
+		echo "$plan_what: the console password cannot be read (gone, or not allowed): deactivate would fail or change nothing"
+	fi
 	done_ids="$done_ids $plan_id"
 }
 
