@@ -144,6 +144,15 @@ func Analyze(ctx context.Context, paths []string, stdin io.Reader, opts Options)
 	for i := range files {
 		f := &files[i]
 		f.pr.finish()
+		if inputs[i].walked && len(f.pr.errors) == 1 && f.pr.errors[0].notReport && f.report == nil && f.inventory == nil {
+			// A README or notes beside the reports: not one, so skipped.
+			p := f.pr.errors[0]
+			p.Message = strings.TrimPrefix(p.Message, "not a credential report: ")
+			p.Message = "not a credential report or key inventory (" + p.Message + "), skipped"
+			p.Line, p.Hint = 0, ""
+			f.pr.errors = nil
+			f.pr.warnings = append(f.pr.warnings, p)
+		}
 		res.Errors = append(res.Errors, f.pr.errors...)
 		res.Warnings = append(res.Warnings, f.pr.warnings...)
 		if f.report != nil {

@@ -27,6 +27,10 @@ const Stdin = "-"
 type input struct {
 	name string // as given, or as found in a directory walk
 	open func() (io.ReadCloser, error)
+	// walked is set for a file found in a directory: one that is plainly
+	// not a report is skipped with a warning there, where a file named on
+	// the command line that is not one is an error.
+	walked bool
 }
 
 // collect expands the paths given on the command line into inputs: a file
@@ -82,7 +86,9 @@ func collect(paths []string, stdin io.Reader, pr *problems) []input {
 					return nil
 				}
 			}
-			in = append(in, fileInput(path))
+			f := fileInput(path)
+			f.walked = true
+			in = append(in, f)
 			return nil
 		})
 		if err != nil {
@@ -288,13 +294,13 @@ func sniff(s *stream, name string) (kind, error) {
 	case len(head) == 0:
 		return kindUnknown, &Problem{Source: name, Message: "file is empty", Hint: hintNotReport}
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
-		return kindUnknown, &Problem{Source: name, Message: "not a credential report: a zip archive or a spreadsheet (xlsx)",
+		return kindUnknown, &Problem{notReport: true, Source: name, Message: "not a credential report: a zip archive or a spreadsheet (xlsx)",
 			Hint: "unpack the archive, or analyse the CSV that AWS produced rather than a spreadsheet made from it"}
 	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
 		return kindUnknown, &Problem{Source: name, Message: "not a credential report: UTF-16 text",
 			Hint: "a spreadsheet program saved it as Unicode text; analyse the CSV that AWS produced, or save it as CSV UTF-8"}
 	case bytes.IndexByte(head, 0) >= 0 || !utf8Prefix(head, err == nil):
-		return kindUnknown, &Problem{Source: name, Message: "not a credential report: a binary file", Hint: hintNotReport}
+		return kindUnknown, &Problem{notReport: true, Source: name, Message: "not a credential report: a binary file", Hint: hintNotReport}
 	case len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '['):
 		return sniffJSON(s, name)
 	}
@@ -333,14 +339,14 @@ func sniffJSON(s *stream, name string) (kind, error) {
 		if atEnd || !(errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) {
 			return kindUnknown, jsonProblem(name, err)
 		}
-		return kindUnknown, &Problem{Source: name, Message: fmt.Sprintf("not a credential report: JSON whose first %d KiB name neither Content (get-credential-report) nor AccessKeyMetadata (list-access-keys)", maxLine>>10), Hint: hintNotReport}
+		return kindUnknown, &Problem{notReport: true, Source: name, Message: fmt.Sprintf("not a credential report: JSON whose first %d KiB name neither Content (get-credential-report) nor AccessKeyMetadata (list-access-keys)", maxLine>>10), Hint: hintNotReport}
 	}
 	tok, err := dec.Token()
 	if err != nil {
 		return undecided(err)
 	}
 	if tok != json.Delim('{') {
-		return kindUnknown, &Problem{Source: name, Message: "not a credential report: JSON, but not an object", Hint: hintNotReport}
+		return kindUnknown, &Problem{notReport: true, Source: name, Message: "not a credential report: JSON, but not an object", Hint: hintNotReport}
 	}
 	for dec.More() {
 		tok, err := dec.Token()
@@ -364,7 +370,7 @@ func sniffJSON(s *stream, name string) (kind, error) {
 	if _, err := dec.Token(); err != nil {
 		return undecided(err)
 	}
-	return kindUnknown, &Problem{Source: name, Message: "not a credential report: JSON without Content (get-credential-report) or AccessKeyMetadata (list-access-keys)", Hint: hintNotReport}
+	return kindUnknown, &Problem{notReport: true, Source: name, Message: "not a credential report: JSON without Content (get-credential-report) or AccessKeyMetadata (list-access-keys)", Hint: hintNotReport}
 }
 
 // readProblem describes a read that failed: a Problem from a cap or a

@@ -279,7 +279,15 @@ func TestDirectoryWalk(t *testing.T) {
 	write(".git/config", "[core]")
 	write(".DS_Store", "\x00\x00")
 	write("credential-review.json", "{}")
+	write("README.md", "# The reports of the second quarter\n\nFetched on the 20th.\n")
+	write("notes.json", `{"reviewer": "ada"}`)
+	write("b/broken.csv", "user,arn,user_creation_time\nalice,arn:aws:iam::222222222222:user/alice,x\n")
 	res := Analyze(context.Background(), []string{dir}, nil, hour)
+	// A broken report is not plainly not a report: an error.
+	if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Error(), "broken.csv:1: not a complete credential report") {
+		t.Fatalf("errors: %v", problemLines(res.Errors))
+	}
+	res.Errors = nil
 	if len(res.Errors) > 0 {
 		t.Fatalf("errors: %v", problemLines(res.Errors))
 	}
@@ -291,7 +299,15 @@ func TestDirectoryWalk(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("reports in order %q, want %q", got, want)
 	}
-	containsAll(t, "warnings", problemLines(res.Warnings), []string{".git: hidden, skipped", ".DS_Store: hidden, skipped", "credential-review.json: credreview's own output, skipped"})
+	containsAll(t, "warnings", problemLines(res.Warnings), []string{".git: hidden, skipped", ".DS_Store: hidden, skipped", "credential-review.json: credreview's own output, skipped",
+		"README.md: not a credential report or key inventory (the first line is not a header with user and arn columns), skipped",
+		"notes.json: not a credential report or key inventory (JSON without Content (get-credential-report) or AccessKeyMetadata (list-access-keys)), skipped"})
+
+	// Named on the command line, the same file is an error.
+	res = Analyze(context.Background(), []string{filepath.Join(dir, "README.md")}, nil, hour)
+	if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Error(), "README.md:1: not a credential report: the first line is not a header with user and arn columns") {
+		t.Errorf("a named README: %v", problemLines(res.Errors))
+	}
 }
 
 func TestSupersede(t *testing.T) {

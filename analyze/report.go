@@ -270,7 +270,7 @@ func (p *reportParser) headerError(missing, header []string) error {
 		if len(header) > 0 && (strings.HasPrefix(header[0], "user;arn;") || strings.HasPrefix(header[0], "user\tarn\t")) {
 			hint = "the fields are separated by semicolons or tabs, not commas: a spreadsheet program re-saved the file; analyse the file AWS produced"
 		}
-		return &Problem{Source: p.rep.Source, Line: 1, Message: "not a credential report: the first line is not a header with user and arn columns", Hint: hint}
+		return &Problem{notReport: hint == hintNotReport, Source: p.rep.Source, Line: 1, Message: "not a credential report: the first line is not a header with user and arn columns", Hint: hint}
 	}
 	sort.Strings(missing)
 	msg := fmt.Sprintf("not a complete credential report: missing column %s", strings.Join(missing, ", "))

@@ -248,6 +248,9 @@ type Problem struct {
 	fatal bool
 	// syntax marks a JSON document that is not valid JSON.
 	syntax bool
+	// notReport marks a file that is plainly not a report or an inventory
+	// (a README, notes, a spreadsheet), as against a report that is broken.
+	notReport bool
 }
 
 func (p Problem) Error() string {
