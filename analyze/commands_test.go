@@ -448,3 +448,78 @@ func TestFailedListingChangesNothing(t *testing.T) {
 		t.Errorf("IAM was changed: %q", m)
 	}
 }
+
+// TestCheckCommandsWithRealCLI runs the commands of the checks other than
+// setup-key with the real AWS CLI against the loopback endpoint, for a
+// plain name and for the two the CLI needs written another way: each
+// reaches IAM (or CloudTrail) as the action meant, for the user meant, and
+// does what it says.
+func TestCheckCommandsWithRealCLI(t *testing.T) {
+	iamfake.RequireTool(t, iamfake.AWSCLI)
+	names := []string{"alice", "-x", "--"}
+	var keys []iamfake.Key
+	for i, n := range names {
+		keys = append(keys,
+			iamfake.Key{User: n, ID: fmt.Sprintf("AKIAOLDKEY%010d", i), Status: "Active", Created: setupTime},
+			iamfake.Key{User: n, ID: fmt.Sprintf("AKIABYSTANDER%07d", i), Status: "Active", Created: setupTime.Add(time.Hour)})
+	}
+	s := iamfake.New(nil, keys)
+	defer s.Close()
+	s.LoginProfiles = map[string]time.Time{}
+	for _, n := range names {
+		s.LoginProfiles[n] = setupTime
+	}
+	s.Summary = map[string]int{"AccountMFAEnabled": 0, "AccountAccessKeysPresent": 1}
+	s.Events = []map[string]any{{"EventTime": 1.7e9, "EventName": "ConsoleLogin", "EventSource": "signin.amazonaws.com"}}
+	env := append(s.CLIEnv(t), "NEW_PASSWORD=Correct-Horse-9")
+	var script []string
+	var want []string
+	for i, n := range names {
+		pw := commandsFor(&Finding{Check: CheckUnusedCredentials, User: n, KeySlot: 0})
+		rot := commandsFor(&Finding{Check: CheckKeyRotation, User: n, KeySlot: 1, KeyActive: true, KeyCreated: setupTime})
+		mfa := commandsFor(&Finding{Check: CheckConsoleMFA, User: n})
+		for _, c := range []string{pw.Test[0], pw.Lookup, pw.Deactivate, pw.Backout[0], mfa.Test[0], rot.Implement[0], rot.Deactivate, rot.Delete} {
+			script = append(script, fmt.Sprintf("(\n%s\n) >/dev/null || echo FAILED: command %d", c, len(script))) // a command may end in a comment
+		}
+		old := fmt.Sprintf("AKIAOLDKEY%010d", i)
+		want = append(want,
+			"GetLoginProfile "+n, "GetLoginProfile "+n, "DeleteLoginProfile "+n, "CreateLoginProfile "+n+" Correct-Horse-9 true",
+			"ListMFADevices "+n, "CreateAccessKey "+n, "UpdateAccessKey "+n+" "+old+" Inactive", "DeleteAccessKey "+n+" "+old)
+	}
+	for _, c := range []string{commandsFor(&Finding{Check: CheckRootMFA}).Test[0], commandsFor(&Finding{Check: CheckRootAccessKey, KeySlot: 1}).Test[0], commandsFor(&Finding{Check: CheckRootUsed}).Test[0]} {
+		script = append(script, fmt.Sprintf("(\n%s\n) || echo FAILED: command %d", c, len(script)))
+	}
+	want = append(want, "GetAccountSummary", "GetAccountSummary", "LookupEvents")
+	out, err := runSh(t, env, strings.Join(script, "\n"))
+	if err != nil || strings.Contains(out, "FAILED") {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, w := range []string{"0\n", "1\n", "ConsoleLogin"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("the root users' tests print %q? output:\n%s", w, out)
+		}
+	}
+	var got []string
+	for _, q := range s.Requests() {
+		switch q.Action {
+		case "GetLoginProfile", "DeleteLoginProfile", "ListMFADevices", "CreateAccessKey":
+			got = append(got, q.Action+" "+q.Params.Get("UserName"))
+		case "CreateLoginProfile":
+			got = append(got, q.Action+" "+q.Params.Get("UserName")+" "+q.Params.Get("Password")+" "+q.Params.Get("PasswordResetRequired"))
+		case "UpdateAccessKey":
+			got = append(got, q.Action+" "+q.Params.Get("UserName")+" "+q.Params.Get("AccessKeyId")+" "+q.Params.Get("Status"))
+		case "DeleteAccessKey":
+			got = append(got, q.Action+" "+q.Params.Get("UserName")+" "+q.Params.Get("AccessKeyId"))
+		case "GetAccountSummary", "LookupEvents":
+			got = append(got, q.Action)
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("requests:\n%q\nwant\n%q", got, want)
+	}
+	for _, k := range s.Keys() {
+		if strings.HasPrefix(k.ID, "AKIABYSTANDER") && k.Status != "Active" {
+			t.Errorf("a key the commands were not about changed: %+v", k)
+		}
+	}
+}

@@ -8,8 +8,10 @@ package iamfake
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -77,6 +79,46 @@ type Server struct {
 	// Account is the account whose credentials the callers have, as STS
 	// GetCallerIdentity answers it; 123456789012 when unset.
 	Account string
+
+	// LoginProfiles are the users with a console password, and when it
+	// was set.
+	LoginProfiles map[string]time.Time
+
+	// Summary is what GetAccountSummary answers (AccountMFAEnabled,
+	// AccountAccessKeysPresent, Users).
+	Summary map[string]int
+
+	// Events are what CloudTrail's LookupEvents answers, as JSON objects.
+	Events []map[string]any
+}
+
+// serveJSON answers the JSON protocol that CloudTrail speaks: the action
+// in X-Amz-Target, the parameters a JSON object.
+func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, target string) {
+	body, _ := io.ReadAll(r.Body)
+	action := target[strings.LastIndexByte(target, '.')+1:]
+	var params map[string]any
+	json.Unmarshal(body, &params)
+	form := url.Values{}
+	for k, v := range params {
+		b, _ := json.Marshal(v)
+		form.Set(k, string(b))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = append(s.requests, Request{Action: action, Params: form, AccessKey: signer(r.Header.Get("Authorization"))})
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	switch action {
+	case "LookupEvents":
+		events := s.Events
+		if events == nil {
+			events = []map[string]any{}
+		}
+		json.NewEncoder(w).Encode(map[string]any{"Events": events})
+	default:
+		w.WriteHeader(400)
+		fmt.Fprintf(w, `{"__type": "UnknownOperationException", "message": "%s"}`, action)
+	}
 }
 
 // New starts an endpoint holding the given users and keys.
@@ -137,6 +179,10 @@ func (s *Server) Unlock() { s.mu.Unlock() }
 const ns = "https://iam.amazonaws.com/doc/2010-05-08/"
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		s.serveJSON(w, r, target)
+		return
+	}
 	if err := r.ParseForm(); err != nil {
 		fail(w, Fault{400, "MalformedInput", err.Error()})
 		return
@@ -215,6 +261,56 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/xml")
 		fmt.Fprintf(w, `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>%s</AccessKeyId><SecretAccessKey>fake-secret</SecretAccessKey><SessionToken>fake-token</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROAFAKE:%s</AssumedRoleId><Arn>%s</Arn></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></AssumeRoleResponse>`,
 			AssumedKey, esc(p.Get("RoleSessionName")), esc(arn))
+	case "GetLoginProfile":
+		user := p.Get("UserName")
+		if !s.users[user] {
+			fail(w, noSuchUser(user))
+			return
+		}
+		created, ok := s.LoginProfiles[user]
+		if !ok {
+			fail(w, Fault{404, "NoSuchEntity", "Login Profile for User " + user + " cannot be found."})
+			return
+		}
+		ok200(w, action, fmt.Sprintf("<LoginProfile><UserName>%s</UserName><CreateDate>%s</CreateDate><PasswordResetRequired>false</PasswordResetRequired></LoginProfile>", esc(user), created.UTC().Format(time.RFC3339)))
+	case "DeleteLoginProfile":
+		user := p.Get("UserName")
+		if _, ok := s.LoginProfiles[user]; !ok {
+			fail(w, Fault{404, "NoSuchEntity", "Login Profile for User " + user + " cannot be found."})
+			return
+		}
+		delete(s.LoginProfiles, user)
+		ok200(w, action, "")
+	case "CreateLoginProfile":
+		user := p.Get("UserName")
+		if !s.users[user] {
+			fail(w, noSuchUser(user))
+			return
+		}
+		if _, ok := s.LoginProfiles[user]; ok {
+			fail(w, Fault{409, "EntityAlreadyExists", "Login Profile for user " + user + " already exists."})
+			return
+		}
+		if s.LoginProfiles == nil {
+			s.LoginProfiles = map[string]time.Time{}
+		}
+		s.LoginProfiles[user] = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+		ok200(w, action, fmt.Sprintf("<LoginProfile><UserName>%s</UserName><CreateDate>2030-01-01T00:00:00Z</CreateDate><PasswordResetRequired>%s</PasswordResetRequired></LoginProfile>", esc(user), p.Get("PasswordResetRequired")))
+	case "ListMFADevices":
+		user := p.Get("UserName")
+		if !s.users[user] {
+			fail(w, noSuchUser(user))
+			return
+		}
+		ok200(w, action, "<MFADevices/><IsTruncated>false</IsTruncated>")
+	case "GetAccountSummary":
+		var b strings.Builder
+		b.WriteString("<SummaryMap>")
+		for _, k := range []string{"AccountMFAEnabled", "AccountAccessKeysPresent", "Users"} {
+			fmt.Fprintf(&b, "<entry><key>%s</key><value>%d</value></entry>", k, s.Summary[k])
+		}
+		b.WriteString("</SummaryMap>")
+		ok200(w, action, b.String())
 	case "GetCallerIdentity": // STS: whose are the credentials?
 		account := s.Account
 		if account == "" {
