@@ -97,7 +97,10 @@ func (Script) Write(w io.Writer, r *Review) error {
 	v := newView(r)
 	var accounts []string
 	byAccount := map[string][]*scriptFinding{}
-	var leftOut, manual []string
+	var leftOut, manual, same []string
+	// Findings of several checks can be about one credential (a key made
+	// at setup, unused and old): the script acts on it once, for the first.
+	acted := map[string]string{}
 	for _, a := range v.withFindings() {
 		for _, f := range a.Findings {
 			sf := &scriptFinding{Finding: f}
@@ -116,6 +119,12 @@ func (Script) Write(w io.Writer, r *Review) error {
 			if !sf.cmds.Automated() {
 				continue
 			}
+			cred := credentialOf(f)
+			if first, ok := acted[cred]; ok {
+				same = append(same, Visible(fmt.Sprintf("%s (%s, account %s): the same credential as %s", f.ID, f.User, f.AccountID, first)))
+				continue
+			}
+			acted[cred] = f.ID
 			if len(byAccount[a.ID]) == 0 {
 				accounts = append(accounts, a.ID)
 			}
@@ -165,6 +174,13 @@ func (Script) Write(w io.Writer, r *Review) error {
 	if len(manual) > 0 {
 		e.printf("# By hand: %s that no command in this script does, or that must come\n# first:\n", plural(len(manual), "finding", "findings"))
 		for _, m := range manual {
+			e.printf("#   %s\n", m)
+		}
+		e.print("#\n")
+	}
+	if len(same) > 0 {
+		e.printf("# Acted on once, under the first finding about the credential:\n")
+		for _, m := range same {
 			e.printf("#   %s\n", m)
 		}
 		e.print("#\n")
@@ -386,6 +402,15 @@ plan_password() {
 // approvedMarker marks a script written from a board's decisions, which a
 // later run must not replace (see HoldsDecisions).
 const approvedMarker = "credreview: the script of a change board's approvals"
+
+// credentialOf names the credential a finding is about: a key by its
+// account, user, slot and creation time; else the user's password.
+func credentialOf(f *analyze.Finding) string {
+	if f.KeySlot > 0 {
+		return fmt.Sprintf("%s:%s:%s:key%d:%d", f.Partition, f.AccountID, f.User, f.KeySlot, f.KeyCreated.Unix())
+	}
+	return fmt.Sprintf("%s:%s:%s:password", f.Partition, f.AccountID, f.User)
+}
 
 // phaseCommand is the command a phase runs for a finding, and whether it
 // runs one (the plan reads each finding).

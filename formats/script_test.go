@@ -443,3 +443,80 @@ func TestScriptTrickyNames(t *testing.T) {
 		t.Errorf("%d keys left, want the %d other keys", n, len(names))
 	}
 }
+
+// TestScriptAllChecksWithRealCLI runs the script of every check for one
+// account with the real AWS CLI: each key is deactivated and deleted once,
+// whatever number of findings are about it; each unused password is
+// removed; what only a person can do is left alone.
+func TestScriptAllChecksWithRealCLI(t *testing.T) {
+	iamfake.RequireTool(t, iamfake.AWSCLI)
+	t.Parallel()
+	const acct = "123456789012"
+	r := allChecksReview(t)
+	var keys []iamfake.Key
+	seen := map[string]bool{}
+	wantGone := map[string]bool{}       // key ids the script deletes
+	wantNoPassword := map[string]bool{} // users whose password it removes
+	passwords := map[string]time.Time{}
+	for i, f := range r.Findings {
+		if f.AccountID != acct {
+			continue
+		}
+		if f.KeySlot == 0 {
+			passwords[f.User] = f.UserCreated
+			if f.Check == analyze.CheckUnusedCredentials {
+				wantNoPassword[f.User] = true
+			}
+			continue
+		}
+		if f.User == "<root_account>" {
+			continue
+		}
+		cred := credentialOf(&f)
+		id := fmt.Sprintf("AKIAKEY%013d", i)
+		if !seen[cred] {
+			seen[cred] = true
+			status := "Inactive"
+			if f.KeyActive {
+				status = "Active"
+			}
+			keys = append(keys, iamfake.Key{User: f.User, ID: id, Status: status, Created: f.KeyCreated},
+				iamfake.Key{User: f.User, ID: fmt.Sprintf("AKIAOTHER%011d", i), Status: "Active", Created: f.KeyCreated.Add(time.Second)})
+			wantGone[id] = true
+		}
+	}
+	s := iamfake.New(nil, keys)
+	defer s.Close()
+	s.LoginProfiles = passwords
+	script := writeScript(t, r)
+	for _, phase := range []string{"plan", "deactivate", "delete"} {
+		if code, stdout, stderr := runScript(t, s, script, phase, "--account", acct); code != 0 {
+			t.Fatalf("%s: exit %d\n%s%s", phase, code, stdout, stderr)
+		}
+	}
+	for _, k := range s.Keys() {
+		if wantGone[k.ID] {
+			t.Errorf("%s of %s is still there", k.ID, k.User)
+		}
+		if strings.HasPrefix(k.ID, "AKIAOTHER") && k.Status != "Active" {
+			t.Errorf("a key no finding is about changed: %+v", k)
+		}
+	}
+	deletes := 0
+	for _, m := range s.Mutations() {
+		if strings.HasPrefix(m, "DeleteAccessKey") {
+			deletes++
+		}
+	}
+	if deletes != len(wantGone) {
+		t.Errorf("%d keys deleted, want each of the %d once", deletes, len(wantGone))
+	}
+	s.Lock()
+	for user := range passwords {
+		_, has := s.LoginProfiles[user]
+		if has == wantNoPassword[user] {
+			t.Errorf("user %s: password there %v, want %v", user, has, !wantNoPassword[user])
+		}
+	}
+	s.Unlock()
+}
