@@ -220,6 +220,8 @@ func TestCompletion(t *testing.T) {
 		{"credreview completion z", "zsh"},
 		{"credreview help fe", "fetch"},
 		{"credreview script --app", "--approved"},
+		{"credreview analyze --checks key-r", "key-rotation"},
+		{"credreview analyze --benchmark cis-v6", "cis-v6.0"},
 	}
 	t.Run("bash", func(t *testing.T) {
 		iamfake.RequireTool(t, "/usr/bin/bash")

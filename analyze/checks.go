@@ -190,7 +190,7 @@ func ParseChecks(list string) ([]string, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("--checks names no check")
+		return nil, fmt.Errorf("names no check")
 	}
 	// In the table's order, whatever the order given.
 	var ordered []string

@@ -212,6 +212,9 @@ func (j *jsonWriter) finding(f *analyze.Finding) {
 	j.strings("test", c.Test)
 	j.strings("implement", c.Implement)
 	j.strings("backout", c.Backout)
+	if c.Manual != "" {
+		j.str("manual", c.Manual)
+	}
 	j.close('}')
 	j.close('}')
 }

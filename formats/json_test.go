@@ -42,6 +42,8 @@ func TestJSONMatchesEncodingJSON(t *testing.T) {
 		many.Findings = append(many.Findings, f)
 	}
 	reviews["many"] = many
+	reviews["all checks"] = allChecksReview(t)
+	reviews["excepted"] = exceptedReview(t)
 	for name, r := range reviews {
 		var got, want bytes.Buffer
 		if err := (JSON{}).Write(&got, r); err != nil {
@@ -180,6 +182,7 @@ type jsonCommands struct {
 	Test      []string `json:"test"`
 	Implement []string `json:"implement"`
 	Backout   []string `json:"backout"`
+	Manual    string   `json:"manual,omitempty"`
 }
 
 type jsonProblem struct {
@@ -265,7 +268,7 @@ func referenceJSON(w io.Writer, r *Review) error {
 			Source:             f.Source,
 			Line:               f.Line,
 			Notes:              f.Notes,
-			Commands:           jsonCommands{f.Commands().Test, f.Commands().Implement, f.Commands().Backout},
+			Commands:           jsonCommands{orEmpty(f.Commands().Test), orEmpty(f.Commands().Implement), orEmpty(f.Commands().Backout), f.Commands().Manual},
 		}
 		if jf.Notes == nil {
 			jf.Notes = []string{}
@@ -365,4 +368,12 @@ func TestJSONSchema(t *testing.T) {
 	if sch.Validate(bad) == nil {
 		t.Error("the schema takes a document of another version")
 	}
+}
+
+// orEmpty is a list as the JSON writes it: [] when there is none.
+func orEmpty(l []string) []string {
+	if l == nil {
+		return []string{}
+	}
+	return l
 }
