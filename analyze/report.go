@@ -59,23 +59,6 @@ func (r *csvRow) fields() [len(csvColumns)]*string {
 	}
 }
 
-// keyColumn is a column of key slot 1 or 2: rotated, service or region.
-func (r *csvRow) keyColumn(slot int, which string) string {
-	switch {
-	case slot == 1 && which == "rotated":
-		return r.Key1LastRotated
-	case slot == 1 && which == "service":
-		return r.Key1LastUsedService
-	case slot == 1:
-		return r.Key1LastUsedRegion
-	case which == "rotated":
-		return r.Key2LastRotated
-	case which == "service":
-		return r.Key2LastUsedService
-	}
-	return r.Key2LastUsedRegion
-}
-
 // Hints, each given once per file.
 const (
 	hintSpreadsheet   = "the file may have been opened and re-saved by a spreadsheet program, which rewrites timestamps; analyse the file AWS produced"
@@ -641,12 +624,12 @@ func (p *reportParser) checkUse(line int, r *csvRow) (ids [4]uint32) {
 		return ids
 	}
 	var odd []string
-	for slot := 1; slot <= 2; slot++ {
-		if v := r.keyColumn(slot, "region"); !validRegion(v) {
-			odd = append(odd, fmt.Sprintf("access_key_%d_last_used_region %q", slot, v))
+	for i, use := range [2][2]string{{r.Key1LastUsedRegion, r.Key1LastUsedService}, {r.Key2LastUsedRegion, r.Key2LastUsedService}} {
+		if !validRegion(use[0]) {
+			odd = append(odd, fmt.Sprintf("access_key_%d_last_used_region %q", i+1, use[0]))
 		}
-		if v := r.keyColumn(slot, "service"); !validService(v) {
-			odd = append(odd, fmt.Sprintf("access_key_%d_last_used_service %q", slot, v))
+		if !validService(use[1]) {
+			odd = append(odd, fmt.Sprintf("access_key_%d_last_used_service %q", i+1, use[1]))
 		}
 	}
 	p.pr.warnf(line, "%s: not what AWS writes there (N/A, a region such as us-east-1, a service such as s3); the row is still checked", strings.Join(odd, ", "))
