@@ -32,7 +32,7 @@ func TestHelpCommand(t *testing.T) {
 		{[]string{"help", "fetch"}, 0, fetchUsage, ""},
 		{[]string{"help", "completion"}, 0, completionUsage, ""},
 		{[]string{"analyse", "--help"}, 0, analyzeUsage, ""},
-		{[]string{"help", "bogus"}, 2, "", "credreview: error: unknown command \"bogus\" (want analyze, script, fetch, completion, version, help)\n"},
+		{[]string{"help", "bogus"}, 2, "", "credreview: error: unknown command \"bogus\" (want analyze, script, verify, fetch, completion, version, help)\n"},
 		{[]string{"help", "fetch", "x"}, 2, "", "credreview: error: help takes one command, but was given [\"fetch\" \"x\"]\n"},
 	} {
 		code, stdout, stderr := credreview(t, "", tt.args...)
@@ -52,7 +52,7 @@ func TestTypoSuggestion(t *testing.T) {
 		"fecth":    `unknown command "fecth"; did you mean fetch?`,
 		"vers":     `unknown command "vers"; did you mean version?`,
 		"complete": `unknown command "complete"; did you mean completion?`,
-		"scan":     `unknown command "scan" (want analyze, script, fetch, completion, version, help)`,
+		"scan":     `unknown command "scan" (want analyze, script, verify, fetch, completion, version, help)`,
 	} {
 		code, _, stderr := credreview(t, "", typo)
 		if code != 2 || !strings.Contains(stderr, "credreview: error: "+want+"\n") {

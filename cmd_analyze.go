@@ -68,27 +68,8 @@ func analyzeCmd(ctx context.Context, fl analyzeFlags, stdin io.Reader, stdout io
 		}
 		ui.infof("%s", summary)
 	} else {
-		w := writeOutputs(ctx, fl.out, fl.formats, review)
-		for _, r := range w.replaced {
-			ui.infof("replaced %s", r)
-		}
-		for _, r := range w.removed {
-			ui.infof("removed %s: it was of another review", r)
-		}
-		for _, k := range w.kept {
-			ui.warnf("%s has the name of a review's file but no review id: left as it is", k)
-		}
-		if len(w.files) > 0 {
-			summary += "; wrote " + strings.Join(w.files, ", ")
-		}
-		ui.infof("%s", summary)
-		if len(w.errs) > 0 {
-			for _, err := range w.errs {
-				ui.errorf("%v", err)
-			}
-			if len(w.files) == 0 {
-				ui.errorf("nothing was written in %s: the outputs of one review are put in place together or not at all", fl.out)
-			}
+		set := reviewOutputs(review, fl.formats)
+		if !said(ui, fl.out, set, writeOutputs(ctx, fl.out, set), summary) {
 			return errReported
 		}
 	}
@@ -120,20 +101,47 @@ type written struct {
 	errs     []error
 }
 
-// writeOutputs writes the formats of a review into dir as one set: the
-// folder is locked, every file is written beside its name, in parallel,
-// and only when all are complete are they put in place, together; after a
-// failure or an interrupt none is. Files of the other formats that belong
-// to another review are removed, so that the folder never holds two
-// reviews' files side by side; files credreview did not write are left
-// alone. A workbook a board has decided in, or a script of its approvals,
-// is never replaced nor removed: the run stops first, and says so.
-func writeOutputs(ctx context.Context, dir string, fmts []formats.Format, r *formats.Review) (out written) {
-	fail := func(err ...error) written { return written{errs: err} }
+// outputSet is what writeOutputs writes: the files of one review, or of
+// one verification, by format.
+type outputSet struct {
+	what  string                   // "review" or "verification"
+	base  string                   // the files' name, without the format's extension
+	id    string                   // the review's CR-… or the verification's CV-…
+	idOf  func(path string) string // reads that id back from a file
+	kinds []string                 // every format a set of this kind may have
+	files []outputFile             // the formats asked for, in order
+}
+
+type outputFile struct {
+	format string
+	write  func(io.Writer) error
+}
+
+// reviewOutputs is the output set of a review in the formats asked for.
+func reviewOutputs(r *formats.Review, fmts []formats.Format) outputSet {
 	base := r.Name
 	if base == "" {
 		base = analyze.OutputBase
 	}
+	set := outputSet{what: "review", base: base, id: r.ID, idOf: formats.ReviewIDOf, kinds: formats.Names()}
+	for _, f := range fmts {
+		set.files = append(set.files, outputFile{f.Name(), func(w io.Writer) error { return f.Write(w, r) }})
+	}
+	return set
+}
+
+// writeOutputs writes a set of outputs into dir as one: the folder is
+// locked, every file is written beside its name, in parallel, and only
+// when all are complete are they put in place, together; after a failure
+// or an interrupt none is. Files of the set's other formats that belong to
+// another review (or verification) are removed, so that the folder never
+// holds two reviews' files side by side; files credreview did not write
+// are left alone. A workbook a board has decided in, or a script of its
+// approvals, is never replaced nor removed: the run stops first, and says
+// so.
+func writeOutputs(ctx context.Context, dir string, o outputSet) (out written) {
+	fail := func(err ...error) written { return written{errs: err} }
+	base := o.base
 	set, err := lockOutputs(dir)
 	if err != nil {
 		return fail(err)
@@ -141,47 +149,48 @@ func writeOutputs(ctx context.Context, dir string, fmts []formats.Format, r *for
 	defer set.Close()
 
 	mine := map[string]bool{}
-	for _, f := range fmts {
-		mine[base+"."+f.Name()] = true
+	for _, f := range o.files {
+		mine[base+"."+f.format] = true
 	}
 	var stale, decided []string
-	for _, name := range outputNames(base) {
+	for _, kind := range o.kinds {
+		name := base + "." + kind
 		path := filepath.Join(dir, name)
 		if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
 			continue
 		}
-		id := formats.ReviewIDOf(path)
-		if formats.HoldsDecisions(path) && (mine[name] || id != r.ID) {
+		id := o.idOf(path)
+		if formats.HoldsDecisions(path) && (mine[name] || id != o.id) {
 			decided = append(decided, path)
 			continue
 		}
 		switch {
-		case mine[name] && id == r.ID:
-			out.replaced = append(out.replaced, path+" (the same review)")
+		case mine[name] && id == o.id:
+			out.replaced = append(out.replaced, path+" (the same "+o.what+")")
 		case mine[name] && id != "":
-			out.replaced = append(out.replaced, path+" (review "+id+")")
+			out.replaced = append(out.replaced, path+" ("+o.what+" "+id+")")
 		case mine[name]:
 			out.replaced = append(out.replaced, path)
 		case id == "":
 			out.kept = append(out.kept, path)
-		case id != r.ID:
+		case id != o.id:
 			stale = append(stale, path)
 		}
 	}
 	if len(decided) > 0 {
 		var errs []error
 		for _, path := range decided {
-			errs = append(errs, fmt.Errorf("%s holds a change board's decisions, which this run would lose; move it, or write this review to another folder with -o", path))
+			errs = append(errs, fmt.Errorf("%s holds a change board's decisions, which this run would lose; move it, or write this %s to another folder with -o", path, o.what))
 		}
 		return fail(errs...)
 	}
 
-	errc := make([]error, len(fmts))
+	errc := make([]error, len(o.files))
 	var wg sync.WaitGroup
-	for i, f := range fmts {
+	for i, f := range o.files {
 		wg.Go(func() {
-			name := base + "." + f.Name()
-			if err := set.Stage(name, func(w io.Writer) error { return f.Write(w, r) }); err != nil {
+			name := base + "." + f.format
+			if err := set.Stage(name, f.write); err != nil {
 				errc[i] = fmt.Errorf("write %s: %w", filepath.Join(dir, name), err)
 			}
 		})
@@ -215,20 +224,45 @@ func writeOutputs(ctx context.Context, dir string, fmts []formats.Format, r *for
 	if err != nil {
 		return fail(err)
 	}
-	for _, f := range fmts { // in the order asked for
-		path := filepath.Join(dir, base+"."+f.Name())
+	for _, f := range o.files { // in the order asked for
+		path := filepath.Join(dir, base+"."+f.format)
 		if slices.Contains(placed, path) {
 			out.files = append(out.files, path)
 		}
 	}
 	for _, path := range stale {
 		if err := os.Remove(path); err != nil {
-			out.errs = append(out.errs, fmt.Errorf("remove %s of another review: %w", path, err))
+			out.errs = append(out.errs, fmt.Errorf("remove %s of another %s: %w", path, o.what, err))
 			continue
 		}
 		out.removed = append(out.removed, path)
 	}
 	return out
+}
+
+// said prints what writeOutputs did and the run's summary, and reports
+// whether all went well.
+func said(ui *ui, dir string, set outputSet, w written, summary string) bool {
+	for _, r := range w.replaced {
+		ui.infof("replaced %s", r)
+	}
+	for _, r := range w.removed {
+		ui.infof("removed %s: it was of another %s", r, set.what)
+	}
+	for _, k := range w.kept {
+		ui.warnf("%s has the name of a %s's file but no %s id: left as it is", k, set.what, set.what)
+	}
+	if len(w.files) > 0 {
+		summary += "; wrote " + strings.Join(w.files, ", ")
+	}
+	ui.infof("%s", summary)
+	for _, err := range w.errs {
+		ui.errorf("%v", err)
+	}
+	if len(w.errs) > 0 && len(w.files) == 0 {
+		ui.errorf("nothing was written in %s: the outputs of one %s are put in place together or not at all", dir, set.what)
+	}
+	return len(w.errs) == 0
 }
 
 // lockOutputs locks an output folder, saying what to do when another run

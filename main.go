@@ -42,27 +42,30 @@ exact aws iam commands, JSON and a script.
 Usage:
     credreview analyze [options] PATH...
     credreview script --approved WORKBOOK [options]
+    credreview verify --review REVIEW.json [options] PATH...
     credreview fetch [options] -o DIR
     credreview completion bash|zsh|fish
     credreview version
     credreview help [COMMAND]
 
 analyze (or analyse) reads reports offline; script turns the workbook a
-change board decided in into a script of what it approved; fetch exports
-reports, with the key ids, on a connected machine. Run "credreview help
-COMMAND" or "credreview COMMAND --help" for a command's options.
+change board decided in into a script of what it approved; verify says what
+newer reports show of each finding after the change; fetch exports reports,
+with the key ids, on a connected machine. Run "credreview help COMMAND" or
+"credreview COMMAND --help" for a command's options.
 
 Exit codes:
     0  done
-    1  some input or output failed (analyze: everything readable was
-       analysed and written; script: the workbook was refused; fetch:
+    1  some input or output failed (analyze, verify: everything readable
+       was analysed and written; script: the workbook was refused; fetch:
        the other accounts were saved)
     2  usage error
-    3  analyze: findings at or above --fail-on
+    3  analyze: findings at or above --fail-on; verify: one still active
 
 Examples:
     credreview analyze -o review/ reports/
     credreview script --approved review/credential-review.xlsx -o review/
+    credreview verify --review review/credential-review.json -o review/ after/
     credreview fetch --profile prod -o evidence/ && credreview analyze evidence/
     credreview version
 `
@@ -91,7 +94,8 @@ Options:
                              holds a board's decisions. With -o -, write
                              the one requested format to standard output.
     -f, --format LIST        Comma-separated list of xlsx, md, json, sh,
-                             csv (default xlsx,md).
+                             csv (default xlsx,md,json: the JSON is what
+                             verify reads).
         --name NAME          Name the files NAME.<format> (default
                              credential-review).
         --checks LIST        all, or some of setup-key, root-access-key,
@@ -317,6 +321,16 @@ func init() {
 				ui.quiet = fl.quiet
 				return scriptCmd(fl, stdout, ui)
 			}},
+		{name: "verify", summary: "say what newer reports show of an earlier review's findings", usage: verifyUsage,
+			flags: func() *pflag.FlagSet { return new(verifyFlags).flagSet() },
+			run: func(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, ui *ui) error {
+				fl, err := parseVerify(args)
+				if err != nil || fl.help {
+					return helpOr(err, fl.help, stdout, verifyUsage)
+				}
+				ui.quiet = fl.quiet
+				return verifyCmd(ctx, fl, stdin, stdout, ui)
+			}},
 		{name: "fetch", summary: "export credential reports and key ids from AWS", usage: fetchUsage,
 			flags: func() *pflag.FlagSet { return new(fetchFlags).flagSet() },
 			run: func(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, ui *ui) error {
@@ -477,7 +491,7 @@ func (fl *analyzeFlags) flagSet() *pflag.FlagSet {
 	fs := newFlagSet("analyze")
 	fl.window = days(analyze.DefaultSetupWindow)
 	fs.StringVarP(&fl.out, "out", "o", ".", "")
-	fs.StringVarP(&fl.format, "format", "f", "xlsx,md", "")
+	fs.StringVarP(&fl.format, "format", "f", "xlsx,md,json", "")
 	fs.Var(&fl.window, "setup-window", "")
 	fs.StringVar(&fl.asOf, "as-of", "", "")
 	fs.StringVar(&fl.failOn, "fail-on", "none", "")

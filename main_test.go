@@ -64,6 +64,7 @@ func TestHelp(t *testing.T) {
 		{"analyze --help", []string{"analyze", "--help"}, 0, "analyze-help.txt", ""},
 		{"analyze -h", []string{"analyze", "-h"}, 0, "analyze-help.txt", ""},
 		{"script --help", []string{"script", "--help"}, 0, "script-help.txt", ""},
+		{"verify --help", []string{"verify", "--help"}, 0, "verify-help.txt", ""},
 		{"version", []string{"version"}, 0, "version.txt", ""},
 	}
 	for _, tt := range tests {
@@ -87,7 +88,7 @@ func TestHelpMatchesREADME(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, cmd := range []string{"analyze", "script", "fetch"} {
+	for _, cmd := range []string{"analyze", "script", "verify", "fetch"} {
 		_, help, _ := credreview(t, "", cmd, "--help")
 		if !strings.Contains(string(readme), help) {
 			t.Errorf("README.md does not contain the text of credreview %s --help:\n%s", cmd, help)
@@ -102,7 +103,11 @@ func TestUsageErrors(t *testing.T) {
 		stderr string
 	}{
 		{"no command", nil, "credreview: error: no command given\n"},
-		{"unknown command", []string{"scan"}, "credreview: error: unknown command \"scan\" (want analyze, script, fetch, completion, version, help)\n"},
+		{"unknown command", []string{"scan"}, "credreview: error: unknown command \"scan\" (want analyze, script, verify, fetch, completion, version, help)\n"},
+		{"verify without --review", []string{"verify", "x"}, "credreview: error: --review FILE is required: the credential-review.json of the review to verify (credreview analyze -f json writes it)\n"},
+		{"verify without a path", []string{"verify", "--review", "r.json"}, "credreview: error: no PATH given: name the newer reports, inventories or directories, or - for standard input\n"},
+		{"verify a format it does not write", []string{"verify", "--review", "r.json", "-f", "sh", "x"}, "credreview: error: verify writes no format \"sh\" (want xlsx, md, json)\n"},
+		{"verify two formats to stdout", []string{"verify", "--review", "r.json", "-o", "-", "x"}, "credreview: error: -o - writes one format to standard output, but --format xlsx,md,json names 3; add -f json, -f md or -f xlsx\n"},
 		{"script without --approved", []string{"script"}, "credreview: error: --approved WORKBOOK is required: the credential-review.xlsx the change board decided in\n"},
 		{"script with an argument", []string{"script", "--approved", "x.xlsx", "y"}, "credreview: error: script takes no arguments, but was given [\"y\"]; name the workbook with --approved\n"},
 		{"bad paper", []string{"analyze", "--paper", "legal", "x"}, "credreview: error: --paper: unknown paper size \"legal\" (want a4 or letter)\n"},
@@ -118,7 +123,7 @@ func TestUsageErrors(t *testing.T) {
 		{"bad window", []string{"analyze", "--setup-window", "soon", "x"}, "credreview: error: invalid argument \"soon\" for \"--setup-window\" flag: not a duration such as 10s, 15m, 1h or 1d\n"},
 		{"negative window", []string{"analyze", "--setup-window", "-1h", "x"}, "credreview: error: --setup-window -1h0m0s is negative\n"},
 		{"sub-second window", []string{"analyze", "--setup-window", "1.5s", "x"}, "credreview: error: --setup-window 1.5s is not a whole number of seconds, and reports have times to the second\n"},
-		{"default formats to stdout", []string{"analyze", "-o", "-", "x"}, "credreview: error: -o - writes one format to standard output, but the default --format xlsx,md names 2; add -f md, -f json, -f xlsx or -f sh\n"},
+		{"default formats to stdout", []string{"analyze", "-o", "-", "x"}, "credreview: error: -o - writes one format to standard output, but the default --format xlsx,md,json names 3; add -f md, -f json, -f xlsx or -f sh\n"},
 		{"version with an argument", []string{"version", "x"}, "credreview: error: version takes no arguments, but was given [\"x\"]\n"},
 		{"bad severity", []string{"analyze", "--fail-on", "critical", "x"}, "credreview: error: --fail-on: unknown severity \"critical\" (want none, low, medium or high)\n"},
 		{"bad as-of", []string{"analyze", "--as-of", "yesterday", "x"}, "credreview: error: --as-of \"yesterday\" is not a date (2026-11-20) or a time (2026-11-20T12:00:00Z)\n"},
@@ -136,7 +141,7 @@ func TestUsageErrors(t *testing.T) {
 				t.Errorf("stderr = %q, want it to contain %q", stderr, tt.stderr)
 			}
 			command := ""
-			if len(tt.args) > 0 && (tt.args[0] == "analyze" || tt.args[0] == "script") {
+			if len(tt.args) > 0 && (tt.args[0] == "analyze" || tt.args[0] == "script" || tt.args[0] == "verify") {
 				command = tt.args[0] + " "
 			}
 			if !strings.HasSuffix(stderr, "credreview: hint: run \"credreview "+command+"--help\" for usage\n") {
@@ -242,18 +247,18 @@ func TestExitCodes(t *testing.T) {
 		files  string
 		stderr []string
 	}{
-		{"findings, no --fail-on", []string{high}, 0, "credential-review.md credential-review.xlsx", nil},
-		{"--fail-on high with high findings", []string{"--fail-on", "high", high}, 3, "credential-review.md credential-review.xlsx", []string{"credreview: findings at or above --fail-on high\n"}},
-		{"--fail-on high with medium findings", []string{"--fail-on", "high", onlyMedium}, 0, "credential-review.md credential-review.xlsx", nil},
-		{"--fail-on medium with medium findings", []string{"--fail-on", "MEDIUM", onlyMedium}, 3, "credential-review.md credential-review.xlsx", nil},
-		{"a bad input beside a good one", []string{bad, high}, 1, "credential-review.md credential-review.xlsx", []string{
+		{"findings, no --fail-on", []string{high}, 0, "credential-review.json credential-review.md credential-review.xlsx", nil},
+		{"--fail-on high with high findings", []string{"--fail-on", "high", high}, 3, "credential-review.json credential-review.md credential-review.xlsx", []string{"credreview: findings at or above --fail-on high\n"}},
+		{"--fail-on high with medium findings", []string{"--fail-on", "high", onlyMedium}, 0, "credential-review.json credential-review.md credential-review.xlsx", nil},
+		{"--fail-on medium with medium findings", []string{"--fail-on", "MEDIUM", onlyMedium}, 3, "credential-review.json credential-review.md credential-review.xlsx", nil},
+		{"a bad input beside a good one", []string{bad, high}, 1, "credential-review.json credential-review.md credential-review.xlsx", []string{
 			"credreview: error: " + bad + ":1: not a complete credential report: missing 14 columns: ",
 			"credreview: hint: the header has 3 columns",
 			", 1 input error; wrote "}},
-		{"input errors win over --fail-on", []string{"--fail-on", "low", bad, high}, 1, "credential-review.md credential-review.xlsx", nil},
+		{"input errors win over --fail-on", []string{"--fail-on", "low", bad, high}, 1, "credential-review.json credential-review.md credential-review.xlsx", nil},
 		{"only bad inputs", []string{bad}, 1, "", []string{"credreview: error: no credential report could be read; nothing was written\n"}},
 		{"missing file", []string{"nope.csv"}, 1, "", []string{"credreview: error: nope.csv: no such file or directory\n"}},
-		{"quiet keeps errors", []string{"-q", bad, high}, 1, "credential-review.md credential-review.xlsx", []string{"credreview: error: " + bad}},
+		{"quiet keeps errors", []string{"-q", bad, high}, 1, "credential-review.json credential-review.md credential-review.xlsx", []string{"credreview: error: " + bad}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -380,7 +385,7 @@ func TestInterruptedWhileWriting(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := formats.NewReview(formats.Tool{Name: "credreview", Version: "test"}, analyze.Analyze(context.Background(), []string{"samples"}, nil, analyze.Options{SetupWindow: time.Hour}))
 	slow := interrupting{cancel}
-	w := writeOutputs(ctx, out, []formats.Format{formats.JSON{}, slow}, r)
+	w := writeOutputs(ctx, out, reviewOutputs(r, []formats.Format{formats.JSON{}, slow}))
 	if len(w.files) != 0 || len(w.errs) != 1 || !strings.Contains(w.errs[0].Error(), "interrupted while writing; nothing was written in "+out) {
 		t.Errorf("written %q, errors %v", w.files, w.errs)
 	}

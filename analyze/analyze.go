@@ -40,6 +40,12 @@ type Options struct {
 	// control credreview is named for.
 	Checks []string
 
+	// Rows, when set, is shown every row that is checked, the root user's
+	// too, with its report (whose account is known by then). It is called
+	// from several goroutines at once, and the row's strings point into a
+	// buffer that the next row overwrites: it copies what it keeps.
+	Rows func(rep *Report, r *Row)
+
 	// RootUseDays, UnusedDays and RotationDays are the periods of the
 	// root-used, unused-credentials and key-rotation checks; 0 means the
 	// default (90, 45 and 90 days).

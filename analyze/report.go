@@ -424,6 +424,9 @@ func (p *reportParser) setChecks() {
 // run runs the checks on a row: now, or, for a check that measures ages,
 // once the report's as-of time is known (see finish).
 func (p *reportParser) run(r *Row) {
+	if p.opts.Rows != nil {
+		p.opts.Rows(p.rep, r)
+	}
 	for _, c := range p.checks {
 		if !c.NeedsAsOf {
 			p.findings = c.Run(r, &p.env, p.findings)
@@ -514,7 +517,7 @@ func (p *reportParser) root(line int, r *csvRow) bool {
 	if p.seen == nil {
 		p.seen = &userSet{}
 	}
-	if p.rootChecks {
+	if p.rootChecks || p.opts.Rows != nil {
 		p.rootRow(line, r, sec, err == nil, u, uerr == nil, &t)
 	}
 	p.seen.times = append(p.seen.times, t)

@@ -48,11 +48,11 @@ func ValidFinding(f *Finding) string {
 		return "account"
 	case !ValidPartition(f.Partition):
 		return "partition"
-	case !ValidUserName(f.User):
+	case !ValidUserName(f.User) && !(f.User == rootUser && rootCheck(f.Check)):
 		return "user"
 	case f.KeyID != "" && !validKeyID(f.KeyID):
 		return "key id"
-	case f.KeySlot != 1 && f.KeySlot != 2:
+	case f.KeySlot < 0 || f.KeySlot > 2:
 		return "key slot"
 	case f.Severity < SeverityLow || f.Severity > SeverityHigh:
 		return "severity"
@@ -60,4 +60,9 @@ func ValidFinding(f *Finding) string {
 		return "inventory status"
 	}
 	return ""
+}
+
+// rootCheck reports whether a check is about the root user's row.
+func rootCheck(id string) bool {
+	return id == CheckRootAccessKey || id == CheckRootMFA || id == CheckRootUsed
 }

@@ -97,13 +97,17 @@ func ReviewID(r *Review) string {
 	return "CR-" + strings.ToUpper(hex.EncodeToString(h.Sum(nil))[:12])
 }
 
-// reviewIDPattern finds a review id in a file credreview wrote.
-var reviewIDPattern = regexp.MustCompile(`CR-[0-9A-F]{12}`)
-
 // ReviewIDOf reads the review id that a file credreview wrote carries: the
 // Markdown, the JSON and the script near their start, the workbook in its
 // document properties. It returns "" for a file that carries none.
-func ReviewIDOf(path string) string {
+func ReviewIDOf(path string) string { return fileID(path, "CR") }
+
+// VerificationIDOf reads the verification id (CV-…) that a file of credreview
+// verify carries, as ReviewIDOf does a review's.
+func VerificationIDOf(path string) string { return fileID(path, "CV") }
+
+// fileID finds the first id of a kind (CR or CV) in a file credreview wrote.
+func fileID(path, kind string) string {
 	if strings.HasSuffix(path, ".xlsx") {
 		zr, err := zip.OpenReader(path)
 		if err != nil {
@@ -120,7 +124,7 @@ func ReviewIDOf(path string) string {
 			}
 			defer rc.Close()
 			b, _ := io.ReadAll(io.LimitReader(rc, 64<<10))
-			if m := regexp.MustCompile(`<dc:identifier>(CR-[0-9A-F]{12})</dc:identifier>`).FindSubmatch(b); m != nil {
+			if m := regexp.MustCompile(`<dc:identifier>(` + kind + `-[0-9A-F]{12})</dc:identifier>`).FindSubmatch(b); m != nil {
 				return string(m[1])
 			}
 		}
@@ -133,7 +137,7 @@ func ReviewIDOf(path string) string {
 	defer f.Close()
 	b := make([]byte, 4<<10)
 	n, _ := io.ReadFull(f, b)
-	return string(reviewIDPattern.Find(b[:n]))
+	return string(regexp.MustCompile(kind + `-[0-9A-F]{12}`).Find(b[:n]))
 }
 
 // control names a finding's CIS control as the outputs show it: the

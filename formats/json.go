@@ -122,10 +122,18 @@ func (JSON) Write(w io.Writer, r *Review) error {
 	j.open('[')
 	j.findings(r.Findings)
 	j.close(']')
+	j.problems(r.Warnings, r.Errors)
+	j.close('}')
+	j.buf = append(j.buf, '\n')
+	return j.flush()
+}
+
+// problems writes the warnings and the errors.
+func (j *jsonWriter) problems(warnings, errors []analyze.Problem) {
 	for _, list := range []struct {
 		name     string
 		problems []analyze.Problem
-	}{{"warnings", r.Warnings}, {"errors", r.Errors}} {
+	}{{"warnings", warnings}, {"errors", errors}} {
 		j.key(list.name)
 		j.open('[')
 		for _, p := range list.problems {
@@ -143,9 +151,6 @@ func (JSON) Write(w io.Writer, r *Review) error {
 		}
 		j.close(']')
 	}
-	j.close('}')
-	j.buf = append(j.buf, '\n')
-	return j.flush()
 }
 
 // finding writes one finding as an element of the findings array.

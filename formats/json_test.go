@@ -339,18 +339,40 @@ func nullable(s string) *string {
 }
 
 // TestJSONSchema validates every golden JSON against the schema written
-// down in doc/credential-review.schema.json, which pipelines rely on.
+// down in doc/credential-review.schema.json (a verification's, in
+// doc/credential-verification.schema.json), which pipelines rely on.
 func TestJSONSchema(t *testing.T) {
 	c := jsonschema.NewCompiler()
 	sch, err := c.Compile(filepath.Join(repoRoot, "doc", "credential-review.schema.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The verification's schema refers to the review's by its $id.
+	rf, err := os.Open(filepath.Join(repoRoot, "doc", "credential-review.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rf.Close()
+	rdoc, err := jsonschema.UnmarshalJSON(rf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AddResource("https://github.com/credreview/credreview/doc/credential-review.schema.json", rdoc); err != nil {
+		t.Fatal(err)
+	}
+	vsch, err := c.Compile(filepath.Join(repoRoot, "doc", "credential-verification.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	goldens, _ := filepath.Glob(filepath.Join(expectedDir, "*.json"))
-	if len(goldens) < 3 {
+	if len(goldens) < 4 {
 		t.Fatalf("%d golden JSON files", len(goldens))
 	}
 	for _, path := range goldens {
+		sch := sch
+		if strings.HasPrefix(filepath.Base(path), "verification") {
+			sch = vsch
+		}
 		b, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)

@@ -239,9 +239,16 @@ func (XLSX) Write(w io.Writer, r *Review) error {
 // and "page N of M" in its header and footer. A sheet written by a stream
 // must be set up before the stream is made.
 func pageSetup(f *excelize.File, v *view, sheet string) error {
+	return printLayout(f, sheet, v.paper(), v.title(), "As of "+asOfShort(v)+" · review "+ReviewID(v.Review))
+}
+
+// printLayout prints a sheet landscape on paper, one page wide, with title
+// and the sheet's name in the header, footer and "page N of M" in the
+// footer.
+func printLayout(f *excelize.File, sheet string, paper Paper, title, footer string) error {
 	landscape := "landscape"
 	wide, tall := 1, 0
-	size := int(v.paper())
+	size := int(paper)
 	fit := true
 	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
 		return err
@@ -254,8 +261,8 @@ func pageSetup(f *excelize.File, v *view, sheet string) error {
 		return err
 	}
 	return f.SetHeaderFooter(sheet, &excelize.HeaderFooterOptions{
-		OddHeader: "&L&\"-,Bold\"" + hfText(v.title()) + "&R&A",
-		OddFooter: "&L" + hfText("As of "+asOfShort(v)+" · review "+ReviewID(v.Review)) + "&RPage &P of &N",
+		OddHeader: "&L&\"-,Bold\"" + hfText(title) + "&R&A",
+		OddFooter: "&L" + hfText(footer) + "&RPage &P of &N",
 	})
 }
 
@@ -733,7 +740,6 @@ func writeExcepted(f *excelize.File, v *view, st *xlsxStyles) error {
 
 func writeProblems(f *excelize.File, v *view, st *xlsxStyles) error {
 	r := v.Review
-	widths := []float64{40, 7, 70, 50}
 	for _, p := range []struct {
 		sheet string
 		list  []analyze.Problem
@@ -741,26 +747,10 @@ func writeProblems(f *excelize.File, v *view, st *xlsxStyles) error {
 		if len(p.list) == 0 {
 			continue
 		}
-		s := &sheetWriter{f: f, sheet: p.sheet}
-		s.line([]int{st.header, st.headerCenter, st.header}, "Source", "Line", "Message", "Hint")
-		for _, pr := range p.list {
-			var line any
-			if pr.Line > 0 {
-				line = pr.Line
-			}
-			s.line([]int{st.cell, st.cellCenter, st.cell}, pr.Source, line, pr.Message, pr.Hint)
-			s.height(rowHeight(max(wrappedLines(pr.Source, widths[0]), wrappedLines(pr.Message, widths[2]), wrappedLines(pr.Hint, widths[3]))))
-		}
-		if s.err != nil {
-			return s.err
+		if err := problemSheet(f, p.sheet, p.list, st); err != nil {
+			return err
 		}
 		if err := f.SetPanes(p.sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-			return err
-		}
-		if err := f.AutoFilter(p.sheet, fmt.Sprintf("A1:D%d", len(p.list)+1), nil); err != nil {
-			return err
-		}
-		if err := setWidths(f, p.sheet, widths...); err != nil {
 			return err
 		}
 		if err := pageSetup(f, v, p.sheet); err != nil {
@@ -771,6 +761,28 @@ func writeProblems(f *excelize.File, v *view, st *xlsxStyles) error {
 		}
 	}
 	return nil
+}
+
+// problemSheet writes problems into a sheet, one row each, with a filter.
+func problemSheet(f *excelize.File, sheet string, list []analyze.Problem, st *xlsxStyles) error {
+	widths := []float64{40, 7, 70, 50}
+	s := &sheetWriter{f: f, sheet: sheet}
+	s.line([]int{st.header, st.headerCenter, st.header}, "Source", "Line", "Message", "Hint")
+	for _, pr := range list {
+		var line any
+		if pr.Line > 0 {
+			line = pr.Line
+		}
+		s.line([]int{st.cell, st.cellCenter, st.cell}, pr.Source, line, pr.Message, pr.Hint)
+		s.height(rowHeight(max(wrappedLines(pr.Source, widths[0]), wrappedLines(pr.Message, widths[2]), wrappedLines(pr.Hint, widths[3]))))
+	}
+	if s.err != nil {
+		return s.err
+	}
+	if err := f.AutoFilter(sheet, fmt.Sprintf("A1:D%d", len(list)+1), nil); err != nil {
+		return err
+	}
+	return setWidths(f, sheet, widths...)
 }
 
 func writeAbout(f *excelize.File, v *view, st *xlsxStyles) error {

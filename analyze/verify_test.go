@@ -1,0 +1,209 @@
+package analyze
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// verifyFiles analyses before, then verifies its findings against after
+// (file name → content, in a folder of their own), with opts.
+func verifyFiles(t *testing.T, before map[string]string, after map[string]string, opts Options) (*Result, *Verification, []Problem) {
+	t.Helper()
+	write := func(files map[string]string) string {
+		dir := t.TempDir()
+		for name, content := range files {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return dir
+	}
+	prior := Analyze(context.Background(), []string{write(before)}, nil, opts)
+	if len(prior.Errors) > 0 {
+		t.Fatalf("before: %v", prior.Errors)
+	}
+	idx := NewRowIndex(prior.Findings)
+	opts.Rows = idx.Observe
+	newer := Analyze(context.Background(), []string{write(after)}, nil, opts)
+	v, problems := Verify(prior.Findings, prior.Reports, newer, idx)
+	if len(v.Results) != len(prior.Findings) {
+		t.Fatalf("%d results of %d findings", len(v.Results), len(prior.Findings))
+	}
+	return prior, v, problems
+}
+
+// outcomes maps "user slot" to the outcome verify gave it.
+func outcomes(v *Verification) map[string]Outcome {
+	m := map[string]Outcome{}
+	for _, r := range v.Results {
+		m[r.Finding.User+" "+itoa(r.Finding.KeySlot)] = r.Outcome
+	}
+	return m
+}
+
+func itoa(n int) string { return string(rune('0' + n)) }
+
+// TestVerifyOutcomes pins each outcome of verify, and what the newer
+// evidence must show for it.
+func TestVerifyOutcomes(t *testing.T) {
+	setup := func(user string, active bool, used string) string {
+		return row(user, merge(key(1, active, "2025-01-01T00:00:05+00:00", used)))
+	}
+	before := report(rootRow,
+		setup("gone", true, ""), setup("deactivated", true, ""), setup("still", true, ""),
+		setup("rotated", true, ""), setup("deleted", true, ""), setup("recreated", true, ""),
+		setup("nopassword", true, ""), setup("stillinactive", false, ""), setup("listed", true, ""),
+		setup("unlisted", true, ""), setup("listedinactive", true, ""),
+	)
+	after := report(
+		strings.Replace(rootRow, "2026-01-01T00:00:00", "2026-02-01T00:00:00", 1),
+		row("gone", nil),
+		setup("deactivated", false, ""),
+		setup("still", true, "2026-01-20T00:00:00+00:00"),
+		row("rotated", key(1, true, "2026-01-15T00:00:00+00:00", "")),
+		row("recreated", merge(map[string]string{"user_creation_time": "2026-01-10T00:00:00+00:00"}, key(1, true, "2026-01-10T00:00:05+00:00", ""))),
+		row("nopassword", merge(map[string]string{"password_enabled": "false", "password_last_used": "N/A", "password_last_changed": "N/A"}, key(1, true, "2025-01-01T00:00:05+00:00", ""))),
+		setup("stillinactive", false, ""),
+		setup("listed", true, ""), setup("unlisted", true, ""), setup("listedinactive", true, ""),
+		setup("newcomer", true, ""),
+	)
+	inventory := `{"AccessKeyMetadata": [
+		{"UserName": "listed", "AccessKeyId": "AKIAIOSFODNN7EXAMPL1", "Status": "Active", "CreateDate": "2025-01-01T00:00:05+00:00"},
+		{"UserName": "unlisted", "AccessKeyId": "AKIAIOSFODNN7EXAMPL2", "Status": "Active", "CreateDate": "2025-01-01T00:00:05+00:00"},
+		{"UserName": "listedinactive", "AccessKeyId": "AKIAIOSFODNN7EXAMPL3", "Status": "Active", "CreateDate": "2025-01-01T00:00:05+00:00"}]}`
+	inventoryAfter := `{"AccessKeyMetadata": [
+		{"UserName": "listed", "AccessKeyId": "AKIAIOSFODNN7EXAMPL1", "Status": "Active", "CreateDate": "2025-01-01T00:00:05+00:00"},
+		{"UserName": "listedinactive", "AccessKeyId": "AKIAIOSFODNN7EXAMPL3", "Status": "Inactive", "CreateDate": "2025-01-01T00:00:05+00:00"}]}`
+	_, v, problems := verifyFiles(t,
+		map[string]string{"r.csv": before, "123456789012.keys.json": inventory},
+		map[string]string{"r.csv": after, "123456789012.keys.json": inventoryAfter}, hour)
+	if len(problems) > 0 {
+		t.Fatalf("problems: %v", problems)
+	}
+	want := map[string]Outcome{
+		"gone 1":           Remediated,  // the slot is empty
+		"deactivated 1":    Deactivated, // Inactive
+		"still 1":          StillActive, // used since, and still there
+		"rotated 1":        Remediated,  // the slot holds a later key
+		"deleted 1":        UserDeleted, // no row
+		"recreated 1":      UserDeleted, // a row, of another user of the name
+		"nopassword 1":     Remediated,  // the key is there, the check no longer finds it
+		"stillinactive 1":  Deactivated, // was Inactive, and is
+		"listed 1":         StillActive, // the inventory lists it, Active
+		"unlisted 1":       Remediated,  // the inventory no longer lists it
+		"listedinactive 1": Deactivated, // the inventory lists it as Inactive
+	}
+	got := outcomes(v)
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: %s, want %s", k, got[k], w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("outcomes %v", got)
+	}
+	for _, r := range v.Results {
+		if r.Evidence == "" {
+			t.Errorf("%s: %s with no evidence", r.Finding.User, r.Outcome)
+		}
+	}
+	// The user made again under an old name has a setup-time key too.
+	if len(v.New) != 2 || v.New[0].User != "newcomer" || v.New[1].User != "recreated" {
+		t.Errorf("new findings %v", v.New)
+	}
+	c := v.Count()
+	if c[Remediated] != 4 || c[Deactivated] != 3 || c[StillActive] != 2 || c[UserDeleted] != 2 {
+		t.Errorf("counts %v", c)
+	}
+	if !v.StillActiveAtOrAbove(SeverityHigh) {
+		t.Error("a high finding is still active, but StillActiveAtOrAbove says not")
+	}
+}
+
+// TestVerifyCannotTell pins the cases where the newer evidence cannot
+// speak for an account: each leaves its findings unknown, and the first two
+// are errors.
+func TestVerifyCannotTell(t *testing.T) {
+	r := func(generated string, rows ...string) string {
+		return envelope(report(append([]string{rootRow}, rows...)...), generated)
+	}
+	setup := row("alice", key(1, true, "2025-01-01T00:00:05+00:00", ""))
+	before := map[string]string{"r.json": r("2026-02-01T00:00:00Z", setup)}
+	for _, tc := range []struct {
+		name     string
+		after    map[string]string
+		evidence string
+		problem  string
+	}{
+		{"older than the review", map[string]string{"r.json": r("2026-01-15T00:00:00Z")}, "is older than the review", "is before the review's"},
+		{"the review's own report", before, "is a report the review was made from", "is one the review was made from"},
+		{"another account", map[string]string{"r.json": strings.ReplaceAll(r("2026-03-01T00:00:00Z"), "123456789012", "210987654321")}, "no newer report of account 123456789012", ""},
+		{"a row that could not be read", map[string]string{"r.json": r("2026-03-01T00:00:00Z", row("bob", nil), strings.Replace(row("alice", nil), "2025-01-01T00:00:00+00:00", "yesterday", 1))}, "1 of its rows could not be read", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.name == "another account" {
+				// A report whose rows are all of another account.
+				tc.after["r.json"] = envelope(report(strings.ReplaceAll(rootRow, "123456789012", "210987654321")), "2026-03-01T00:00:00Z")
+			}
+			_, v, problems := verifyFiles(t, before, tc.after, hour)
+			if got := v.Results[0]; got.Outcome != Unknown || !strings.Contains(got.Evidence, tc.evidence) {
+				t.Errorf("%s: %q; want unknown, %q", got.Outcome, got.Evidence, tc.evidence)
+			}
+			switch {
+			case tc.problem == "" && len(problems) > 0:
+				t.Errorf("problems %v", problems)
+			case tc.problem != "" && (len(problems) != 1 || !strings.Contains(problems[0].Message, tc.problem)):
+				t.Errorf("problems %v; want one saying %q", problems, tc.problem)
+			}
+		})
+	}
+}
+
+// TestVerifyNewestReportSpeaks pins that of two newer reports of an
+// account, the newest speaks for it: the older one's rows are not used.
+func TestVerifyNewestReportSpeaks(t *testing.T) {
+	setup := row("alice", key(1, true, "2025-01-01T00:00:05+00:00", ""))
+	before := map[string]string{"r.json": envelope(report(rootRow, setup), "2026-02-01T00:00:00Z")}
+	after := map[string]string{
+		"a.json": envelope(report(rootRow, setup), "2026-02-02T00:00:00Z"),
+		"b.json": envelope(report(rootRow), "2026-02-03T00:00:00Z"),
+	}
+	_, v, _ := verifyFiles(t, before, after, hour)
+	if got := v.Results[0]; got.Outcome != UserDeleted {
+		t.Errorf("%s: %s; want user-deleted, by the newest report", got.Outcome, got.Evidence)
+	}
+}
+
+// TestVerifyKeylessChecks pins verify for a check about a user, not a
+// key: still found is still active, no longer found is remediated.
+func TestVerifyKeylessChecks(t *testing.T) {
+	opts := hour
+	opts.Checks = []string{CheckConsoleMFA}
+	before := map[string]string{"r.csv": report(rootRow, row("nomfa", nil), row("fixed", nil))}
+	after := map[string]string{"r.csv": report(strings.Replace(rootRow, "2026-01-01T00:00:00", "2026-02-01T00:00:00", 1), row("nomfa", nil), row("fixed", map[string]string{"mfa_active": "true"}))}
+	_, v, problems := verifyFiles(t, before, after, opts)
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	got := outcomes(v)
+	if got["nomfa 0"] != StillActive || got["fixed 0"] != Remediated {
+		t.Errorf("outcomes %v", got)
+	}
+}
+
+// TestVerifyExceptedDoNotFail pins that a finding the review excepted,
+// still active, does not count for --fail-on.
+func TestVerifyExceptedDoNotFail(t *testing.T) {
+	v := &Verification{Results: []Verified{{Finding: Finding{Severity: SeverityHigh, Exception: &Exception{Expires: time.Now()}}, Outcome: StillActive}}}
+	if v.StillActiveAtOrAbove(SeverityLow) {
+		t.Error("an excepted finding counted")
+	}
+	v.Results[0].Finding.Exception = nil
+	if !v.StillActiveAtOrAbove(SeverityHigh) {
+		t.Error("an active high finding did not count")
+	}
+}

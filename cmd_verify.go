@@ -1,0 +1,242 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/credreview/credreview/analyze"
+	"github.com/credreview/credreview/formats"
+)
+
+const verifyUsage = `Usage:
+    credreview verify --review REVIEW.json [options] PATH...
+
+Reads the JSON of an earlier review (credreview analyze -f json) and newer
+evidence (reports and key inventories, as analyze reads them), analyses the
+evidence with the review's checks and periods, and says of every finding of
+the review:
+    remediated    the credential is gone: the key's slot is empty or holds
+                  a key created later, an inventory no longer lists its id,
+                  or the check no longer finds it
+    deactivated   the key is still there, Inactive: delete it to finish
+    still-active  nothing has changed
+    user-deleted  the newer report has no row for the user
+    unknown       the newer evidence has no report of the account, or it
+                  cannot speak for it (a row of it could not be read)
+It also lists the findings of the newer evidence that the review did not
+have. A newer report older than the review's, or one the review was made
+from, is an error, and leaves its account unknown.
+
+Options:
+        --review FILE        The review's JSON (required).
+    -o, --out DIR            Write credential-verification.<format> files in
+                             DIR (default .). With -o -, write the one
+                             requested format to standard output.
+    -f, --format LIST        Comma-separated list of xlsx, md, json (default
+                             xlsx,md,json).
+        --name NAME          Name the files NAME.<format> (default
+                             credential-verification).
+        --exceptions FILE    Except the newer evidence's findings that FILE
+                             names, as analyze does: not listed as new.
+                             Repeat for several files.
+        --fail-on SEVERITY   Exit 3 when a finding at or above SEVERITY is
+                             still active (not counting excepted ones):
+                             none (default), low, medium or high.
+        --paper SIZE         Lay the workbook out for a4 (default) or letter.
+    -q, --quiet              Print errors only.
+    -h, --help               Print this help.
+
+Exit codes:
+    0  done
+    1  some input or output failed; everything readable was verified and written
+    2  usage error
+    3  a finding at or above --fail-on is still active
+
+Examples:
+    credreview verify --review review/credential-review.json -o review/ evidence-after/
+    credreview verify --review credential-review.json -f json -o - --fail-on high after.csv
+`
+
+// verifyFlags are verify's options, checked.
+type verifyFlags struct {
+	review, out, format, failOn, paper, name string
+	exceptions                               []string
+	quiet, help                              bool
+
+	paths     []string
+	formats   []formats.VerificationFormat
+	failLevel analyze.Severity
+	paperSize formats.Paper
+}
+
+func (fl *verifyFlags) flagSet() *pflag.FlagSet {
+	fs := newFlagSet("verify")
+	fs.StringVar(&fl.review, "review", "", "")
+	fs.StringVarP(&fl.out, "out", "o", ".", "")
+	fs.StringVarP(&fl.format, "format", "f", "xlsx,md,json", "")
+	fs.StringVar(&fl.failOn, "fail-on", "none", "")
+	fs.StringVar(&fl.paper, "paper", "a4", "")
+	fs.StringVar(&fl.name, "name", verificationBase, "")
+	fs.StringArrayVar(&fl.exceptions, "exceptions", nil, "")
+	fs.BoolVarP(&fl.quiet, "quiet", "q", false, "")
+	fs.BoolVarP(&fl.help, "help", "h", false, "")
+	return fs
+}
+
+// verificationBase names verify's files.
+const verificationBase = "credential-verification"
+
+// verificationFormats are the formats verify writes, in the order of its
+// --format help.
+var verificationFormats = []string{"xlsx", "md", "json"}
+
+func parseVerify(args []string) (verifyFlags, error) {
+	var fl verifyFlags
+	fs := fl.flagSet()
+	if err := fs.Parse(args); err != nil {
+		return fl, &usageError{err.Error()}
+	}
+	if fl.help {
+		return fl, nil
+	}
+	fl.paths = fs.Args()
+	switch {
+	case fl.review == "":
+		return fl, &usageError{"--review FILE is required: the credential-review.json of the review to verify (credreview analyze -f json writes it)"}
+	case len(fl.paths) == 0:
+		return fl, &usageError{"no PATH given: name the newer reports, inventories or directories, or - for standard input"}
+	}
+	var err error
+	if fl.failLevel, err = analyze.ParseSeverity(fl.failOn); err != nil {
+		return fl, &usageError{"--fail-on: " + err.Error()}
+	}
+	if fl.paperSize, err = formats.ParsePaper(fl.paper); err != nil {
+		return fl, &usageError{"--paper: " + err.Error()}
+	}
+	if err := checkName(fl.name); err != nil {
+		return fl, err
+	}
+	seen := map[string]bool{}
+	for _, name := range strings.Split(fl.format, ",") {
+		name = strings.ToLower(strings.TrimSpace(name))
+		if name == "" || seen[name] {
+			continue
+		}
+		f, ok := formats.VerificationFormats[name]
+		if !ok {
+			return fl, &usageError{fmt.Sprintf("verify writes no format %q (want %s)", name, strings.Join(verificationFormats, ", "))}
+		}
+		seen[name] = true
+		fl.formats = append(fl.formats, f)
+	}
+	switch {
+	case len(fl.formats) == 0:
+		return fl, &usageError{"--format names no format"}
+	case fl.out == "-" && len(fl.formats) > 1:
+		return fl, &usageError{fmt.Sprintf("-o - writes one format to standard output, but --format %s names %d; add -f json, -f md or -f xlsx", fl.format, len(fl.formats))}
+	}
+	return fl, nil
+}
+
+// maxReviewJSON caps the review's JSON: a review of the largest batch
+// credreview reads is far smaller.
+const maxReviewJSON = 1 << 30
+
+// readReview reads the JSON of a review and its digest.
+func readReview(path string) (*formats.Review, string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("--review %s: %s", path, describeError(err))
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxReviewJSON+1))
+	switch {
+	case err != nil:
+		return nil, "", fmt.Errorf("--review %s: %s", path, describeError(err))
+	case len(b) > maxReviewJSON:
+		return nil, "", fmt.Errorf("--review %s: larger than %d MiB, so not the JSON of a review", path, maxReviewJSON>>20)
+	}
+	r, err := formats.ReadReview(bytes.NewReader(b))
+	if err != nil {
+		return nil, "", fmt.Errorf("--review %s: %v", path, err)
+	}
+	sum := sha256.Sum256(b)
+	return r, hex.EncodeToString(sum[:]), nil
+}
+
+// verifyCmd verifies a review against newer evidence and writes what it
+// found.
+func verifyCmd(ctx context.Context, fl verifyFlags, stdin io.Reader, stdout io.Writer, ui *ui) error {
+	if fl.out == "-" && fl.formats[0].Name() == "xlsx" && isTerminal(stdout) {
+		return &usageError{"-f xlsx -o - would write a zip archive to the terminal; redirect standard output to a file, or write into a folder with -o DIR"}
+	}
+	review, digest, err := readReview(fl.review)
+	if err != nil {
+		return err
+	}
+	// The review's checks and periods, but not an --as-of it was given:
+	// the newer evidence's ages are measured to its own time.
+	opts := review.Options
+	opts.AsOf = time.Time{}
+	idx := analyze.NewRowIndex(review.Findings)
+	opts.Rows = idx.Observe
+	res := analyze.Analyze(ctx, fl.paths, stdin, opts)
+	if ctx.Err() != nil {
+		ui.errorf("interrupted before every input was read; nothing was written")
+		return errReported
+	}
+	applyExceptions(res, fl.exceptions)
+	v, problems := analyze.Verify(review.Findings, review.Reports, res, idx)
+	for _, p := range append(append([]analyze.Problem(nil), res.Errors...), problems...) {
+		ui.errorf("%s", p.Error())
+		if p.Hint != "" {
+			ui.hintf("%s", p.Hint)
+		}
+	}
+	for _, p := range res.Warnings {
+		ui.warnf("%s", p.Error())
+	}
+	if len(res.Reports) == 0 {
+		ui.errorf("no credential report could be read; nothing was written")
+		return errReported
+	}
+	tool := formats.Tool{Name: "credreview", Version: version}
+	ver := &formats.Verification{
+		Tool: tool, Review: review, Newer: formats.NewReview(tool, res), Verification: v,
+		Problems: problems, Source: fl.review, SHA256: digest, Paper: fl.paperSize,
+	}
+	summary := formats.VerificationSummary(ver)
+	if fl.out == "-" {
+		if err := fl.formats[0].WriteVerification(stdout, ver); err != nil {
+			ui.infof("%s", summary)
+			ui.errorf("write standard output: %v", err)
+			return errReported
+		}
+		ui.infof("%s", summary)
+	} else {
+		set := outputSet{what: "verification", base: fl.name, id: formats.VerificationID(ver), idOf: formats.VerificationIDOf, kinds: verificationFormats}
+		for _, f := range fl.formats {
+			set.files = append(set.files, outputFile{f.Name(), func(w io.Writer) error { return f.WriteVerification(w, ver) }})
+		}
+		if !said(ui, fl.out, set, writeOutputs(ctx, fl.out, set), summary) {
+			return errReported
+		}
+	}
+	switch {
+	case len(res.Errors) > 0 || len(problems) > 0:
+		return errReported
+	case fl.failLevel != analyze.SeverityNone && v.StillActiveAtOrAbove(fl.failLevel):
+		ui.infof("a finding at or above --fail-on %s is still active", fl.failLevel)
+		return errFindings
+	}
+	return nil
+}
