@@ -65,9 +65,13 @@ var scriptPhases = []struct {
 // scriptFinding is a finding as the script carries it.
 type scriptFinding struct {
 	*analyze.Finding
-	cmds     analyze.Commands
 	approval string // "approved by R, ticket T", or "" without decisions
 }
+
+// commands are the finding's commands, made again for each part of the
+// script that needs them rather than held: a script of many findings would
+// otherwise hold all their commands at once.
+func (s *scriptFinding) commands() analyze.Commands { return s.Finding.Commands() }
 
 // label is what the script echoes before a finding's command: its ID, the
 // board's approval and, for a key in use, its last use.
@@ -112,11 +116,11 @@ func (Script) Write(w io.Writer, r *Review) error {
 				}
 				sf.approval = approvalText(d)
 			}
-			sf.cmds = f.Commands()
-			if sf.cmds.Manual != "" {
-				manual = append(manual, Visible(fmt.Sprintf("%s (%s, account %s): %s", f.ID, f.User, f.AccountID, sf.cmds.Manual)))
+			cmds := sf.commands()
+			if cmds.Manual != "" {
+				manual = append(manual, Visible(fmt.Sprintf("%s (%s, account %s): %s", f.ID, f.User, f.AccountID, cmds.Manual)))
 			}
-			if !sf.cmds.Automated() {
+			if !cmds.Automated() {
 				continue
 			}
 			cred := credentialOf(f)
@@ -340,15 +344,16 @@ plan_password() {
 			if u := inUse(sf.Finding); u != "" {
 				what += " (" + Visible(u) + ")"
 			}
+			cmds := sf.commands()
 			if sf.KeySlot == 0 {
-				e.printf("\t\tplan_password %s %s %s\n", shellQuote(sf.ID), shellQuote(what), shellQuote(sf.cmds.Lookup))
+				e.printf("\t\tplan_password %s %s %s\n", shellQuote(sf.ID), shellQuote(what), shellQuote(cmds.Lookup))
 				continue
 			}
 			back := "no"
-			if sf.cmds.Reactivate != "" {
+			if cmds.Reactivate != "" {
 				back = "yes"
 			}
-			e.printf("\t\tplan_key %s %s %s %s\n", shellQuote(sf.ID), shellQuote(what), back, shellQuote(sf.cmds.Lookup))
+			e.printf("\t\tplan_key %s %s %s %s\n", shellQuote(sf.ID), shellQuote(what), back, shellQuote(cmds.Lookup))
 		}
 		e.print("\tfi\n")
 	}
@@ -359,7 +364,8 @@ plan_password() {
 			e.printf("\tif [ \"$account\" = %s ]; then\n", shellQuote(a))
 			k := 0
 			for _, sf := range byAccount[a] {
-				cmd, ok := p.command(sf.Finding, &sf.cmds)
+				cmds := sf.commands()
+				cmd, ok := p.command(sf.Finding, &cmds)
 				if !ok {
 					continue
 				}
@@ -415,12 +421,13 @@ func credentialOf(f *analyze.Finding) string {
 // phaseCommand is the command a phase runs for a finding, and whether it
 // runs one (the plan reads each finding).
 func phaseCommand(phase string, sf *scriptFinding) (string, bool) {
+	cmds := sf.commands()
 	if phase == "plan" {
-		return sf.cmds.Lookup, true
+		return cmds.Lookup, true
 	}
 	for _, p := range scriptPhases {
 		if p.name == phase {
-			return p.command(sf.Finding, &sf.cmds)
+			return p.command(sf.Finding, &cmds)
 		}
 	}
 	return "", false

@@ -1,15 +1,11 @@
 package formats
 
 import (
-	"archive/zip"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf16"
 
@@ -200,9 +196,6 @@ func (XLSX) Write(w io.Writer, r *Review) error {
 	v := newView(r)
 	f := excelize.NewFile()
 	defer f.Close()
-	zw := &orderedZip{}
-	f.SetZipWriter(func(w io.Writer) excelize.ZipWriter { zw.zw = zip.NewWriter(w); return zw })
-	defer zw.cleanup()
 	st, err := newStyles(f)
 	if err != nil {
 		return err
@@ -218,18 +211,57 @@ func (XLSX) Write(w io.Writer, r *Review) error {
 			return err
 		}
 	}
-	steps := []func(*excelize.File, *view, *xlsxStyles) error{writeSummary, writeFindings, writeCommands, writeExcepted, writeProblems, writeAbout, writeStamp, writeDocProps}
-	for _, step := range steps {
+	raw, err := rawSheets(f, sheetFindings, sheetCommands, sheetStamp)
+	if err != nil {
+		return err
+	}
+	// excelize builds the whole archive in a buffer before it writes it
+	// out; the zip writer it is given writes straight to w instead, so the
+	// buffer stays empty and the workbook never sits in memory whole.
+	var zw *orderedZip
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { zw = newOrderedZip(w, raw); return zw })
+	defer func() {
+		for _, r := range raw {
+			r.rows.close()
+		}
+	}()
+
+	// The small sheets one after the other; the large sheets' rows side
+	// by side.
+	for _, step := range []func(*excelize.File, *view, *xlsxStyles) error{writeSummary, writeExcepted, writeProblems, writeAbout, writeDocProps} {
 		if err := step(f, v, st); err != nil {
 			return err
 		}
+	}
+	var wg sync.WaitGroup
+	for _, fill := range []struct {
+		sheet string
+		rows  func(*rawSheet, *view, *xlsxStyles)
+	}{{sheetFindings, findingRows}, {sheetCommands, commandRows}, {sheetStamp, stampRows}} {
+		wg.Go(func() { fill.rows(raw[fill.sheet], v, st) })
+	}
+	if err := setFindings(f, v, st); err != nil {
+		wg.Wait()
+		return err
+	}
+	wg.Wait()
+	for _, r := range raw {
+		if r.err != nil {
+			return fmt.Errorf("sheet %s: %w", r.name, r.err)
+		}
+	}
+	if err := setCommands(f, v, raw[sheetCommands]); err != nil {
+		return err
 	}
 	if err := f.SetSheetVisible(sheetStamp, false, true); err != nil {
 		return err
 	}
 	f.SetActiveSheet(0)
-	if err := f.Write(w); err != nil {
+	if err := f.Write(io.Discard); err != nil {
 		return err
+	}
+	if zw == nil {
+		return fmt.Errorf("the workbook was not written")
 	}
 	return zw.err
 }
@@ -511,73 +543,30 @@ func orNever(s string) string {
 	return s
 }
 
-func writeFindings(f *excelize.File, v *view, st *xlsxStyles) error {
+// setFindings sets up the Findings sheet around its rows: widths, panes,
+// filter, the Decision drop-down, the print area and titles.
+func setFindings(f *excelize.File, v *view, st *xlsxStyles) error {
+	// The filter first: excelize's AutoFilter drops the sheet's other
+	// properties, fit-to-page among them.
+	last, _ := excelize.CoordinatesToCellName(len(findingColumns), len(v.Active)+1)
+	if err := f.AutoFilter(sheetFindings, "A1:"+last, nil); err != nil {
+		return err
+	}
 	if err := pageSetup(f, v, sheetFindings); err != nil {
 		return err
 	}
-	sw, err := f.NewStreamWriter(sheetFindings)
-	if err != nil {
-		return err
+	widths := make([]float64, len(findingColumns))
+	for i, c := range findingColumns {
+		widths[i] = c.Width
 	}
-	// The stream writes widths last set first, and Excel wants them in
-	// ascending order.
-	for i := len(findingColumns) - 1; i >= 0; i-- {
-		if err := sw.SetColWidth(i+1, i+1, findingColumns[i].Width); err != nil {
-			return err
-		}
+	if err := setWidths(f, sheetFindings, widths...); err != nil {
+		return err
 	}
 	// Frozen: the heading, and the columns through the user name.
 	user := columnIndex(colUser) + 1
 	topLeft, _ := excelize.CoordinatesToCellName(user+1, 2)
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, XSplit: user, YSplit: 1, TopLeftCell: topLeft, ActivePane: "bottomRight",
+	if err := f.SetPanes(sheetFindings, &excelize.Panes{Freeze: true, XSplit: user, YSplit: 1, TopLeftCell: topLeft, ActivePane: "bottomRight",
 		Selection: []excelize.Selection{{SQRef: topLeft, ActiveCell: topLeft, Pane: "bottomRight"}}}); err != nil {
-		return err
-	}
-	header := make([]any, len(findingColumns))
-	lines := 1
-	for i, c := range findingColumns {
-		style := st.header
-		if c.Kind == kindCenter || c.Kind == kindNumber || c.Kind == kindSeverity {
-			style = st.headerCenter
-		}
-		header[i] = excelize.Cell{StyleID: style, Value: c.Title}
-		lines = max(lines, wrappedLines(c.Title, c.Width))
-	}
-	if err := sw.SetRow("A1", header, excelize.RowOpts{Height: rowHeight(lines)}); err != nil {
-		return err
-	}
-	cells := make([]any, len(findingColumns))
-	for i, fd := range v.Active {
-		lines := 1
-		for j, c := range findingColumns {
-			style := st.styleOf(c.Kind, fd.Severity)
-			if c.Value == nil {
-				cells[j] = excelize.Cell{StyleID: style}
-				continue
-			}
-			val := c.Value(fd)
-			if c.Kind == kindNumber {
-				cells[j] = excelize.Cell{StyleID: style, Value: atoiOr(val)}
-				continue
-			}
-			cells[j] = excelize.Cell{StyleID: style, Value: xlsxText(val)}
-			if j < len(boardColumns) { // the printed columns set the height
-				if c.Kind == kindCode {
-					lines = max(lines, linesAt(val, c.Width)) // 10-point monospace
-				} else {
-					lines = max(lines, wrappedLines(val, c.Width))
-				}
-			}
-		}
-		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		if err := sw.SetRow(cell, cells, excelize.RowOpts{Height: rowHeight(lines)}); err != nil {
-			return err
-		}
-	}
-	// The filter, the drop-down and the print area belong to the worksheet
-	// the stream writes at Flush, so they are set before it.
-	last, _ := excelize.CoordinatesToCellName(len(findingColumns), len(v.Active)+1)
-	if err := f.AutoFilter(sheetFindings, "A1:"+last, nil); err != nil {
 		return err
 	}
 	if len(v.Active) > 0 {
@@ -593,9 +582,6 @@ func writeFindings(f *excelize.File, v *view, st *xlsxStyles) error {
 			return err
 		}
 	}
-	if err := sw.Flush(); err != nil {
-		return err
-	}
 	// Printed: the board's columns, the heading on every page.
 	boardLast, _ := excelize.CoordinatesToCellName(len(boardColumns), len(v.Active)+1)
 	boardLast = "$" + strings.TrimRight(boardLast, "0123456789") + "$" + strings.TrimLeft(boardLast, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -603,6 +589,49 @@ func writeFindings(f *excelize.File, v *view, st *xlsxStyles) error {
 		return err
 	}
 	return f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: "'" + sheetFindings + "'!$1:$1", Scope: sheetFindings})
+}
+
+// findingRows writes the Findings sheet's rows: the heading, then one row
+// per finding, tall enough for its printed columns.
+func findingRows(sh *rawSheet, v *view, st *xlsxStyles) {
+	header := make([]rawCell, len(findingColumns))
+	lines := 1
+	for i, c := range findingColumns {
+		style := st.header
+		if c.Kind == kindCenter || c.Kind == kindNumber || c.Kind == kindSeverity {
+			style = st.headerCenter
+		}
+		header[i] = textCell(style, c.Title)
+		lines = max(lines, wrappedLines(c.Title, c.Width))
+	}
+	sh.row(rowHeight(lines), header...)
+	cells := make([]rawCell, len(findingColumns))
+	for _, fd := range v.Active {
+		lines := 1
+		for j, c := range findingColumns {
+			style := st.styleOf(c.Kind, fd.Severity)
+			if c.Value == nil {
+				cells[j] = rawCell{style: style}
+				continue
+			}
+			val := c.Value(fd)
+			if c.Kind == kindNumber {
+				if n, ok := atoiOr(val).(int); ok {
+					cells[j] = rawCell{style: style, num: n, kind: rawNumber}
+					continue
+				}
+			}
+			cells[j] = textCell(style, xlsxText(val))
+			if j < len(boardColumns) { // the printed columns set the height
+				if c.Kind == kindCode {
+					lines = max(lines, linesAt(val, c.Width)) // 10-point monospace
+				} else {
+					lines = max(lines, wrappedLines(val, c.Width))
+				}
+			}
+		}
+		sh.row(rowHeight(lines), cells...)
+	}
 }
 
 func atoiOr(s string) any {
@@ -626,59 +655,52 @@ var commandColumns = []struct {
 // column holds on a line.
 const commandChars = 118
 
-func writeCommands(f *excelize.File, v *view, st *xlsxStyles) error {
+// setCommands sets up the Commands sheet around its rows, once they are
+// written.
+func setCommands(f *excelize.File, v *view, sh *rawSheet) error {
+	// The filter first: see setFindings.
+	if err := f.AutoFilter(sheetCommands, fmt.Sprintf("A1:E%d", max(sh.n, 1)), nil); err != nil {
+		return err
+	}
 	if err := pageSetup(f, v, sheetCommands); err != nil {
 		return err
 	}
-	sw, err := f.NewStreamWriter(sheetCommands)
-	if err != nil {
+	widths := make([]float64, len(commandColumns))
+	for i, c := range commandColumns {
+		widths[i] = c.width
+	}
+	if err := setWidths(f, sheetCommands, widths...); err != nil {
 		return err
 	}
-	for i := len(commandColumns) - 1; i >= 0; i-- { // see writeFindings
-		if err := sw.SetColWidth(i+1, i+1, commandColumns[i].width); err != nil {
-			return err
-		}
-	}
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
+	if err := f.SetPanes(sheetCommands, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
 		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}}}); err != nil {
 		return err
 	}
-	header := make([]any, len(commandColumns))
+	return f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: "'" + sheetCommands + "'!$1:$1", Scope: sheetCommands})
+}
+
+// commandRows writes the Commands sheet's rows: the heading, then a row per
+// finding and phase that has commands.
+func commandRows(sh *rawSheet, v *view, st *xlsxStyles) {
+	header := make([]rawCell, len(commandColumns))
 	for i, c := range commandColumns {
-		header[i] = excelize.Cell{StyleID: st.header, Value: c.title}
+		header[i] = textCell(st.header, c.title)
 	}
-	if err := sw.SetRow("A1", header, excelize.RowOpts{Height: rowHeight(1)}); err != nil {
-		return err
-	}
-	row := 1
+	sh.row(rowHeight(1), header...)
 	for _, fd := range v.Active {
 		c := fd.Commands()
+		id, account, user := xlsxText(fd.ID), xlsxText(fd.AccountID), xlsxText(fd.User)
 		for _, p := range commandPhases {
 			cmds := p.Commands(&c)
 			if len(cmds) == 0 {
 				continue
 			}
 			text := strings.Join(cmds, "\n")
-			row++
-			cell, _ := excelize.CoordinatesToCellName(1, row)
-			if err := sw.SetRow(cell, []any{
-				excelize.Cell{StyleID: st.cellCode, Value: xlsxText(fd.ID)},
-				excelize.Cell{StyleID: st.cellCenter, Value: xlsxText(fd.AccountID)},
-				excelize.Cell{StyleID: st.cell, Value: xlsxText(fd.User)},
-				excelize.Cell{StyleID: st.cell, Value: p.Name},
-				excelize.Cell{StyleID: st.mono, Value: xlsxText(text)},
-			}, excelize.RowOpts{Height: min(409, 11.5*float64(linesAt(text, commandChars))+3)}); err != nil {
-				return err
-			}
+			sh.row(min(409, 11.5*float64(linesAt(text, commandChars))+3),
+				textCell(st.cellCode, id), textCell(st.cellCenter, account), textCell(st.cell, user),
+				textCell(st.cell, p.Name), textCell(st.mono, xlsxText(text)))
 		}
 	}
-	if err := f.AutoFilter(sheetCommands, fmt.Sprintf("A1:E%d", row), nil); err != nil {
-		return err
-	}
-	if err := sw.Flush(); err != nil {
-		return err
-	}
-	return f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: "'" + sheetCommands + "'!$1:$1", Scope: sheetCommands})
 }
 
 // exceptedColumns are the Excepted sheet's: the finding, then the
@@ -889,12 +911,8 @@ type stampInput struct {
 // writeStamp writes the stamp: a row for the review, then one per finding
 // holding the finding as JSON, from which script --approved rebuilds the
 // review and checks the visible rows against it.
-func writeStamp(f *excelize.File, v *view, st *xlsxStyles) error {
+func stampRows(sh *rawSheet, v *view, _ *xlsxStyles) {
 	r := v.Review
-	sw, err := f.NewStreamWriter(sheetStamp)
-	if err != nil {
-		return err
-	}
 	head := stampReview{Tool: r.Tool, ReviewID: ReviewID(r), Window: r.Options.SetupWindow, AsOf: r.Options.AsOf, Counts: v.Total, Findings: len(v.Active)}
 	for _, rep := range r.Reports {
 		head.Reports = append(head.Reports, stampInput{rep.Source, rep.AccountID, rep.SHA256})
@@ -902,124 +920,35 @@ func writeStamp(f *excelize.File, v *view, st *xlsxStyles) error {
 	for _, inv := range r.Inventories {
 		head.Inventories = append(head.Inventories, stampInput{inv.Source, inv.AccountID, inv.SHA256})
 	}
-	rows := make([][]byte, len(v.Active))
-	h := newStampDigest()
-	for i, f := range v.Active {
+	// The digest heads the sheet, but is of the rows below it: a first pass
+	// makes it, a second writes the rows, so that no more than one row is
+	// held at a time.
+	row := func(f *analyze.Finding) []byte {
 		// What the script and the visible rows need; notes can be long,
 		// and a stamp cell must hold the whole finding.
 		fd := *f
 		fd.Notes, fd.KeyIDNote = nil, ""
 		b, err := json.Marshal(&fd)
-		if err != nil {
-			return err
+		if err != nil && sh.err == nil {
+			sh.err = err
 		}
-		rows[i] = b
-		h.add(fd.ID, b)
+		return b
+	}
+	h := newStampDigest()
+	for _, f := range v.Active {
+		h.add(f.ID, row(f))
 	}
 	head.Digest = h.sum()
 	hb, err := json.Marshal(head)
 	if err != nil {
-		return err
+		sh.err = err
+		return
 	}
-	if err := sw.SetRow("A1", []any{stampMagic, cellText(string(hb))}); err != nil {
-		return err
+	sh.row(0, textCell(0, stampMagic), textCell(0, cellText(string(hb))))
+	for _, f := range v.Active {
+		sh.row(0, textCell(0, f.ID), textCell(0, cellText(string(row(f)))))
 	}
-	for i, b := range rows {
-		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		if err := sw.SetRow(cell, []any{v.Active[i].ID, cellText(string(b))}); err != nil {
-			return err
-		}
-	}
-	return sw.Flush()
 }
 
 // stampMagic names the stamp's format in its first cell.
 const stampMagic = "credreview review stamp v1"
-
-// orderedZip is the zip writer excelize writes the workbook with. excelize
-// writes streamed sheets in the order of a map, which differs from run to
-// run; orderedZip holds them back and writes them, sorted by name, after
-// the other parts (which excelize writes sorted), so the same review gives
-// the same bytes. A held-back part goes to a temporary file once it is
-// large.
-type orderedZip struct {
-	zw   *zip.Writer
-	held []*heldPart
-	err  error
-}
-
-type heldPart struct {
-	name string
-	buf  bytes.Buffer
-	file *os.File
-}
-
-const holdInMemory = 8 << 20
-
-func (p *heldPart) Write(b []byte) (int, error) {
-	if p.file == nil && p.buf.Len()+len(b) > holdInMemory {
-		f, err := os.CreateTemp("", "credreview-xlsx-")
-		if err != nil {
-			return 0, err
-		}
-		p.file = f
-		if _, err := p.buf.WriteTo(f); err != nil {
-			return 0, err
-		}
-	}
-	if p.file != nil {
-		return p.file.Write(b)
-	}
-	return p.buf.Write(b)
-}
-
-func (z *orderedZip) Create(name string) (io.Writer, error) {
-	if strings.HasPrefix(name, "xl/worksheets/sheet") {
-		p := &heldPart{name: name}
-		z.held = append(z.held, p)
-		return p, nil
-	}
-	return z.zw.Create(name)
-}
-
-func (z *orderedZip) AddFS(fsys fs.FS) error { return z.zw.AddFS(fsys) }
-
-func (z *orderedZip) Close() error {
-	sort.Slice(z.held, func(i, j int) bool { return z.held[i].name < z.held[j].name })
-	for _, p := range z.held {
-		w, err := z.zw.Create(p.name)
-		if err != nil {
-			return z.fail(err)
-		}
-		var from io.Reader = &p.buf
-		if p.file != nil {
-			if _, err := p.file.Seek(0, io.SeekStart); err != nil {
-				return z.fail(err)
-			}
-			from = p.file
-		}
-		if _, err := io.Copy(w, from); err != nil {
-			return z.fail(err)
-		}
-	}
-	z.cleanup()
-	return z.fail(z.zw.Close())
-}
-
-func (z *orderedZip) fail(err error) error {
-	if z.err == nil {
-		z.err = err
-	}
-	return err
-}
-
-// cleanup removes the temporary files.
-func (z *orderedZip) cleanup() {
-	for _, p := range z.held {
-		if p.file != nil {
-			p.file.Close()
-			os.Remove(p.file.Name())
-			p.file = nil
-		}
-	}
-}

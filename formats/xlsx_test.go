@@ -467,3 +467,58 @@ func TestXLSXShowsWhatIsThere(t *testing.T) {
 		t.Errorf("the workbook does not read back: %v\n%s", err, mismatches(err))
 	}
 }
+
+// TestXLSXCellsReadBack pins that what the workbook's large sheets hold
+// reads back as written: markup characters, line breaks, spaces at either
+// end, non-ASCII text, and _xHHHH_, which a spreadsheet would otherwise read
+// as an escaped character (and is a legal IAM user name).
+func TestXLSXCellsReadBack(t *testing.T) {
+	r := review(t, "samples")
+	odd := []string{"_x0041_", "a&b<c>d\"e'f", " lead and trail ", "ünïcødé 名前", "_x005F_x0041_"}
+	for i, name := range odd {
+		r.Findings[i].User = name
+		r.Findings[i].Detail = "line one\nline two & <three> " + name
+	}
+	data := render(t, XLSX{}, r)
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := f.GetRows(sheetFindings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, detail := columnIndex(colUser), columnIndex("Detail")
+	for i, name := range odd {
+		if got := rows[i+1][user]; got != name {
+			t.Errorf("user %q read back as %q", name, got)
+		}
+		if got, want := rows[i+1][detail], r.Findings[i].Detail; got != want {
+			t.Errorf("detail %q read back as %q", want, got)
+		}
+	}
+	cmds, _ := f.GetRows(sheetCommands)
+	if len(cmds) < 2 || !strings.Contains(cmds[1][4], "aws iam") || cmds[1][2] != odd[0] {
+		t.Errorf("Commands row 2: %q", cmds[1])
+	}
+}
+
+func TestAppendCellXML(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain":        "plain",
+		"a&b<c>d":      "a&amp;b&lt;c&gt;d",
+		"_x0041_":      "_x005F_x0041_",
+		"_x004_":       "_x004_",
+		"_xZZZZ_":      "_xZZZZ_",
+		"line\nbreak":  "line\nbreak",
+		"cr\r":         "cr&#xD;",
+		"bad\xffbyte":  "bad\uFFFDbyte",
+		"bell\x07":     "bell",
+		"quote\"'":     "quote\"'",
+		"名前_x00e9_end": "名前_x005F_x00e9_end",
+	} {
+		if got := string(appendCellXML(nil, in)); got != want {
+			t.Errorf("appendCellXML(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

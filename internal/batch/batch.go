@@ -53,8 +53,17 @@ var Generated = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 const Window = time.Hour
 
 // Generate writes accounts reports of users users each into dir, as
-// NNN-ACCOUNT.csv, the same bytes for the same arguments.
+// NNN-ACCOUNT.csv, the same bytes for the same arguments. One key in 20 was
+// made during its user's setup: 2.5 % of users hold a setup-time key.
 func Generate(dir string, accounts, users int) (*Batch, error) {
+	return GenerateHeavy(dir, accounts, users, 5)
+}
+
+// GenerateHeavy is Generate with setupPercent of the keys made during their
+// user's setup, as in accounts set up with the old console wizard: at 28,
+// 14 % of users hold a setup-time key. The other choices are the same as
+// Generate's, so at 5 it writes the same bytes.
+func GenerateHeavy(dir string, accounts, users, setupPercent int) (*Batch, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -62,7 +71,7 @@ func Generate(dir string, accounts, users int) (*Batch, error) {
 	for a := range accounts {
 		account := fmt.Sprintf("%012d", 100000000000+uint64(a)*7919)
 		path := filepath.Join(dir, fmt.Sprintf("%03d-%s.csv", a, account))
-		n, err := writeAccount(path, account, users, uint64(a), b)
+		n, err := writeAccount(path, account, users, uint64(a), setupPercent, b)
 		if err != nil {
 			return nil, err
 		}
@@ -82,7 +91,7 @@ var (
 	odd      = []string{"+ops", "=1+2", "-x", "@team", "smith,john", "a,b,c", "--help", "o.brien_", "x@y.z"}
 )
 
-func writeAccount(path, account string, users int, seed uint64, b *Batch) (int64, error) {
+func writeAccount(path, account string, users int, seed uint64, setupPercent int, b *Batch) (int64, error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return 0, err
@@ -147,7 +156,7 @@ func writeAccount(path, account string, users int, seed uint64, b *Batch) (int64
 				continue
 			}
 			var keyCreated int64
-			setup := r.IntN(100) < 5 // created during setup
+			setup := r.IntN(100) < setupPercent // created during setup
 			if setup {
 				keyCreated = created + int64(r.IntN(int(Window.Seconds())+1))
 			} else {
@@ -199,4 +208,32 @@ func writeAccount(path, account string, users int, seed uint64, b *Batch) (int64
 		return 0, err
 	}
 	return fi.Size(), f.Close()
+}
+
+// GenerateAccounts writes accounts reports of one console user each, whose
+// one key was made during setup: a batch of many accounts and one finding
+// each, as an organisation's export is, to measure that the outputs grow
+// linearly with accounts. Files are NNNNNN-ACCOUNT.csv.
+func GenerateAccounts(dir string, accounts int) (*Batch, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	b := &Batch{}
+	for a := range accounts {
+		account := fmt.Sprintf("%012d", 200000000000+uint64(a)*7919)
+		user := fmt.Sprintf("user%d", a)
+		text := fmt.Sprintf("%s\n<root_account>,arn:aws:iam::%s:root,2015-03-01T10:00:00+00:00,not_supported,2026-11-10T10:00:00+00:00,not_supported,not_supported,true,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n"+
+			"%s,arn:aws:iam::%s:user/%s,2025-01-01T00:00:00+00:00,true,2026-11-19T00:00:00+00:00,2025-01-01T00:00:00+00:00,N/A,false,true,2025-01-01T00:00:05+00:00,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n",
+			Header, account, user, account, user)
+		path := filepath.Join(dir, fmt.Sprintf("%06d-%s.csv", a, account))
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			return nil, err
+		}
+		b.Files = append(b.Files, path)
+		b.Bytes += int64(len(text))
+		b.Rows += 2
+		b.Findings = append(b.Findings, Finding{account, user, 1, "high"})
+	}
+	sort.Slice(b.Findings, func(i, j int) bool { return b.Findings[i].String() < b.Findings[j].String() })
+	return b, nil
 }
