@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -35,6 +36,7 @@ func analyzeCmd(ctx context.Context, fl analyzeFlags, stdin io.Reader, stdout io
 	}
 	res := analyze.Analyze(ctx, fl.paths, stdin, opts)
 	pr.clear()
+	relaxGC()
 	if ctx.Err() != nil {
 		// A review of part of the inputs must not pass for the whole.
 		ui.errorf("interrupted before every input was read; nothing was written")
@@ -60,14 +62,19 @@ func analyzeCmd(ctx context.Context, fl analyzeFlags, stdin io.Reader, stdout io
 	review.Benchmark = fl.bench
 	review.Name = fl.name
 	summary := formats.Summary(review)
-	if fl.out == "-" {
+	switch {
+	case fl.split != "":
+		if !writeSplit(ctx, fl, review, summary, ui) {
+			return errReported
+		}
+	case fl.out == "-":
 		if err := fl.formats[0].Write(stdout, review); err != nil {
 			ui.infof("%s", summary)
 			ui.errorf("write standard output: %v", err)
 			return errReported
 		}
 		ui.infof("%s", summary)
-	} else {
+	default:
 		set := reviewOutputs(review, fl.formats)
 		if !said(ui, fl.out, set, writeOutputs(ctx, fl.out, set), summary) {
 			return errReported
@@ -81,6 +88,73 @@ func analyzeCmd(ctx context.Context, fl analyzeFlags, stdin io.Reader, stdout io
 		return errFindings
 	}
 	return nil
+}
+
+// writeSplit writes a package per account in a folder of its own under
+// fl.out, side by side, each put in place whole, then the organisation
+// summary beside them; it says what it did, and reports whether all went
+// well. An account's package is the review of its inputs alone
+// (formats.SplitReview).
+func writeSplit(ctx context.Context, fl analyzeFlags, whole *formats.Review, summary string, ui *ui) bool {
+	subs := formats.SplitReview(whole)
+	org := &formats.Organisation{Whole: whole, Paper: fl.paperSize}
+	results := make([]written, len(subs))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := range jobs {
+				results[i] = writeOutputs(ctx, filepath.Join(fl.out, accountDir(subs[i].Account())), reviewOutputs(subs[i], fl.formats))
+			}
+		})
+	}
+	for i := range subs {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	ok := true
+	replaced, removed := 0, 0
+	for i, w := range results {
+		sub := subs[i]
+		p := formats.Package{Account: sub.Account(), Review: sub}
+		for _, f := range w.files {
+			rel, _ := filepath.Rel(fl.out, f)
+			p.Files = append(p.Files, filepath.ToSlash(rel))
+		}
+		org.Packages = append(org.Packages, p)
+		replaced += len(w.replaced)
+		removed += len(w.removed)
+		for _, k := range w.kept {
+			ui.warnf("%s has the name of a review's file but no review id: left as it is", k)
+		}
+		for _, err := range w.errs {
+			ui.errorf("%v", err)
+			ok = false
+		}
+	}
+	base := whole.Name
+	if base == "" {
+		base = analyze.OutputBase
+	}
+	set := outputSet{what: "organisation summary", base: base + "-organisation", id: whole.ID, idOf: formats.ReviewIDOf, kinds: []string{"md", "xlsx"}}
+	for _, name := range []string{"xlsx", "md"} {
+		f := formats.OrganisationFormats[name]
+		set.files = append(set.files, outputFile{name, func(w io.Writer) error { return f.WriteOrganisation(w, org) }})
+	}
+	if replaced > 0 || removed > 0 {
+		ui.infof("replaced %s and removed %s of earlier reviews in the accounts' folders", plural(replaced, "file", "files"), plural(removed, "file", "files"))
+	}
+	summary += fmt.Sprintf("; wrote %s in %s", plural(len(subs), "account's package", "accounts' packages"), filepath.Join(fl.out, "ACCOUNT"))
+	return said(ui, fl.out, set, writeOutputs(ctx, fl.out, set), summary) && ok
+}
+
+// accountDir is the folder of an account's package.
+func accountDir(account string) string {
+	if account == "" {
+		return "no-account" // a report without rows, which is an error
+	}
+	return account
 }
 
 // outputNames are the files a review named base may have in a folder.

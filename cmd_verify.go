@@ -190,6 +190,7 @@ func verifyCmd(ctx context.Context, fl verifyFlags, stdin io.Reader, stdout io.W
 	idx := analyze.NewRowIndex(review.Findings)
 	opts.Rows = idx.Observe
 	res := analyze.Analyze(ctx, fl.paths, stdin, opts)
+	relaxGC()
 	if ctx.Err() != nil {
 		ui.errorf("interrupted before every input was read; nothing was written")
 		return errReported

@@ -104,6 +104,8 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{"no command", nil, "credreview: error: no command given\n"},
 		{"unknown command", []string{"scan"}, "credreview: error: unknown command \"scan\" (want analyze, script, verify, fetch, completion, version, help)\n"},
+		{"split another way", []string{"analyze", "--split", "users", "x"}, "credreview: error: --split \"users\": the one way to split is --split accounts\n"},
+		{"split to stdout", []string{"analyze", "--split", "accounts", "-o", "-", "-f", "md", "x"}, "credreview: error: --split accounts writes a folder per account: give -o DIR, not -o -\n"},
 		{"verify without --review", []string{"verify", "x"}, "credreview: error: --review FILE is required: the credential-review.json of the review to verify (credreview analyze -f json writes it)\n"},
 		{"verify without a path", []string{"verify", "--review", "r.json"}, "credreview: error: no PATH given: name the newer reports, inventories or directories, or - for standard input\n"},
 		{"verify a format it does not write", []string{"verify", "--review", "r.json", "-f", "sh", "x"}, "credreview: error: verify writes no format \"sh\" (want xlsx, md, json)\n"},

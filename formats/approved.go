@@ -157,7 +157,7 @@ func readStamp(f *excelize.File) (*Review, error) {
 		return nil, errNoStamp
 	}
 	var head stampReview
-	if err := json.Unmarshal([]byte(rows[0][1]), &head); err != nil {
+	if err := json.Unmarshal([]byte(strings.Join(rows[0][1:], "")), &head); err != nil { // see stampParts
 		return nil, fmt.Errorf("the workbook's stamp is damaged (%v); write the workbook again with credreview analyze -f xlsx", err)
 	}
 	res := &analyze.Result{Options: analyze.Options{SetupWindow: head.Window, AsOf: head.AsOf}}

@@ -63,6 +63,16 @@ func newView(r *Review) *view {
 	return v
 }
 
+// summaryAccounts is the most accounts (or reports) the workbook's Summary
+// lists; a review of more has an Accounts sheet that lists them.
+const summaryAccounts = 50
+
+// manyAccounts reports whether the review has more accounts or reports than
+// the Summary lists.
+func (v *view) manyAccounts() bool {
+	return len(v.Accounts) > summaryAccounts || len(v.Reports) > summaryAccounts
+}
+
 // withFindings lists the accounts that have findings.
 func (v *view) withFindings() []*accountView {
 	var out []*accountView

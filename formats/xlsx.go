@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
@@ -44,6 +45,7 @@ func (XLSX) Name() string { return "xlsx" }
 // Sheet names, in order.
 const (
 	sheetSummary  = "Summary"
+	sheetAccounts = "Accounts"
 	sheetFindings = "Findings"
 	sheetCommands = "Commands"
 	sheetExcepted = "Excepted"
@@ -194,6 +196,9 @@ func (s *xlsxStyles) styleOf(k cellKind, sev analyze.Severity) int {
 // Write implements Format.
 func (XLSX) Write(w io.Writer, r *Review) error {
 	v := newView(r)
+	if err := fitsWorkbook(v); err != nil {
+		return err
+	}
 	f := excelize.NewFile()
 	defer f.Close()
 	st, err := newStyles(f)
@@ -203,15 +208,20 @@ func (XLSX) Write(w io.Writer, r *Review) error {
 	if err := f.SetSheetName("Sheet1", sheetSummary); err != nil {
 		return err
 	}
-	for _, name := range []string{sheetFindings, sheetCommands, sheetExcepted, sheetErrors, sheetWarnings, sheetAbout, sheetStamp} {
-		if (name == sheetErrors && len(r.Errors) == 0) || (name == sheetWarnings && len(r.Warnings) == 0) || (name == sheetExcepted && len(v.Excepted) == 0) {
+	for _, name := range []string{sheetAccounts, sheetFindings, sheetCommands, sheetExcepted, sheetErrors, sheetWarnings, sheetAbout, sheetStamp} {
+		if (name == sheetErrors && len(r.Errors) == 0) || (name == sheetWarnings && len(r.Warnings) == 0) || (name == sheetExcepted && len(v.Excepted) == 0) ||
+			(name == sheetAccounts && !v.manyAccounts()) {
 			continue
 		}
 		if _, err := f.NewSheet(name); err != nil {
 			return err
 		}
 	}
-	raw, err := rawSheets(f, sheetFindings, sheetCommands, sheetStamp)
+	large := []string{sheetFindings, sheetCommands, sheetStamp}
+	if v.manyAccounts() {
+		large = append(large, sheetAccounts)
+	}
+	raw, err := rawSheets(f, large...)
 	if err != nil {
 		return err
 	}
@@ -237,8 +247,10 @@ func (XLSX) Write(w io.Writer, r *Review) error {
 	for _, fill := range []struct {
 		sheet string
 		rows  func(*rawSheet, *view, *xlsxStyles)
-	}{{sheetFindings, findingRows}, {sheetCommands, commandRows}, {sheetStamp, stampRows}} {
-		wg.Go(func() { fill.rows(raw[fill.sheet], v, st) })
+	}{{sheetFindings, findingRows}, {sheetCommands, commandRows}, {sheetStamp, stampRows}, {sheetAccounts, accountRows}} {
+		if raw[fill.sheet] != nil {
+			wg.Go(func() { fill.rows(raw[fill.sheet], v, st) })
+		}
 	}
 	if err := setFindings(f, v, st); err != nil {
 		wg.Wait()
@@ -252,6 +264,11 @@ func (XLSX) Write(w io.Writer, r *Review) error {
 	}
 	if err := setCommands(f, v, raw[sheetCommands]); err != nil {
 		return err
+	}
+	if sh := raw[sheetAccounts]; sh != nil {
+		if err := setAccounts(f, v, sh); err != nil {
+			return err
+		}
 	}
 	if err := f.SetSheetVisible(sheetStamp, false, true); err != nil {
 		return err
@@ -464,22 +481,30 @@ func writeSummary(f *excelize.File, v *view, st *xlsxStyles) error {
 
 	s.line([]int{st.heading}, "Findings per account")
 	s.line([]int{st.header, st.headerCenter}, "Account", "High", "Medium", "Low", "Total")
-	for _, a := range v.Accounts {
-		s.line([]int{st.text, st.number}, accountOf(a.ID), a.Counts[analyze.SeverityHigh], a.Counts[analyze.SeverityMedium], a.Counts[analyze.SeverityLow], a.Counts.Total())
+	if !v.manyAccounts() {
+		for _, a := range v.Accounts {
+			s.line([]int{st.text, st.number}, accountOf(a.ID), a.Counts[analyze.SeverityHigh], a.Counts[analyze.SeverityMedium], a.Counts[analyze.SeverityLow], a.Counts.Total())
+		}
 	}
 	s.line([]int{st.bold, st.numberBold}, "All", v.Total[analyze.SeverityHigh], v.Total[analyze.SeverityMedium], v.Total[analyze.SeverityLow], v.Total.Total())
+	if v.manyAccounts() {
+		s.note(fmt.Sprintf("%s and %s: the Accounts sheet lists each account, with its findings by severity and its report.",
+			plural(len(v.Accounts), "account", "accounts"), plural(len(r.Reports), "report", "reports")), summaryLast, st.text, wideText)
+	}
 	if len(r.Errors) > 0 {
 		s.blank()
 		s.note(fmt.Sprintf("%s: inputs, or parts of them, could not be read; see the Errors sheet. What they hold is not in this review.", capitalize(plural(len(r.Errors), "input error", "input errors"))), summaryLast, st.bold, wideText)
 	}
 	s.blank()
 
-	s.line([]int{st.heading}, "Reports")
-	s.line([]int{st.header, st.header, st.header, st.header, st.headerCenter, st.headerCenter, st.headerCenter, st.header}, "Source", "Account", "Generated", "As of", "Users", "Console users", "Keys", "SHA-256")
-	s.height(rowHeight(2))
-	for _, rep := range r.Reports {
-		s.line([]int{st.text, st.text, st.text, st.text, st.number, st.number, st.number, st.code}, rep.Source, accountOf(rep.AccountID), orDash(stamp(rep.Generated)), asOfCell(rep), rep.Users, rep.ConsoleUsers, rep.Keys, rep.SHA256)
-		s.height(rowHeight(max(wrappedLines(rep.Source, summaryWidths[0]), wrappedLines(asOfCell(rep), summaryWidths[3]), 2)))
+	if !v.manyAccounts() {
+		s.line([]int{st.heading}, "Reports")
+		s.line([]int{st.header, st.header, st.header, st.header, st.headerCenter, st.headerCenter, st.headerCenter, st.header}, "Source", "Account", "Generated", "As of", "Users", "Console users", "Keys", "SHA-256")
+		s.height(rowHeight(2))
+		for _, rep := range r.Reports {
+			s.line([]int{st.text, st.text, st.text, st.text, st.number, st.number, st.number, st.code}, rep.Source, accountOf(rep.AccountID), orDash(stamp(rep.Generated)), asOfCell(rep), rep.Users, rep.ConsoleUsers, rep.Keys, rep.SHA256)
+			s.height(rowHeight(max(wrappedLines(rep.Source, summaryWidths[0]), wrappedLines(asOfCell(rep), summaryWidths[3]), 2)))
+		}
 	}
 	if len(r.Superseded) > 0 {
 		s.blank()
@@ -541,6 +566,31 @@ func orNever(s string) string {
 		return "never"
 	}
 	return s
+}
+
+// maxSheetRows is the most rows a spreadsheet's sheet holds.
+const maxSheetRows = 1 << 20
+
+// fitsWorkbook refuses a review whose sheets would have more rows than a
+// spreadsheet holds: the Commands sheet has a row per finding and phase.
+func fitsWorkbook(v *view) error {
+	rows := 1 + len(v.Active)*len(commandPhases)
+	if rows <= maxSheetRows {
+		return nil
+	}
+	rows = 1
+	for _, f := range v.Active {
+		c := f.Commands()
+		for _, p := range commandPhases {
+			if len(p.Commands(&c)) > 0 {
+				rows++
+			}
+		}
+	}
+	if rows <= maxSheetRows {
+		return nil
+	}
+	return fmt.Errorf("the workbook's Commands sheet would need %d rows for %d findings, and a spreadsheet holds %d: write a workbook per account with --split accounts, or leave the workbook out (-f md,json)", rows, len(v.Active), maxSheetRows)
 }
 
 // setFindings sets up the Findings sheet around its rows: widths, panes,
@@ -631,6 +681,72 @@ func findingRows(sh *rawSheet, v *view, st *xlsxStyles) {
 			}
 		}
 		sh.row(rowHeight(lines), cells...)
+	}
+}
+
+// accountColumns are the Accounts sheet's: an account's findings by
+// severity, then its report.
+var accountColumns = []struct {
+	title string
+	width float64
+}{{"Account", 14}, {"High", 7}, {"Medium", 8}, {"Low", 7}, {"Total", 7}, {"Report", 44}, {"Generated", 21}, {"As of", 21},
+	{"Users", 7}, {"Console users", 9}, {"Keys", 7}, {"SHA-256", 35}}
+
+// setAccounts sets up the Accounts sheet around its rows.
+func setAccounts(f *excelize.File, v *view, sh *rawSheet) error {
+	last, _ := excelize.CoordinatesToCellName(len(accountColumns), max(sh.n, 1))
+	if err := f.AutoFilter(sheetAccounts, "A1:"+last, nil); err != nil { // first: see setFindings
+		return err
+	}
+	if err := pageSetup(f, v, sheetAccounts); err != nil {
+		return err
+	}
+	widths := make([]float64, len(accountColumns))
+	for i, c := range accountColumns {
+		widths[i] = c.width
+	}
+	if err := setWidths(f, sheetAccounts, widths...); err != nil {
+		return err
+	}
+	if err := f.SetPanes(sheetAccounts, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
+		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}}}); err != nil {
+		return err
+	}
+	return f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: "'" + sheetAccounts + "'!$1:$1", Scope: sheetAccounts})
+}
+
+// accountRows writes the Accounts sheet's rows, when a review has too many
+// accounts for its Summary to list: one per report, with its account's
+// findings by severity, and one for the findings of an account no report
+// names.
+func accountRows(sh *rawSheet, v *view, st *xlsxStyles) {
+	header := make([]rawCell, len(accountColumns))
+	for i, c := range accountColumns {
+		header[i] = textCell(st.header, c.title)
+	}
+	sh.row(rowHeight(2), header...)
+	num := func(n int) rawCell { return rawCell{style: st.cellCenter, num: n, kind: rawNumber} }
+	byAccount := map[string]*accountView{}
+	for i := range v.Accounts {
+		byAccount[v.Accounts[i].ID] = &v.Accounts[i]
+	}
+	counts := func(id string) []rawCell {
+		var c analyze.Counts
+		if a := byAccount[id]; a != nil {
+			c = a.Counts
+			delete(byAccount, id) // counted once, on its first report's row
+		}
+		return []rawCell{textCell(st.cellCenter, accountOf(id)), num(c[analyze.SeverityHigh]), num(c[analyze.SeverityMedium]), num(c[analyze.SeverityLow]), num(c.Total())}
+	}
+	for _, rep := range v.Reports {
+		cells := append(counts(rep.AccountID), textCell(st.cell, xlsxText(rep.Source)), textCell(st.cell, orDash(stamp(rep.Generated))),
+			textCell(st.cell, asOfCell(rep)), num(rep.Users), num(rep.ConsoleUsers), num(rep.Keys), textCell(st.cellCode, rep.SHA256))
+		sh.row(rowHeight(max(wrappedLines(rep.Source, 44), wrappedLines(asOfCell(rep), 21))), cells...)
+	}
+	for _, a := range v.Accounts { // in order: accounts no report names
+		if byAccount[a.ID] != nil {
+			sh.row(0, append(counts(a.ID), textCell(st.cell, "(no report)"))...)
+		}
 	}
 }
 
@@ -944,10 +1060,33 @@ func stampRows(sh *rawSheet, v *view, _ *xlsxStyles) {
 		sh.err = err
 		return
 	}
-	sh.row(0, textCell(0, stampMagic), textCell(0, cellText(string(hb))))
+	// The head holds every report, more than one cell holds for a batch of
+	// many accounts: it is cut across the cells of the first row.
+	head1 := []rawCell{textCell(0, stampMagic)}
+	for _, part := range stampParts(string(hb)) {
+		head1 = append(head1, textCell(0, part))
+	}
+	sh.row(0, head1...)
 	for _, f := range v.Active {
 		sh.row(0, textCell(0, f.ID), textCell(0, cellText(string(row(f)))))
 	}
+}
+
+// stampParts cuts a stamp cell's text into parts a cell holds whole, at
+// character boundaries (a UTF-8 text never has fewer bytes than UTF-16
+// units, which is what a cell counts).
+func stampParts(s string) []string {
+	const most = maxCellChars - 767
+	var parts []string
+	for len(s) > most {
+		cut := most
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		parts = append(parts, s[:cut])
+		s = s[cut:]
+	}
+	return append(parts, s)
 }
 
 // stampMagic names the stamp's format in its first cell.

@@ -3,6 +3,7 @@ package formats
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/xml"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/credreview/credreview/analyze"
+	"github.com/credreview/credreview/internal/batch"
 	"github.com/credreview/credreview/internal/iamfake"
 )
 
@@ -520,5 +522,50 @@ func TestAppendCellXML(t *testing.T) {
 		if got := string(appendCellXML(nil, in)); got != want {
 			t.Errorf("appendCellXML(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestXLSXManyAccounts pins the workbook of an organisation's export, 400
+// accounts of one finding each: the Summary counts them and points to the
+// Accounts sheet, which lists each with its findings and report; the
+// stamp's head, longer than a cell holds, is cut across cells and read back
+// whole by script --approved.
+func TestXLSXManyAccounts(t *testing.T) {
+	dir := t.TempDir()
+	b, err := batch.GenerateAccounts(dir, 400)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := analyze.Analyze(context.Background(), []string{dir}, nil, analyze.Options{SetupWindow: time.Hour})
+	r := &Review{Tool: testTool, Result: res}
+	data := render(t, XLSX{}, r)
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	summary, _ := f.GetRows(sheetSummary)
+	text := fmt.Sprint(summary)
+	if !strings.Contains(text, "400 accounts and 400 reports: the Accounts sheet lists each account") || strings.Contains(text, b.Findings[0].Account) {
+		t.Errorf("the Summary lists the accounts, or does not point to the Accounts sheet:\n%s", text)
+	}
+	accounts, _ := f.GetRows(sheetAccounts)
+	if len(accounts) != 401 || accounts[0][0] != "Account" || accounts[0][5] != "Report" {
+		t.Fatalf("Accounts has %d rows; heading %q", len(accounts), accounts[0])
+	}
+	for _, row := range accounts[1:] {
+		if row[1] != "1" || row[4] != "1" || !strings.HasPrefix(row[5], dir) {
+			t.Errorf("Accounts row %q: want one high finding and the report", row)
+		}
+	}
+	stamp, _ := f.GetRows(sheetStamp)
+	if len(stamp[0]) < 3 {
+		t.Errorf("the stamp's head is in %d cells; the test wants it longer than one cell holds", len(stamp[0])-1)
+	}
+	back, _, err := ReadApproved(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Reports) != 400 || len(back.Findings) != 400 || back.ID != ReviewID(r) {
+		t.Errorf("read back %d reports, %d findings, id %s", len(back.Reports), len(back.Findings), back.ID)
 	}
 }
