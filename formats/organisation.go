@@ -187,7 +187,7 @@ func (XLSX) WriteOrganisation(w io.Writer, o *Organisation) error {
 	title := organisationTitle(o)
 	intro := organisationIntro(o)
 	sh.row(0, textCell(st.title, title))
-	sh.row(rowHeight(wrappedLines(intro, 150)), textCell(st.text, intro))
+	sh.row(rowHeight(wrappedLines(intro, 120)), textCell(st.text, intro))
 	headings := append([]string{"Account", "High", "Medium", "Low", "Total"}, checks...)
 	headings = append(headings, "Excepted", "Errors", "Package")
 	widths := []float64{14, 7, 8, 7, 7}
@@ -224,6 +224,12 @@ func (XLSX) WriteOrganisation(w io.Writer, o *Organisation) error {
 	line(total, true)
 	if sh.err != nil {
 		return sh.err
+	}
+	lastCol, _ := excelize.ColumnNumberToName(len(headings))
+	for _, r := range []string{"1", "2"} { // the title and the summary, across the table
+		if err := f.MergeCell(sheetOrganisation, "A"+r, lastCol+r); err != nil {
+			return err
+		}
 	}
 	last, _ := excelize.CoordinatesToCellName(len(headings), sh.n-1)
 	if err := f.AutoFilter(sheetOrganisation, "A3:"+last, nil); err != nil { // first: see setFindings
