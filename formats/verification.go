@@ -397,65 +397,83 @@ func (XLSX) WriteVerification(w io.Writer, v *Verification) error {
 		return err
 	}
 
-	// Results.
-	s = &sheetWriter{f: f, sheet: sheetResults}
-	header := make([]any, len(resultColumns))
-	widths := make([]float64, len(resultColumns))
-	for i, col := range resultColumns {
-		header[i], widths[i] = col.title, col.width
+	// Results and New findings: as many rows as findings, written as the
+	// review's large sheets are (see xlsxzip.go).
+	large := []string{sheetResults}
+	if len(v.New) > 0 {
+		large = append(large, sheetNew)
 	}
-	s.line([]int{st.header}, header...)
-	for i := range v.Results {
-		r := &v.Results[i]
-		vals := make([]any, len(resultColumns))
-		lines := 1
-		for j, col := range resultColumns {
-			vals[j] = col.value(r)
-			lines = max(lines, wrappedLines(col.value(r), col.width))
-		}
-		s.line([]int{st.cell, st.severity[r.Finding.Severity], st.cell, st.cell, st.cell, st.cell, outcomeStyle[r.Outcome], st.cell}, vals...)
-		s.height(rowHeight(lines))
-	}
-	if s.err != nil {
-		return s.err
-	}
-	if err := setWidths(f, sheetResults, widths...); err != nil {
+	raw, err := rawSheets(f, large...)
+	if err != nil {
 		return err
 	}
-	if len(v.Results) > 0 {
+	var zw *orderedZip
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { zw = newOrderedZip(w, raw); return zw })
+	defer func() {
+		for _, r := range raw {
+			r.rows.close()
+		}
+	}()
+	sh := raw[sheetResults]
+	header := make([]rawCell, len(resultColumns))
+	widths := make([]float64, len(resultColumns))
+	for i, col := range resultColumns {
+		header[i], widths[i] = textCell(st.header, col.title), col.width
+	}
+	sh.row(rowHeight(1), header...)
+	cells := make([]rawCell, len(resultColumns))
+	for i := range v.Results {
+		r := &v.Results[i]
+		lines := 1
+		for j, col := range resultColumns {
+			style := st.cell
+			switch j {
+			case 1:
+				style = st.severity[r.Finding.Severity]
+			case 6:
+				style = outcomeStyle[r.Outcome]
+			}
+			val := col.value(r)
+			cells[j] = textCell(style, xlsxText(val))
+			lines = max(lines, wrappedLines(val, col.width))
+		}
+		sh.row(rowHeight(lines), cells...)
+	}
+	if sh.err != nil {
+		return sh.err
+	}
+	if len(v.Results) > 0 { // the filter first: see setFindings
 		if err := f.AutoFilter(sheetResults, fmt.Sprintf("A1:H%d", len(v.Results)+1), nil); err != nil {
 			return err
 		}
 	}
+	if err := setWidths(f, sheetResults, widths...); err != nil {
+		return err
+	}
 	if err := layout(sheetResults, true); err != nil {
 		return err
 	}
-
-	// New findings.
-	if len(v.New) > 0 {
-		s = &sheetWriter{f: f, sheet: sheetNew}
+	if sh := raw[sheetNew]; sh != nil {
 		cols := markdownColumns()
-		header := make([]any, len(cols))
+		header := make([]rawCell, len(cols))
 		widths := make([]float64, len(cols))
 		for i, col := range cols {
-			header[i], widths[i] = col.Title, max(col.Width, 10)
+			header[i], widths[i] = textCell(st.header, col.Title), max(col.Width, 10)
 		}
-		s.line([]int{st.header}, header...)
+		sh.row(rowHeight(1), header...)
+		cells := make([]rawCell, len(cols))
 		for i := range v.New {
 			fd := &v.New[i]
-			vals := make([]any, len(cols))
-			styles := make([]int, len(cols))
 			lines := 1
 			for j, col := range cols {
-				vals[j] = col.Value(fd)
-				styles[j] = st.styleOf(col.Kind, fd.Severity)
-				lines = max(lines, wrappedLines(col.Value(fd), widths[j]))
+				val := col.Value(fd)
+				cells[j] = textCell(st.styleOf(col.Kind, fd.Severity), xlsxText(val))
+				lines = max(lines, wrappedLines(val, widths[j]))
 			}
-			s.line(styles, vals...)
-			s.height(rowHeight(lines))
+			sh.row(rowHeight(lines), cells...)
 		}
-		if s.err != nil {
-			return s.err
+		if sh.err != nil {
+			return sh.err
 		}
 		if err := setWidths(f, sheetNew, widths...); err != nil {
 			return err
@@ -494,5 +512,11 @@ func (XLSX) WriteVerification(w io.Writer, v *Verification) error {
 		return err
 	}
 	f.SetActiveSheet(0)
-	return f.Write(w)
+	if err := f.Write(io.Discard); err != nil {
+		return err
+	}
+	if zw == nil {
+		return fmt.Errorf("the workbook was not written")
+	}
+	return zw.err
 }
