@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -151,26 +150,27 @@ func parseVerify(args []string) (verifyFlags, error) {
 // credreview reads is far smaller.
 const maxReviewJSON = 1 << 30
 
-// readReview reads the JSON of a review and its digest.
+// readReview reads the JSON of a review, as a stream, and its digest.
 func readReview(path string) (*formats.Review, string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, "", fmt.Errorf("--review %s: %s", path, describeError(err))
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxReviewJSON+1))
-	switch {
-	case err != nil:
-		return nil, "", fmt.Errorf("--review %s: %s", path, describeError(err))
-	case len(b) > maxReviewJSON:
-		return nil, "", fmt.Errorf("--review %s: larger than %d MiB, so not the JSON of a review", path, maxReviewJSON>>20)
+	h := sha256.New()
+	lim := &io.LimitedReader{R: f, N: maxReviewJSON + 1}
+	in := io.TeeReader(lim, h)
+	r, err := formats.ReadReview(in)
+	if err == nil {
+		_, err = io.Copy(io.Discard, in) // the digest is of every byte
 	}
-	r, err := formats.ReadReview(bytes.NewReader(b))
-	if err != nil {
+	switch {
+	case lim.N <= 0:
+		return nil, "", fmt.Errorf("--review %s: larger than %d MiB, so not the JSON of a review", path, maxReviewJSON>>20)
+	case err != nil:
 		return nil, "", fmt.Errorf("--review %s: %v", path, err)
 	}
-	sum := sha256.Sum256(b)
-	return r, hex.EncodeToString(sum[:]), nil
+	return r, hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // verifyCmd verifies a review against newer evidence and writes what it

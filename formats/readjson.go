@@ -35,43 +35,107 @@ type jsonReview struct {
 		SHA256    string  `json:"sha256"`
 		AccountID *string `json:"account_id"`
 	} `json:"inventories"`
-	Findings []struct {
-		ID              string  `json:"id"`
-		Check           string  `json:"check"`
-		Severity        string  `json:"severity"`
-		Detail          string  `json:"detail"`
-		AccountID       string  `json:"account_id"`
-		Partition       string  `json:"partition"`
-		User            string  `json:"user"`
-		ARN             string  `json:"arn"`
-		KeySlot         int     `json:"key_slot"`
-		KeyID           *string `json:"key_id"`
-		InventoryStatus *string `json:"inventory_status"`
-		KeyActive       bool    `json:"key_active"`
-		UserCreated     *string `json:"user_created"`
-		KeyCreated      *string `json:"key_created"`
-		AsOf            *string `json:"as_of"`
-		Source          string  `json:"source"`
-		Line            int     `json:"line"`
-		Exception       *struct {
-			Source     string `json:"source"`
-			Line       int    `json:"line"`
-			Reason     string `json:"reason"`
-			ApprovedBy string `json:"approved_by"`
-			Expires    string `json:"expires"`
-		} `json:"exception"`
-	} `json:"findings"`
+	Findings []reviewFinding `json:"-"`
+}
+
+// reviewFinding is a finding as ReadReview reads it back.
+type reviewFinding struct {
+	ID              string  `json:"id"`
+	Check           string  `json:"check"`
+	Severity        string  `json:"severity"`
+	Detail          string  `json:"detail"`
+	AccountID       string  `json:"account_id"`
+	Partition       string  `json:"partition"`
+	User            string  `json:"user"`
+	ARN             string  `json:"arn"`
+	KeySlot         int     `json:"key_slot"`
+	KeyID           *string `json:"key_id"`
+	InventoryStatus *string `json:"inventory_status"`
+	KeyActive       bool    `json:"key_active"`
+	UserCreated     *string `json:"user_created"`
+	KeyCreated      *string `json:"key_created"`
+	AsOf            *string `json:"as_of"`
+	Source          string  `json:"source"`
+	Line            int     `json:"line"`
+	Exception       *struct {
+		Source     string `json:"source"`
+		Line       int    `json:"line"`
+		Reason     string `json:"reason"`
+		ApprovedBy string `json:"approved_by"`
+		Expires    string `json:"expires"`
+	} `json:"exception"`
 }
 
 // ReadReview reads back the JSON of a review (credential-review.json):
 // its id, its parameters, its reports and its findings, each checked as
 // credreview would have written it.
 func ReadReview(r io.Reader) (*Review, error) {
+	// A review's JSON can be hundreds of megabytes, most of it its
+	// findings' commands: it is read as a stream, a finding at a time, so
+	// that no more than one is held as JSON.
 	var j jsonReview
+	var findings []reviewFinding
 	dec := json.NewDecoder(r)
-	if err := dec.Decode(&j); err != nil {
-		return nil, fmt.Errorf("not the JSON of a review: %v", err)
+	notReview := func(err error) (*Review, error) { return nil, fmt.Errorf("not the JSON of a review: %v", err) }
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		if err == nil {
+			err = fmt.Errorf("it does not start with {")
+		}
+		return notReview(err)
 	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return notReview(err)
+		}
+		key, _ := tok.(string)
+		var into any
+		switch key {
+		case "schema_version":
+			into = &j.SchemaVersion
+		case "tool":
+			into = &j.Tool
+		case "review_id":
+			into = &j.ReviewID
+		case "parameters":
+			into = &j.Parameters
+		case "reports":
+			into = &j.Reports
+		case "inventories":
+			into = &j.Inventories
+		case "findings":
+			if j.SchemaVersion != SchemaVersion {
+				break // said below, before a finding is read
+			}
+			if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+				return notReview(fmt.Errorf("findings is not an array"))
+			}
+			for dec.More() {
+				var f reviewFinding
+				if err := dec.Decode(&f); err != nil {
+					return notReview(err)
+				}
+				findings = append(findings, f)
+			}
+			if _, err := dec.Token(); err != nil {
+				return notReview(err)
+			}
+			continue
+		}
+		if into == nil {
+			into = new(json.RawMessage) // a member verify does not need
+		}
+		if err := dec.Decode(into); err != nil {
+			return notReview(err)
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return notReview(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return notReview(fmt.Errorf("something follows the review's JSON"))
+	}
+	j.Findings = findings
 	switch {
 	case j.SchemaVersion == 0 || j.ReviewID == "":
 		return nil, fmt.Errorf("not the JSON of a review (no schema_version or review_id): write it with credreview analyze -f json")

@@ -87,6 +87,7 @@ func TestReadReviewRefuses(t *testing.T) {
       "nope"`, 1), `parameters.checks: "nope" is not a check of this credreview`},
 		{"a bad severity", strings.Replace(good, `"severity": "high"`, `"severity": "dire"`, 1), "findings[1].severity"},
 		{"a bad time", strings.Replace(good, `"key_created": "2024-02-12T09:30:03Z"`, `"key_created": "yesterday"`, 1), "findings[0].key_created"},
+		{"something after it", good + `{"more": 1}`, "something follows the review's JSON"},
 		{"a user no one could have", strings.Replace(good, `"user": "alice"`, `"user": "al ice"`, 1), "is not one credreview could have written"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
