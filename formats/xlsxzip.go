@@ -193,16 +193,19 @@ func isEscapeCode(s string) bool {
 // rawSheets makes a rawSheet of each named sheet of f, which must have been
 // made already, empty.
 func rawSheets(f *excelize.File, names ...string) (map[string]*rawSheet, error) {
+	ids := map[string]int{}
+	for id, name := range f.GetSheetMap() {
+		ids[name] = id
+	}
 	out := map[string]*rawSheet{}
 	for _, name := range names {
-		i, err := f.GetSheetIndex(name)
-		if err != nil || i < 0 {
+		id, ok := ids[name]
+		if !ok {
 			return nil, fmt.Errorf("no sheet %q", name)
 		}
-		// excelize names a sheet's part by the order it was made in, and
-		// credreview never deletes a sheet; orderedZip checks that each part
-		// came.
-		out[name] = &rawSheet{name: name, part: fmt.Sprintf("xl/worksheets/sheet%d.xml", i+1)}
+		// excelize names a sheet's part by the id it made it with; orderedZip
+		// checks that each part came.
+		out[name] = &rawSheet{name: name, part: fmt.Sprintf("xl/worksheets/sheet%d.xml", id)}
 	}
 	return out, nil
 }
