@@ -113,6 +113,10 @@ func writeSplit(ctx context.Context, fl analyzeFlags, whole *formats.Review, sum
 	}
 	close(jobs)
 	wg.Wait()
+	base := whole.Name
+	if base == "" {
+		base = analyze.OutputBase
+	}
 	ok := true
 	replaced, removed := 0, 0
 	for i, w := range results {
@@ -133,10 +137,6 @@ func writeSplit(ctx context.Context, fl analyzeFlags, whole *formats.Review, sum
 			ok = false
 		}
 	}
-	base := whole.Name
-	if base == "" {
-		base = analyze.OutputBase
-	}
 	set := outputSet{what: "organisation summary", base: base + "-organisation", id: whole.ID, idOf: formats.ReviewIDOf, kinds: []string{"md", "xlsx"}}
 	for _, name := range []string{"xlsx", "md"} {
 		f := formats.OrganisationFormats[name]
@@ -144,6 +144,25 @@ func writeSplit(ctx context.Context, fl analyzeFlags, whole *formats.Review, sum
 	}
 	if replaced > 0 || removed > 0 {
 		ui.infof("replaced %s and removed %s of earlier reviews in the accounts' folders", plural(replaced, "file", "files"), plural(removed, "file", "files"))
+	}
+	// An earlier run's package of an account this run does not have stays
+	// where it is: say so, since it sits beside this run's summary.
+	mine := map[string]bool{}
+	for _, sub := range subs {
+		mine[accountDir(sub.Account())] = true
+	}
+	if entries, err := os.ReadDir(fl.out); err == nil {
+		for _, e := range entries {
+			if !e.IsDir() || mine[e.Name()] {
+				continue
+			}
+			for _, name := range outputNames(base) {
+				if id := formats.ReviewIDOf(filepath.Join(fl.out, e.Name(), name)); id != "" {
+					ui.warnf("%s holds a package of review %s, for an account this run does not have: left as it is", filepath.Join(fl.out, e.Name()), id)
+					break
+				}
+			}
+		}
 	}
 	summary += fmt.Sprintf("; wrote %s in %s", plural(len(subs), "account's package", "accounts' packages"), filepath.Join(fl.out, "ACCOUNT"))
 	return said(ui, fl.out, set, writeOutputs(ctx, fl.out, set), summary) && ok

@@ -30,10 +30,12 @@ the review:
     still-active  nothing has changed
     user-deleted  the newer report has no row for the user
     unknown       the newer evidence has no report of the account, or it
-                  cannot speak for it (a row of it could not be read)
+                  cannot speak for it (a row of it could not be read, or
+                  the inventories disagree)
 It also lists the findings of the newer evidence that the review did not
 have. A newer report older than the review's, or one the review was made
-from, is an error, and leaves its account unknown.
+from, is an error, and leaves its account unknown; so is a key inventory
+the review was made from, which is not used.
 
 Options:
         --review FILE        The review's JSON (required).
@@ -48,8 +50,8 @@ Options:
                              names, as analyze does: not listed as new.
                              Repeat for several files.
         --fail-on SEVERITY   Exit 3 when a finding at or above SEVERITY is
-                             still active (not counting excepted ones):
-                             none (default), low, medium or high.
+                             still active or unknown (not counting excepted
+                             ones): none (default), low, medium or high.
         --paper SIZE         Lay the workbook out for a4 (default) or letter.
     -q, --quiet              Print errors only.
     -h, --help               Print this help.
@@ -58,7 +60,7 @@ Exit codes:
     0  done
     1  some input or output failed; everything readable was verified and written
     2  usage error
-    3  a finding at or above --fail-on is still active
+    3  a finding at or above --fail-on is still active, or unknown
 
 Examples:
     credreview verify --review review/credential-review.json -o review/ evidence-after/
@@ -196,14 +198,14 @@ func verifyCmd(ctx context.Context, fl verifyFlags, stdin io.Reader, stdout io.W
 		return errReported
 	}
 	applyExceptions(res, fl.exceptions)
-	v, problems := analyze.Verify(review.Findings, review.Reports, res, idx)
+	v, problems, warnings := analyze.Verify(review.Findings, review.Reports, review.Inventories, res, idx)
 	for _, p := range append(append([]analyze.Problem(nil), res.Errors...), problems...) {
 		ui.errorf("%s", p.Error())
 		if p.Hint != "" {
 			ui.hintf("%s", p.Hint)
 		}
 	}
-	for _, p := range res.Warnings {
+	for _, p := range append(append([]analyze.Problem(nil), res.Warnings...), warnings...) {
 		ui.warnf("%s", p.Error())
 	}
 	if len(res.Reports) == 0 {
@@ -213,7 +215,7 @@ func verifyCmd(ctx context.Context, fl verifyFlags, stdin io.Reader, stdout io.W
 	tool := formats.Tool{Name: "credreview", Version: version}
 	ver := &formats.Verification{
 		Tool: tool, Review: review, Newer: formats.NewReview(tool, res), Verification: v,
-		Problems: problems, Source: fl.review, SHA256: digest, Paper: fl.paperSize,
+		Problems: problems, Warnings: warnings, Source: fl.review, SHA256: digest, Paper: fl.paperSize,
 	}
 	summary := formats.VerificationSummary(ver)
 	if fl.out == "-" {
@@ -235,8 +237,8 @@ func verifyCmd(ctx context.Context, fl verifyFlags, stdin io.Reader, stdout io.W
 	switch {
 	case len(res.Errors) > 0 || len(problems) > 0:
 		return errReported
-	case fl.failLevel != analyze.SeverityNone && v.StillActiveAtOrAbove(fl.failLevel):
-		ui.infof("a finding at or above --fail-on %s is still active", fl.failLevel)
+	case fl.failLevel != analyze.SeverityNone && v.FailsAtOrAbove(fl.failLevel):
+		ui.infof("a finding at or above --fail-on %s is still active, or could not be verified", fl.failLevel)
 		return errFindings
 	}
 	return nil

@@ -87,3 +87,19 @@ func TestSplitKeepsErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSplitNamesEarlierPackages pins that a package of an account the run
+// does not have, left from an earlier run, is named in a warning.
+func TestSplitNamesEarlierPackages(t *testing.T) {
+	out := t.TempDir()
+	credreview(t, "", "analyze", "-q", "--split", "accounts", "-f", "md", "-o", out, "samples")
+	code, _, stderr := credreview(t, "", "analyze", "--split", "accounts", "-f", "md", "-o", out, "samples/123456789012.credential-report.csv")
+	for _, account := range []string{"210987654321", "345678901234"} {
+		if !strings.Contains(stderr, "credreview: warning: "+filepath.Join(out, account)+" holds a package of review CR-") {
+			t.Errorf("exit %d; no warning of %s:\n%s", code, account, stderr)
+		}
+	}
+	if strings.Contains(stderr, filepath.Join(out, "123456789012")+" holds") {
+		t.Errorf("this run's own account is named:\n%s", stderr)
+	}
+}

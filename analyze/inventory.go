@@ -21,6 +21,9 @@ type Inventory struct {
 	// the inventory to that account; empty when the name has none.
 	AccountID string
 	Keys      []InventoryKey
+	// Incomplete says that keys may be missing: a document said
+	// IsTruncated, or an entry could not be used.
+	Incomplete bool
 }
 
 // InventoryKey is one entry of AccessKeyMetadata.
@@ -96,6 +99,7 @@ func parseInventory(r io.Reader, inv *Inventory, pr *problems) error {
 			return &Problem{Source: inv.Source, Message: fmt.Sprintf("document %d has no AccessKeyMetadata: not what aws iam list-access-keys prints", doc), Hint: hintNotReport}
 		}
 		if truncated {
+			inv.Incomplete = true
 			pr.warnf(0, "document %d says IsTruncated: keys may be missing; list them again without --max-items", doc)
 		}
 	}
@@ -124,17 +128,21 @@ func readKeys(dec *json.Decoder, lim *valueCap, doc int, inv *Inventory, pr *pro
 		switch {
 		case !ValidUserName(m.UserName):
 			pr.errorf(0, "", "%s: UserName %q is not a legal IAM user name; the entry is not used", where, m.UserName)
+			inv.Incomplete = true
 			continue
 		case !validKeyID(m.AccessKeyID):
 			pr.errorf(0, "", "%s: AccessKeyId %q is not an access key id; the entry is not used", where, m.AccessKeyID)
+			inv.Incomplete = true
 			continue
 		case m.Status != "Active" && m.Status != "Inactive" && m.Status != "Expired":
 			pr.errorf(0, "", "%s: Status %q is not Active, Inactive or Expired; the entry is not used", where, m.Status)
+			inv.Incomplete = true
 			continue
 		}
 		sec, err := parseStamp(m.CreateDate)
 		if err != nil {
 			pr.errorf(0, "", "%s: CreateDate %q is not an ISO 8601 time; the entry is not used", where, m.CreateDate)
+			inv.Incomplete = true
 			continue
 		}
 		inv.Keys = append(inv.Keys, InventoryKey{UserName: m.UserName, AccessKeyID: m.AccessKeyID, Status: m.Status, Created: unix(sec)})

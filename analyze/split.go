@@ -11,7 +11,8 @@ import "sort"
 // result: a key inventory whose name holds no account id (it may name the
 // keys of any account), and the problems of an input no account's report
 // or inventory is (a file that could not be read as a report at all may have
-// been any account's, so no account's package may look clean without it).
+// been any account's, so no account's package may look clean without it;
+// so do those of an inventory named for an account no report covers).
 // Exceptions files apply to all.
 func (r *Result) Split() []*Result {
 	byAccount := map[string]*Result{}
@@ -57,10 +58,10 @@ func (r *Result) Split() []*Result {
 			unbound = append(unbound, inv)
 			continue
 		}
-		owner[inv.Source] = inv.AccountID
 		if a, ok := byAccount[inv.AccountID]; ok {
 			a.Inventories = append(a.Inventories, inv)
-		}
+			owner[inv.Source] = inv.AccountID
+		} // else an inventory of no account here: its problems go to every account
 	}
 	for _, account := range order {
 		a := byAccount[account]

@@ -22,6 +22,7 @@ func TestSplit(t *testing.T) {
 		"123456789012.keys.json": `{"AccessKeyMetadata": [{"UserName": "alice", "AccessKeyId": "AKIAIOSFODNN7EXAMPL1", "Status": "Active", "CreateDate": "2025-01-01T00:00:05+00:00"}]}`,
 		"keys.json":              `{"AccessKeyMetadata": [{"UserName": "bob", "AccessKeyId": "AKIAIOSFODNN7EXAMPL2", "Status": "Active", "CreateDate": "2025-01-01T00:00:05+00:00"}]}`,
 		"broken.csv":             "user,arn\n\"unbalanced\n",
+		"999999999999.keys.json": `{"AccessKeyMetadata": []}`,
 	}
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
@@ -60,6 +61,8 @@ func TestSplit(t *testing.T) {
 		{"b's inventories", names(b.Inventories), "keys.json"},
 		{"a's errors", sources(a.Errors), "a.csv broken.csv"},
 		{"b's errors", sources(b.Errors), "broken.csv"},
+		{"a's warnings", sources(a.Warnings), "999999999999.keys.json"},
+		{"b's warnings", sources(b.Warnings), "999999999999.keys.json"},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, tc.got, tc.want)

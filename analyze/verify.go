@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -55,11 +56,12 @@ func (v *Verification) Count() map[Outcome]int {
 	return m
 }
 
-// StillActiveAtOrAbove reports whether a finding at or above sev is still
-// active, not counting those the review excepted.
-func (v *Verification) StillActiveAtOrAbove(sev Severity) bool {
+// FailsAtOrAbove reports whether a finding at or above sev is still
+// active, or could not be verified, not counting those the review
+// excepted.
+func (v *Verification) FailsAtOrAbove(sev Severity) bool {
 	for _, r := range v.Results {
-		if r.Outcome == StillActive && r.Finding.Severity >= sev && !r.Finding.Excepted() {
+		if (r.Outcome == StillActive || r.Outcome == Unknown) && r.Finding.Severity >= sev && !r.Finding.Excepted() {
 			return true
 		}
 	}
@@ -97,6 +99,8 @@ func NewRowIndex(prior []Finding) *RowIndex {
 // Observe keeps a row of newer evidence, if it is of a user the index
 // wants.
 func (x *RowIndex) Observe(rep *Report, r *Row) {
+	u := strings.ToLower(r.User)
+	want := x.want[u] // read only, once made
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	m := x.rows[rep.Source]
@@ -104,26 +108,42 @@ func (x *RowIndex) Observe(rep *Report, r *Row) {
 		m = map[string]seenUser{}
 		x.rows[rep.Source] = m
 	}
-	// The row's strings may point into the read buffer: keep a copy.
-	if u := strings.ToLower(r.User); x.want[u] {
+	if want {
 		keys := r.Keys
 		for i := range keys {
 			keys[i].Region, keys[i].Service = "", "" // not needed
 		}
+		// The row's strings may point into the read buffer: keep a copy.
 		m[strings.Clone(u)] = seenUser{r.Created, keys}
 	}
 }
 
+// identity names what a finding is about across reports: its check, its
+// account, its user and, for a key, the key's creation time. A finding's id
+// has the key's slot in it, and a report moves a key from slot 2 to slot 1
+// when key 1 is deleted.
+func identity(f *Finding) string {
+	id := f.Check + "\x00" + f.AccountID + "\x00" + strings.ToLower(f.User)
+	if f.KeySlot > 0 {
+		id += fmt.Sprintf("\x00%d", f.KeyCreated.Unix())
+	}
+	return id
+}
+
 // Verify says, for each finding of an earlier review, what newer evidence
 // (analysed with the same checks and periods, its rows shown to idx) says
-// of it: remediated, deactivated, still active, user deleted, or unknown.
-// before are the earlier review's reports: a newer report older than the
-// review's as-of time of its account, or one of the review's own reports,
-// cannot show what changed since; it is an error, and leaves the account
-// unknown.
-func Verify(prior []Finding, before []Report, newer *Result, idx *RowIndex) (*Verification, []Problem) {
-	v := &Verification{}
-	var problems []Problem
+// of it: remediated, deactivated, still active, user deleted, or unknown,
+// and lists the newer evidence's findings the review did not have.
+//
+// before and beforeInv are the earlier review's reports and inventories. A
+// newer report older than the review's as-of time of its account, or one of
+// the review's own reports, cannot show what changed since: it is an error,
+// and leaves the account unknown. One of the review's own inventories is
+// an error too, and is not used. A report of the account with the review's
+// as-of time but other bytes is a warning: it may be the same report again
+// (then every outcome is still-active, never better than the truth).
+func Verify(prior []Finding, before []Report, beforeInv []Inventory, newer *Result, idx *RowIndex) (v *Verification, errs, warns []Problem) {
+	v = &Verification{}
 	asOf := map[string]time.Time{}
 	same := map[string]bool{}
 	for _, rep := range before {
@@ -134,32 +154,47 @@ func Verify(prior []Finding, before []Report, newer *Result, idx *RowIndex) (*Ve
 			same[rep.SHA256] = true
 		}
 	}
+	for _, inv := range beforeInv {
+		if inv.SHA256 != "" {
+			same[inv.SHA256] = true
+		}
+	}
 	stale := map[string]string{}
-	current := map[string]*Report{} // the report that speaks for each account
+	current := map[string][]*Report{} // the reports that speak for each account, newest first
 	for i := range newer.Reports {
 		rep := &newer.Reports[i]
 		if rep.SupersededBy == "" && rep.AccountID != "" {
-			current[rep.AccountID] = rep
+			current[rep.AccountID] = append(current[rep.AccountID], rep)
 		}
 		switch when, ok := asOf[rep.AccountID]; {
 		case same[rep.SHA256]:
 			stale[rep.AccountID] = rep.Source + " is a report the review was made from"
-			problems = append(problems, Problem{Source: rep.Source, Message: fmt.Sprintf("the report is one the review was made from (SHA-256 %s): it cannot show what changed since; account %s is not verified", rep.SHA256, rep.AccountID),
+			errs = append(errs, Problem{Source: rep.Source, Message: fmt.Sprintf("the report is one the review was made from (SHA-256 %s): it cannot show what changed since; account %s is not verified", rep.SHA256, rep.AccountID),
 				Hint: "give a credential report generated after the change"})
 		case ok && rep.AsOf.Before(when):
 			stale[rep.AccountID] = rep.Source + " is older than the review"
-			problems = append(problems, Problem{Source: rep.Source, Message: fmt.Sprintf("the report's as-of time, %s, is before the review's (%s) for account %s: it cannot show what changed since; the account is not verified",
+			errs = append(errs, Problem{Source: rep.Source, Message: fmt.Sprintf("the report's as-of time, %s, is before the review's (%s) for account %s: it cannot show what changed since; the account is not verified",
 				rep.AsOf.Format(time.RFC3339), when.Format(time.RFC3339), rep.AccountID), Hint: "give a credential report generated after the change"})
+		case ok && rep.AsOf.Equal(when):
+			warns = append(warns, Problem{Source: rep.Source, Message: fmt.Sprintf("the report's as-of time, %s, is the review's for account %s: if it is the review's report again (compressed or saved anew), it shows no change, and its findings are still-active", when.Format(time.RFC3339), rep.AccountID)})
 		}
 	}
-	byID := map[string]*Finding{}
+	for _, reps := range current {
+		sort.SliceStable(reps, func(i, j int) bool { return reps[i].AsOf.After(reps[j].AsOf) })
+	}
+	now := map[string]*Finding{}
 	for i := range newer.Findings {
-		byID[newer.Findings[i].ID] = &newer.Findings[i]
+		now[identity(&newer.Findings[i])] = &newer.Findings[i]
 	}
 	inventories := map[string][]*Inventory{} // by account, of those named with it
 	var all []*Inventory
 	for i := range newer.Inventories {
 		inv := &newer.Inventories[i]
+		if same[inv.SHA256] {
+			errs = append(errs, Problem{Source: inv.Source, Message: fmt.Sprintf("the key inventory is one the review was made from (SHA-256 %s): it cannot show what changed since, and is not used", inv.SHA256),
+				Hint: "list the keys again after the change (aws iam list-access-keys, or credreview fetch)"})
+			continue
+		}
 		all = append(all, inv)
 		if inv.AccountID != "" {
 			inventories[inv.AccountID] = append(inventories[inv.AccountID], inv)
@@ -168,84 +203,133 @@ func Verify(prior []Finding, before []Report, newer *Result, idx *RowIndex) (*Ve
 	old := map[string]bool{}
 	for i := range prior {
 		f := prior[i]
-		old[f.ID] = true
+		old[identity(&f)] = true
 		out := Verified{Finding: f}
 		switch {
 		case stale[f.AccountID] != "":
 			out.Outcome, out.Evidence = Unknown, stale[f.AccountID]
-		case current[f.AccountID] == nil:
+		case len(current[f.AccountID]) == 0:
 			out.Outcome, out.Evidence = Unknown, "no newer report of account "+f.AccountID
 		default:
-			out.Outcome, out.Evidence = classify(&f, byID[f.ID], current[f.AccountID], idx.rows[current[f.AccountID].Source], inventories[f.AccountID], all)
+			out.Outcome, out.Evidence = classify(&f, now[identity(&f)], current[f.AccountID], idx, inventories[f.AccountID], all)
 		}
 		v.Results = append(v.Results, out)
 	}
 	for i := range newer.Findings {
-		if f := newer.Findings[i]; !old[f.ID] && !f.Excepted() {
-			v.New = append(v.New, f)
+		if f := &newer.Findings[i]; !old[identity(f)] && !f.Excepted() {
+			v.New = append(v.New, *f)
 		}
 	}
-	return v, problems
+	return v, errs, warns
 }
 
 // classify says what newer evidence of the account says of one finding:
-// its report's row for the user, the inventories of the account (invs)
-// and all of them (all), and the finding the check makes of it now, if
-// any.
-func classify(f, now *Finding, rep *Report, rows map[string]seenUser, invs, all []*Inventory) (Outcome, string) {
-	u, ok := rows[strings.ToLower(f.User)]
-	keys := u.keys
-	switch {
-	case !ok && rep.SHA256 == "":
-		return Unknown, fmt.Sprintf("%s has no row for %s, but it was not read to its end", rep.Source, f.User)
-	case !ok && rep.Rejected > 0:
-		return Unknown, fmt.Sprintf("%s has no row for %s, but %d of its rows could not be read", rep.Source, f.User, rep.Rejected)
-	case !ok:
-		return UserDeleted, rep.Source + " has no row for " + f.User
-	case !f.UserCreated.IsZero() && u.created.IsTime() && u.created.Sec() != f.UserCreated.Unix():
+// the account's reports (newest first) and their rows of the user, the
+// inventories named for the account (invs) and all of them (all), and the
+// finding the check makes of it now, if any.
+func classify(f, now *Finding, reps []*Report, idx *RowIndex, invs, all []*Inventory) (Outcome, string) {
+	var u seenUser
+	var rep *Report
+	for _, r := range reps {
+		if row, ok := idx.rows[r.Source][strings.ToLower(f.User)]; ok {
+			u, rep = row, r
+			break
+		}
+	}
+	if rep == nil {
+		var unread []string
+		for _, r := range reps {
+			switch {
+			case r.SHA256 == "":
+				unread = append(unread, r.Source+" was not read to its end")
+			case r.Rejected > 0:
+				unread = append(unread, fmt.Sprintf("%d of the rows of %s could not be read", r.Rejected, r.Source))
+			}
+		}
+		switch {
+		case len(unread) > 0:
+			return Unknown, fmt.Sprintf("no newer row for %s, but %s", f.User, strings.Join(unread, "; "))
+		case f.User == rootUser:
+			// AWS always writes the root user's row: one missing was
+			// not read, and the root user is never deleted.
+			return Unknown, "the newer report has no row of the root user that could be read"
+		}
+		return UserDeleted, reps[0].Source + " has no row for " + f.User
+	}
+	if !f.UserCreated.IsZero() && u.created.IsTime() && u.created.Sec() != f.UserCreated.Unix() && f.User != rootUser {
 		return UserDeleted, fmt.Sprintf("%s was deleted, and a user of the same name made %s", f.User, u.created.String())
+	}
+	// The key in the report: the one created at the finding's key's
+	// creation time, in whichever slot the report now has it.
+	var key *Key
+	if f.KeySlot > 0 {
+		for _, i := range []int{f.KeySlot - 1, 2 - f.KeySlot} {
+			if k := &u.keys[i]; k.Exists() && k.Created.Sec() == f.KeyCreated.Unix() {
+				key = k
+				break
+			}
+		}
 	}
 	// An inventory that names the key's id speaks last: it is read when
 	// the evidence is fetched, after the report. Key ids are unique, so any
-	// inventory that lists the id speaks for the key; only one of the
-	// account's (named with its id) shows the key gone by not listing it.
+	// inventory that lists the id speaks for the key; the key is gone only
+	// by an inventory of the account (named with its id) that lists the
+	// user's keys, is complete, and lacks it.
 	if f.KeyID != "" {
-		status, where := "", ""
+		statuses := map[string]string{} // status → inventory
 		for _, inv := range all {
 			for _, k := range inv.Keys {
 				if k.AccessKeyID == f.KeyID {
-					status, where = k.Status, inv.Source
+					statuses[k.Status] = inv.Source
 				}
 			}
 		}
-		switch {
-		case status == "" && len(invs) > 0:
-			return Remediated, fmt.Sprintf("%s no longer lists key %s", invs[0].Source, f.KeyID)
-		case status == "Active":
-			if k := keys[max(f.KeySlot, 1)-1]; now == nil && f.KeySlot > 0 && k.Exists() && k.Created.Sec() == f.KeyCreated.Unix() {
+		if len(statuses) > 1 {
+			var seen []string
+			for st, src := range statuses {
+				seen = append(seen, st+" in "+src)
+			}
+			sort.Strings(seen)
+			return Unknown, fmt.Sprintf("the inventories disagree on key %s: %s", f.KeyID, strings.Join(seen, ", "))
+		}
+		for status, where := range statuses {
+			switch {
+			case status != "Active":
+				return Deactivated, fmt.Sprintf("%s lists key %s as %s", where, f.KeyID, status)
+			case now == nil && key != nil:
 				return Remediated, fmt.Sprintf("%s lists key %s as Active, but the check no longer finds it", where, f.KeyID)
 			}
 			return StillActive, fmt.Sprintf("%s lists key %s as Active", where, f.KeyID)
-		case status != "":
-			return Deactivated, fmt.Sprintf("%s lists key %s as %s", where, f.KeyID, status)
+		}
+		for _, inv := range invs {
+			if !inv.Incomplete && listsUser(inv, f.User) {
+				return Remediated, fmt.Sprintf("%s lists the keys of %s, but no longer key %s", inv.Source, f.User, f.KeyID)
+			}
 		}
 	}
 	if f.KeySlot > 0 {
-		k := keys[f.KeySlot-1]
 		switch {
-		case !k.Exists():
-			return Remediated, fmt.Sprintf("key slot %d is empty", f.KeySlot)
-		case k.Created.Sec() != f.KeyCreated.Unix():
-			return Remediated, fmt.Sprintf("key slot %d holds a key created %s, not the one of %s", f.KeySlot, k.Created.String(), string(AppendStamp(nil, f.KeyCreated)))
-		case !k.Active:
-			return Deactivated, fmt.Sprintf("key %d is still there, Inactive", f.KeySlot)
+		case key == nil:
+			return Remediated, fmt.Sprintf("%s has no key of %s created %s", rep.Source, f.User, string(AppendStamp(nil, f.KeyCreated)))
+		case !key.Active:
+			return Deactivated, fmt.Sprintf("the key created %s is still there, Inactive", string(AppendStamp(nil, f.KeyCreated)))
 		case now == nil:
 			return Remediated, "the key is still there, but the check no longer finds it"
 		}
-		return StillActive, fmt.Sprintf("key %d is still there, Active", f.KeySlot)
+		return StillActive, fmt.Sprintf("the key created %s is still there, Active", string(AppendStamp(nil, f.KeyCreated)))
 	}
 	if now == nil {
 		return Remediated, "the check no longer finds it"
 	}
 	return StillActive, "the check still finds it: " + now.Detail
+}
+
+// listsUser reports whether an inventory lists a key of user.
+func listsUser(inv *Inventory, user string) bool {
+	for _, k := range inv.Keys {
+		if strings.EqualFold(k.UserName, user) {
+			return true
+		}
+	}
+	return false
 }

@@ -29,7 +29,7 @@ func verifyFiles(t *testing.T, before map[string]string, after map[string]string
 	idx := NewRowIndex(prior.Findings)
 	opts.Rows = idx.Observe
 	newer := Analyze(context.Background(), []string{write(after)}, nil, opts)
-	v, problems := Verify(prior.Findings, prior.Reports, newer, idx)
+	v, problems, _ := Verify(prior.Findings, prior.Reports, prior.Inventories, newer, idx)
 	if len(v.Results) != len(prior.Findings) {
 		t.Fatalf("%d results of %d findings", len(v.Results), len(prior.Findings))
 	}
@@ -58,6 +58,7 @@ func TestVerifyOutcomes(t *testing.T) {
 		setup("rotated", true, ""), setup("deleted", true, ""), setup("recreated", true, ""),
 		setup("nopassword", true, ""), setup("stillinactive", false, ""), setup("listed", true, ""),
 		setup("unlisted", true, ""), setup("listedinactive", true, ""),
+		row("moved", merge(key(1, true, "2025-01-01T00:00:03+00:00", "2025-06-01T00:00:00+00:00"), key(2, true, "2025-01-01T00:00:05+00:00", ""))),
 	)
 	after := report(
 		strings.Replace(rootRow, "2026-01-01T00:00:00", "2026-02-01T00:00:00", 1),
@@ -69,6 +70,7 @@ func TestVerifyOutcomes(t *testing.T) {
 		row("nopassword", merge(map[string]string{"password_enabled": "false", "password_last_used": "N/A", "password_last_changed": "N/A"}, key(1, true, "2025-01-01T00:00:05+00:00", ""))),
 		setup("stillinactive", false, ""),
 		setup("listed", true, ""), setup("unlisted", true, ""), setup("listedinactive", true, ""),
+		row("moved", key(1, true, "2025-01-01T00:00:05+00:00", "")), // key 1 deleted: AWS moves key 2 up
 		setup("newcomer", true, ""),
 	)
 	inventory := `{"AccessKeyMetadata": [
@@ -77,6 +79,7 @@ func TestVerifyOutcomes(t *testing.T) {
 		{"UserName": "listedinactive", "AccessKeyId": "AKIAIOSFODNN7EXAMPL3", "Status": "Active", "CreateDate": "2025-01-01T00:00:05+00:00"}]}`
 	inventoryAfter := `{"AccessKeyMetadata": [
 		{"UserName": "listed", "AccessKeyId": "AKIAIOSFODNN7EXAMPL1", "Status": "Active", "CreateDate": "2025-01-01T00:00:05+00:00"},
+		{"UserName": "unlisted", "AccessKeyId": "AKIAIOSFODNN7EXAMPL4", "Status": "Active", "CreateDate": "2026-01-20T00:00:00+00:00"},
 		{"UserName": "listedinactive", "AccessKeyId": "AKIAIOSFODNN7EXAMPL3", "Status": "Inactive", "CreateDate": "2025-01-01T00:00:05+00:00"}]}`
 	_, v, problems := verifyFiles(t,
 		map[string]string{"r.csv": before, "123456789012.keys.json": inventory},
@@ -94,7 +97,9 @@ func TestVerifyOutcomes(t *testing.T) {
 		"nopassword 1":     Remediated,  // the key is there, the check no longer finds it
 		"stillinactive 1":  Deactivated, // was Inactive, and is
 		"listed 1":         StillActive, // the inventory lists it, Active
-		"unlisted 1":       Remediated,  // the inventory no longer lists it
+		"unlisted 1":       Remediated,  // the inventory lists the user's keys, no longer this one
+		"moved 1":          Remediated,  // key 1 is gone (the slot holds key 2, made later)
+		"moved 2":          StillActive, // key 2 is still there, Active, in slot 1 now
 		"listedinactive 1": Deactivated, // the inventory lists it as Inactive
 	}
 	got := outcomes(v)
@@ -116,11 +121,11 @@ func TestVerifyOutcomes(t *testing.T) {
 		t.Errorf("new findings %v", v.New)
 	}
 	c := v.Count()
-	if c[Remediated] != 4 || c[Deactivated] != 3 || c[StillActive] != 2 || c[UserDeleted] != 2 {
+	if c[Remediated] != 5 || c[Deactivated] != 3 || c[StillActive] != 3 || c[UserDeleted] != 2 {
 		t.Errorf("counts %v", c)
 	}
-	if !v.StillActiveAtOrAbove(SeverityHigh) {
-		t.Error("a high finding is still active, but StillActiveAtOrAbove says not")
+	if !v.FailsAtOrAbove(SeverityHigh) {
+		t.Error("a high finding is still active, but FailsAtOrAbove says not")
 	}
 }
 
@@ -142,7 +147,7 @@ func TestVerifyCannotTell(t *testing.T) {
 		{"older than the review", map[string]string{"r.json": r("2026-01-15T00:00:00Z")}, "is older than the review", "is before the review's"},
 		{"the review's own report", before, "is a report the review was made from", "is one the review was made from"},
 		{"another account", map[string]string{"r.json": strings.ReplaceAll(r("2026-03-01T00:00:00Z"), "123456789012", "210987654321")}, "no newer report of account 123456789012", ""},
-		{"a row that could not be read", map[string]string{"r.json": r("2026-03-01T00:00:00Z", row("bob", nil), strings.Replace(row("alice", nil), "2025-01-01T00:00:00+00:00", "yesterday", 1))}, "1 of its rows could not be read", ""},
+		{"a row that could not be read", map[string]string{"r.json": r("2026-03-01T00:00:00Z", row("bob", nil), strings.Replace(row("alice", nil), "2025-01-01T00:00:00+00:00", "yesterday", 1))}, "1 of the rows of", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.name == "another account" {
@@ -199,11 +204,65 @@ func TestVerifyKeylessChecks(t *testing.T) {
 // still active, does not count for --fail-on.
 func TestVerifyExceptedDoNotFail(t *testing.T) {
 	v := &Verification{Results: []Verified{{Finding: Finding{Severity: SeverityHigh, Exception: &Exception{Expires: time.Now()}}, Outcome: StillActive}}}
-	if v.StillActiveAtOrAbove(SeverityLow) {
+	if v.FailsAtOrAbove(SeverityLow) {
 		t.Error("an excepted finding counted")
 	}
 	v.Results[0].Finding.Exception = nil
-	if !v.StillActiveAtOrAbove(SeverityHigh) {
+	if !v.FailsAtOrAbove(SeverityHigh) {
 		t.Error("an active high finding did not count")
 	}
+}
+
+// TestVerifyEvidenceTraps pins what verify does with evidence that could
+// make it say remediated when it is not: the review's own inventory given
+// again, inventories that disagree, an inventory of one user that lacks
+// another user's key, and a root row that cannot be read.
+func TestVerifyEvidenceTraps(t *testing.T) {
+	env := func(rows ...string) string { return envelope(report(rows...), "2026-03-01T00:00:00Z") }
+	setup := func(user string) string { return row(user, key(1, true, "2025-01-01T00:00:05+00:00", "")) }
+	inv := func(user, id, status string) string {
+		return `{"AccessKeyMetadata": [{"UserName": "` + user + `", "AccessKeyId": "` + id + `", "Status": "` + status + `", "CreateDate": "2025-01-01T00:00:05+00:00"}]}`
+	}
+	beforeFiles := map[string]string{
+		"r.json":                  envelope(report(rootRow, setup("alice"), setup("bob")), "2026-02-01T00:00:00Z"),
+		"123456789012.alice.json": inv("alice", "AKIAIOSFODNN7EXAMPL1", "Active"),
+		"123456789012.bob.json":   inv("bob", "AKIAIOSFODNN7EXAMPL2", "Active"),
+	}
+	t.Run("the review's own inventory", func(t *testing.T) {
+		after := map[string]string{"r.json": env(rootRow, setup("alice"), setup("bob")), "123456789012.alice.json": beforeFiles["123456789012.alice.json"],
+			"123456789012.alice-now.json": inv("alice", "AKIAIOSFODNN7EXAMPL1", "Inactive")}
+		_, v, problems := verifyFiles(t, beforeFiles, after, hour)
+		if got := outcomes(v)["alice 1"]; got != Deactivated {
+			t.Errorf("alice: %s, want deactivated by the newer inventory alone", got)
+		}
+		if len(problems) != 1 || !strings.Contains(problems[0].Message, "the key inventory is one the review was made from") {
+			t.Errorf("problems %v", problems)
+		}
+	})
+	t.Run("inventories that disagree", func(t *testing.T) {
+		after := map[string]string{"r.json": env(rootRow, setup("alice"), setup("bob")),
+			"123456789012.a.json": inv("alice", "AKIAIOSFODNN7EXAMPL1", "Inactive"), "123456789012.b.json": inv("alice", "AKIAIOSFODNN7EXAMPL1", "Active") + "\n"}
+		_, v, _ := verifyFiles(t, beforeFiles, after, hour)
+		if r := v.Results[0]; r.Outcome != Unknown || !strings.Contains(r.Evidence, "the inventories disagree on key AKIAIOSFODNN7EXAMPL1: Active in") {
+			t.Errorf("alice: %s (%s), want unknown", r.Outcome, r.Evidence)
+		}
+	})
+	t.Run("an inventory of another user", func(t *testing.T) {
+		after := map[string]string{"r.json": env(rootRow, setup("alice"), setup("bob")), "123456789012.bob-now.json": inv("bob", "AKIAIOSFODNN7EXAMPL2", "Active")}
+		_, v, _ := verifyFiles(t, beforeFiles, after, hour)
+		if got := outcomes(v)["alice 1"]; got != StillActive {
+			t.Errorf("alice: %s, want still-active: bob's inventory says nothing of her key", got)
+		}
+	})
+	t.Run("a root row that cannot be read", func(t *testing.T) {
+		opts := hour
+		opts.Checks = []string{CheckRootMFA}
+		noMFA := strings.Replace(rootRow, ",true,false,N/A", ",false,false,N/A", 1)
+		before := map[string]string{"r.json": envelope(report(noMFA, setup("alice")), "2026-02-01T00:00:00Z")}
+		after := map[string]string{"r.json": env(strings.Replace(noMFA, "2019-01-01T00:00:00+00:00", "yesterday", 1), setup("alice"))}
+		_, v, _ := verifyFiles(t, before, after, opts)
+		if r := v.Results[0]; r.Outcome != Unknown {
+			t.Errorf("root: %s (%s), want unknown", r.Outcome, r.Evidence)
+		}
+	})
 }

@@ -104,15 +104,18 @@ func ReadReview(r io.Reader) (*Review, error) {
 		case "inventories":
 			into = &j.Inventories
 		case "findings":
-			if j.SchemaVersion != SchemaVersion {
-				break // said below, before a finding is read
-			}
+			// Read whatever the members' order (a tool that sorts keys
+			// puts findings first); the version is checked once all is read,
+			// or now, if a finding of another version cannot be read.
 			if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
 				return notReview(fmt.Errorf("findings is not an array"))
 			}
 			for dec.More() {
 				var f reviewFinding
 				if err := dec.Decode(&f); err != nil {
+					if j.SchemaVersion != 0 && j.SchemaVersion != SchemaVersion {
+						return nil, fmt.Errorf("a review of schema version %d; this credreview reads version %d: analyze the review's inputs again with this version", j.SchemaVersion, SchemaVersion)
+					}
 					return notReview(err)
 				}
 				findings = append(findings, f)

@@ -20,8 +20,9 @@ type Verification struct {
 	Review *Review // the earlier review, read back from its JSON
 	Newer  *Review // the newer evidence, analysed with the review's checks
 	*analyze.Verification
-	// Problems are verify's own: a newer report older than the review.
-	Problems []analyze.Problem
+	// Problems and Warnings are verify's own: a newer report older than
+	// the review, one with the review's as-of time.
+	Problems, Warnings []analyze.Problem
 	// Source names the review's JSON, SHA256 its digest.
 	Source, SHA256 string
 	Paper          Paper
@@ -40,9 +41,14 @@ func VerificationID(v *Verification) string {
 	return "CV-" + strings.ToUpper(hex.EncodeToString(h.Sum(nil))[:12])
 }
 
-// Errors are the newer evidence's errors and verify's own.
+// errors are the newer evidence's errors and verify's own.
 func (v *Verification) errors() []analyze.Problem {
 	return append(append([]analyze.Problem(nil), v.Newer.Errors...), v.Problems...)
+}
+
+// warnings are the newer evidence's warnings and verify's own.
+func (v *Verification) warnings() []analyze.Problem {
+	return append(append([]analyze.Problem(nil), v.Newer.Warnings...), v.Warnings...)
 }
 
 // VerificationFormat writes a verification in one format.
@@ -60,7 +66,7 @@ var outcomeMeaning = map[analyze.Outcome]string{
 	analyze.Deactivated: "the key is still there, Inactive: delete it to finish",
 	analyze.StillActive: "nothing has changed",
 	analyze.UserDeleted: "the user is gone, and the credential with it",
-	analyze.Unknown:     "the newer evidence does not cover the account, or cannot speak for it",
+	analyze.Unknown:     "the newer evidence does not cover the account, or cannot speak for it (counts for --fail-on)",
 }
 
 func verificationSummary(v *Verification) string {
@@ -187,7 +193,7 @@ func (JSON) WriteVerification(w io.Writer, v *Verification) error {
 		j.finding(&v.New[i])
 	}
 	j.close(']')
-	j.problems(v.Newer.Warnings, v.errors())
+	j.problems(v.warnings(), v.errors())
 	j.close('}')
 	j.buf = append(j.buf, '\n')
 	return j.flush()
@@ -261,9 +267,9 @@ func (Markdown) WriteVerification(w io.Writer, v *Verification) error {
 		e.print("## Errors\n\n")
 		problemTable(e, errs)
 	}
-	if len(v.Newer.Warnings) > 0 {
+	if len(v.warnings()) > 0 {
 		e.print("## Warnings\n\n")
-		problemTable(e, v.Newer.Warnings)
+		problemTable(e, v.warnings())
 	}
 	return e.err
 }
@@ -323,7 +329,7 @@ func (XLSX) WriteVerification(w io.Writer, v *Verification) error {
 	}
 	errs := v.errors()
 	for _, name := range []string{sheetResults, sheetNew, sheetErrors, sheetWarnings} {
-		if (name == sheetNew && len(v.New) == 0) || (name == sheetErrors && len(errs) == 0) || (name == sheetWarnings && len(v.Newer.Warnings) == 0) {
+		if (name == sheetNew && len(v.New) == 0) || (name == sheetErrors && len(errs) == 0) || (name == sheetWarnings && len(v.warnings()) == 0) {
 			continue
 		}
 		if _, err := f.NewSheet(name); err != nil {
@@ -487,7 +493,7 @@ func (XLSX) WriteVerification(w io.Writer, v *Verification) error {
 	for _, p := range []struct {
 		sheet string
 		list  []analyze.Problem
-	}{{sheetErrors, errs}, {sheetWarnings, v.Newer.Warnings}} {
+	}{{sheetErrors, errs}, {sheetWarnings, v.warnings()}} {
 		if len(p.list) == 0 {
 			continue
 		}

@@ -3,6 +3,7 @@ package formats
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,9 +33,9 @@ func verification(t *testing.T) *Verification {
 	idx := analyze.NewRowIndex(prior.Findings)
 	opts.Rows = idx.Observe
 	res := analyze.Analyze(context.Background(), []string{"testdata/verify/after"}, nil, opts)
-	v, problems := analyze.Verify(prior.Findings, prior.Reports, res, idx)
+	v, problems, warnings := analyze.Verify(prior.Findings, prior.Reports, prior.Inventories, res, idx)
 	return &Verification{Tool: testTool, Review: prior, Newer: &Review{Tool: testTool, Result: res}, Verification: v,
-		Problems: problems, Source: "review/credential-review.json", SHA256: strings.Repeat("ab", 32)}
+		Problems: problems, Warnings: warnings, Source: "review/credential-review.json", SHA256: strings.Repeat("ab", 32)}
 }
 
 // TestReadReview pins that a review read back from its JSON has the
@@ -88,6 +89,7 @@ func TestReadReviewRefuses(t *testing.T) {
 		{"a bad severity", strings.Replace(good, `"severity": "high"`, `"severity": "dire"`, 1), "findings[1].severity"},
 		{"a bad time", strings.Replace(good, `"key_created": "2024-02-12T09:30:03Z"`, `"key_created": "yesterday"`, 1), "findings[0].key_created"},
 		{"something after it", good + `{"more": 1}`, "something follows the review's JSON"},
+		{"findings first, then a version", "{\"findings\": [{\"id\": \"SK-1\"}], \"schema_version\": 1, \"review_id\": \"CR-1\"}", "a review of schema version 1"},
 		{"a user no one could have", strings.Replace(good, `"user": "alice"`, `"user": "al ice"`, 1), "is not one credreview could have written"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -169,5 +171,30 @@ func TestVerificationPrints(t *testing.T) {
 	}
 	if !regexp.MustCompile(`Page \d+ of \d+`).MatchString(results[0]) || !strings.Contains(results[0], VerificationID(v)) {
 		t.Errorf("the page has no footer with the page number and the verification id:\n%s", results[0])
+	}
+}
+
+// TestReadReviewSortedKeys pins that a review whose members were sorted
+// (jq -S, Python's sort_keys) reads back whole: findings come first then.
+func TestReadReviewSortedKeys(t *testing.T) {
+	var b bytes.Buffer
+	r := review(t, "samples")
+	if err := (JSON{}).Write(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	sorted, _ := json.Marshal(doc) // encoding/json sorts a map's keys
+	if bytes.Index(sorted, []byte(`"findings"`)) > bytes.Index(sorted, []byte(`"schema_version"`)) {
+		t.Fatal("the test wants findings before schema_version")
+	}
+	back, err := ReadReview(bytes.NewReader(sorted))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Findings) != len(r.Findings) || back.ID != ReviewID(r) {
+		t.Errorf("read back %d findings of %d, id %s", len(back.Findings), len(r.Findings), back.ID)
 	}
 }

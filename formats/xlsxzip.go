@@ -395,10 +395,11 @@ func (z *orderedZip) cleanup() {
 // spill holds bytes in memory, then in a temporary file once they are
 // many.
 type spill struct {
-	buf  bytes.Buffer
-	file *os.File
-	bw   *bufio.Writer
-	n    int64
+	buf     bytes.Buffer
+	file    *os.File
+	removed bool // the file's name is gone already
+	bw      *bufio.Writer
+	n       int64
 }
 
 const holdInMemory = 4 << 20
@@ -409,6 +410,11 @@ func (s *spill) Write(b []byte) (int, error) {
 		f, err := os.CreateTemp("", "credreview-xlsx-")
 		if err != nil {
 			return 0, err
+		}
+		// Removed at once where the system allows it (it stays open), so
+		// that not even a kill leaves it behind; elsewhere, at close.
+		if os.Remove(f.Name()) == nil {
+			s.removed = true
 		}
 		s.file, s.bw = f, bufio.NewWriterSize(f, 1<<20)
 		if _, err := s.buf.WriteTo(s.bw); err != nil {
@@ -440,7 +446,9 @@ func (s *spill) reader() (io.Reader, error) {
 func (s *spill) close() {
 	if s.file != nil {
 		s.file.Close()
-		os.Remove(s.file.Name())
+		if !s.removed {
+			os.Remove(s.file.Name())
+		}
 		s.file, s.bw = nil, nil
 	}
 }
