@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -11,7 +12,7 @@ import (
 )
 
 // fetchCmd exports the accounts the flags name and says what was saved.
-func fetchCmd(ctx context.Context, fl fetchFlags, ui *ui) error {
+func fetchCmd(ctx context.Context, fl fetchFlags, _ io.Reader, _ io.Writer, ui *ui) error {
 	if err := os.MkdirAll(fl.out, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", fl.out, err)
 	}

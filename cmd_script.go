@@ -14,7 +14,7 @@ import (
 
 // scriptCmd reads the board's decisions back from its workbook and writes
 // the script of what it approved.
-func scriptCmd(fl scriptFlags, stdout io.Writer, ui *ui) error {
+func scriptCmd(_ context.Context, fl scriptFlags, _ io.Reader, stdout io.Writer, ui *ui) error {
 	f, err := os.Open(fl.approved)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", fl.approved, errors.Unwrap(err))

@@ -69,27 +69,19 @@ Examples:
 
 // verifyFlags are verify's options, checked.
 type verifyFlags struct {
-	review, out, format, failOn, paper, name string
-	exceptions                               []string
-	quiet, help                              bool
+	review string
+	outputFlags
+	commonFlags
 
-	paths     []string
-	formats   []formats.VerificationFormat
-	failLevel analyze.Severity
-	paperSize formats.Paper
+	paths   []string
+	formats []formats.VerificationFormat
 }
 
 func (fl *verifyFlags) flagSet() *pflag.FlagSet {
 	fs := newFlagSet("verify")
 	fs.StringVar(&fl.review, "review", "", "")
-	fs.StringVarP(&fl.out, "out", "o", ".", "")
-	fs.StringVarP(&fl.format, "format", "f", "xlsx,md,json", "")
-	fs.StringVar(&fl.failOn, "fail-on", "none", "")
-	fs.StringVar(&fl.paper, "paper", "a4", "")
-	fs.StringVar(&fl.name, "name", verificationBase, "")
-	fs.StringArrayVar(&fl.exceptions, "exceptions", nil, "")
-	fs.BoolVarP(&fl.quiet, "quiet", "q", false, "")
-	fs.BoolVarP(&fl.help, "help", "h", false, "")
+	fl.outputFlags.register(fs, verificationBase)
+	fl.commonFlags.register(fs)
 	return fs
 }
 
@@ -116,28 +108,15 @@ func parseVerify(args []string) (verifyFlags, error) {
 	case len(fl.paths) == 0:
 		return fl, &usageError{"no PATH given: name the newer reports, inventories or directories, or - for standard input"}
 	}
-	var err error
-	if fl.failLevel, err = analyze.ParseSeverity(fl.failOn); err != nil {
-		return fl, &usageError{"--fail-on: " + err.Error()}
-	}
-	if fl.paperSize, err = formats.ParsePaper(fl.paper); err != nil {
-		return fl, &usageError{"--paper: " + err.Error()}
-	}
-	if err := checkName(fl.name); err != nil {
+	if err := fl.outputFlags.check(); err != nil {
 		return fl, err
 	}
-	seen := map[string]bool{}
-	for _, name := range strings.Split(fl.format, ",") {
-		name = strings.ToLower(strings.TrimSpace(name))
-		if name == "" || seen[name] {
-			continue
-		}
-		f, ok := formats.VerificationFormats[name]
-		if !ok {
-			return fl, &usageError{fmt.Sprintf("verify writes no format %q (want %s)", name, strings.Join(verificationFormats, ", "))}
-		}
-		seen[name] = true
-		fl.formats = append(fl.formats, f)
+	names, bad := formatNames(fl.format, verificationFormats)
+	if bad != "" {
+		return fl, &usageError{fmt.Sprintf("verify writes no format %q (want %s)", bad, strings.Join(verificationFormats, ", "))}
+	}
+	for _, name := range names {
+		fl.formats = append(fl.formats, formats.VerificationFormats[name])
 	}
 	switch {
 	case len(fl.formats) == 0:

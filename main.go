@@ -330,48 +330,73 @@ var commands []*command
 func init() {
 	commands = []*command{
 		{name: "analyze", aliases: []string{"analyse"}, summary: "review credential reports offline and write the change-board package", usage: analyzeUsage,
-			flags: func() *pflag.FlagSet { return new(analyzeFlags).flagSet() },
-			run: func(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, ui *ui) error {
-				fl, err := parseAnalyze(args)
-				if err != nil || fl.help {
-					return helpOr(err, fl.help, stdout, analyzeUsage)
-				}
-				ui.quiet = fl.quiet
-				return analyzeCmd(ctx, fl, stdin, stdout, ui)
-			}},
+			flags: func() *pflag.FlagSet { return new(analyzeFlags).flagSet() }, run: withFlags(parseAnalyze, analyzeUsage, analyzeCmd)},
 		{name: "script", summary: "write the script of what a change board approved in its workbook", usage: scriptUsage,
-			flags: func() *pflag.FlagSet { return new(scriptFlags).flagSet() },
-			run: func(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, ui *ui) error {
-				fl, err := parseScript(args)
-				if err != nil || fl.help {
-					return helpOr(err, fl.help, stdout, scriptUsage)
-				}
-				ui.quiet = fl.quiet
-				return scriptCmd(fl, stdout, ui)
-			}},
+			flags: func() *pflag.FlagSet { return new(scriptFlags).flagSet() }, run: withFlags(parseScript, scriptUsage, scriptCmd)},
 		{name: "verify", summary: "say what newer reports show of an earlier review's findings", usage: verifyUsage,
-			flags: func() *pflag.FlagSet { return new(verifyFlags).flagSet() },
-			run: func(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, ui *ui) error {
-				fl, err := parseVerify(args)
-				if err != nil || fl.help {
-					return helpOr(err, fl.help, stdout, verifyUsage)
-				}
-				ui.quiet = fl.quiet
-				return verifyCmd(ctx, fl, stdin, stdout, ui)
-			}},
+			flags: func() *pflag.FlagSet { return new(verifyFlags).flagSet() }, run: withFlags(parseVerify, verifyUsage, verifyCmd)},
 		{name: "fetch", summary: "export credential reports and key ids from AWS", usage: fetchUsage,
-			flags: func() *pflag.FlagSet { return new(fetchFlags).flagSet() },
-			run: func(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, ui *ui) error {
-				fl, err := parseFetch(args)
-				if err != nil || fl.help {
-					return helpOr(err, fl.help, stdout, fetchUsage)
-				}
-				ui.quiet = fl.quiet
-				return fetchCmd(ctx, fl, ui)
-			}},
+			flags: func() *pflag.FlagSet { return new(fetchFlags).flagSet() }, run: withFlags(parseFetch, fetchUsage, fetchCmd)},
 		{name: "completion", summary: "print a shell completion script", usage: completionUsage, run: completionCmd},
 		{name: "version", summary: "print the version and build", usage: versionUsage, run: versionCmd},
 		{name: "help", summary: "print the help of credreview or of a command", usage: usage, run: helpCmd},
+	}
+}
+
+// commonFlags are the options every command with flags has.
+type commonFlags struct{ quiet, help bool }
+
+func (c *commonFlags) register(fs *pflag.FlagSet) {
+	fs.BoolVarP(&c.quiet, "quiet", "q", false, "")
+	fs.BoolVarP(&c.help, "help", "h", false, "")
+}
+
+// outputFlags are the options of analyze and verify, which write a set of
+// files: where, in which formats, named how, on which paper, and when to
+// exit 3; and those exceptions apply.
+type outputFlags struct {
+	out, format, failOn, paper, name string
+	exceptions                       []string
+
+	failLevel analyze.Severity
+	paperSize formats.Paper
+}
+
+func (o *outputFlags) register(fs *pflag.FlagSet, name string) {
+	fs.StringVarP(&o.out, "out", "o", ".", "")
+	fs.StringVarP(&o.format, "format", "f", "xlsx,md,json", "")
+	fs.StringVar(&o.failOn, "fail-on", "none", "")
+	fs.StringVar(&o.paper, "paper", "a4", "")
+	fs.StringVar(&o.name, "name", name, "")
+	fs.StringArrayVar(&o.exceptions, "exceptions", nil, "")
+}
+
+// check reads --fail-on and --paper, and checks --name.
+func (o *outputFlags) check() error {
+	var err error
+	if o.failLevel, err = analyze.ParseSeverity(o.failOn); err != nil {
+		return &usageError{"--fail-on: " + err.Error()}
+	}
+	if o.paperSize, err = formats.ParsePaper(o.paper); err != nil {
+		return &usageError{"--paper: " + err.Error()}
+	}
+	return checkName(o.name)
+}
+
+func (c commonFlags) common() commonFlags { return c }
+
+// withFlags makes a command's run from its parser and what it does: its
+// help when asked for, its usage error, or the command run with its flags.
+func withFlags[F interface{ common() commonFlags }](parse func([]string) (F, error), usage string,
+	do func(context.Context, F, io.Reader, io.Writer, *ui) error) func(context.Context, []string, io.Reader, io.Writer, *ui) error {
+	return func(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, ui *ui) error {
+		fl, err := parse(args)
+		c := fl.common()
+		if err != nil || c.help {
+			return helpOr(err, c.help, stdout, usage)
+		}
+		ui.quiet = c.quiet
+		return do(ctx, fl, stdin, stdout, ui)
 	}
 }
 
@@ -499,41 +524,32 @@ func newFlagSet(name string) *pflag.FlagSet {
 
 // analyzeFlags are analyze's options, checked.
 type analyzeFlags struct {
-	out, format, asOf, failOn, paper, name string
-	checks, benchmark, split               string
-	exceptions                             []string
-	window                                 days
-	rootUseDays, unusedDays, rotationDays  int
-	quiet, help                            bool
+	asOf, checks, benchmark, split        string
+	window                                days
+	rootUseDays, unusedDays, rotationDays int
+	outputFlags
+	commonFlags
 
-	paths     []string
-	formats   []formats.Format
-	failLevel analyze.Severity
-	opts      analyze.Options
-	paperSize formats.Paper
-	bench     analyze.Benchmark
-	changed   func(string) bool
+	paths   []string
+	formats []formats.Format
+	opts    analyze.Options
+	bench   analyze.Benchmark
+	changed func(string) bool
 }
 
 func (fl *analyzeFlags) flagSet() *pflag.FlagSet {
 	fs := newFlagSet("analyze")
 	fl.window = days(analyze.DefaultSetupWindow)
-	fs.StringVarP(&fl.out, "out", "o", ".", "")
-	fs.StringVarP(&fl.format, "format", "f", "xlsx,md,json", "")
+	fl.outputFlags.register(fs, analyze.OutputBase)
 	fs.Var(&fl.window, "setup-window", "")
 	fs.StringVar(&fl.asOf, "as-of", "", "")
-	fs.StringVar(&fl.failOn, "fail-on", "none", "")
-	fs.StringVar(&fl.paper, "paper", "a4", "")
-	fs.StringVar(&fl.name, "name", analyze.OutputBase, "")
 	fs.StringVar(&fl.checks, "checks", analyze.CheckSetupKey, "")
 	fs.StringVar(&fl.benchmark, "benchmark", "", "")
 	fs.StringVar(&fl.split, "split", "", "")
 	fs.IntVar(&fl.rootUseDays, "root-use-days", analyze.DefaultRootUseDays, "")
 	fs.IntVar(&fl.unusedDays, "unused-days", analyze.DefaultUnusedDays, "")
 	fs.IntVar(&fl.rotationDays, "rotation-days", analyze.DefaultRotationDays, "")
-	fs.StringArrayVar(&fl.exceptions, "exceptions", nil, "")
-	fs.BoolVarP(&fl.quiet, "quiet", "q", false, "")
-	fs.BoolVarP(&fl.help, "help", "h", false, "")
+	fl.commonFlags.register(fs)
 	fl.changed = fs.Changed
 	return fs
 }
@@ -579,16 +595,10 @@ func parseAnalyze(args []string) (analyzeFlags, error) {
 	if window%time.Second != 0 {
 		return fl, &usageError{fmt.Sprintf("--setup-window %s is not a whole number of seconds, and reports have times to the second", window)}
 	}
-	var err error
-	if fl.failLevel, err = analyze.ParseSeverity(fl.failOn); err != nil {
-		return fl, &usageError{"--fail-on: " + err.Error()}
-	}
-	if fl.paperSize, err = formats.ParsePaper(fl.paper); err != nil {
-		return fl, &usageError{"--paper: " + err.Error()}
-	}
-	if err := checkName(fl.name); err != nil {
+	if err := fl.outputFlags.check(); err != nil {
 		return fl, err
 	}
+	var err error
 	fl.opts = analyze.Options{SetupWindow: window, RootUseDays: fl.rootUseDays, UnusedDays: fl.unusedDays, RotationDays: fl.rotationDays}
 	if fl.opts.Checks, err = analyze.ParseChecks(fl.checks); err != nil {
 		return fl, &usageError{"--checks: " + err.Error()}
@@ -697,31 +707,41 @@ func parseAsOf(s string) (time.Time, error) {
 }
 
 func parseFormats(list string) ([]formats.Format, error) {
-	var out []formats.Format
-	seen := map[string]bool{}
-	for _, name := range strings.Split(list, ",") {
-		name = strings.ToLower(strings.TrimSpace(name))
-		if name == "" || seen[name] {
-			continue
-		}
-		f, ok := formats.Lookup(name)
-		if !ok {
-			return nil, &usageError{fmt.Sprintf("unknown format %q (want %s)", name, strings.Join(formats.Names(), ", "))}
-		}
-		seen[name] = true
-		out = append(out, f)
-	}
-	if len(out) == 0 {
+	names, bad := formatNames(list, formats.Names())
+	switch {
+	case bad != "":
+		return nil, &usageError{fmt.Sprintf("unknown format %q (want %s)", bad, strings.Join(formats.Names(), ", "))}
+	case len(names) == 0:
 		return nil, &usageError{"--format names no format"}
 	}
+	out := make([]formats.Format, len(names))
+	for i, name := range names {
+		out[i], _ = formats.Lookup(name)
+	}
 	return out, nil
+}
+
+// formatNames reads a --format list: its names, lower-cased, each once, in
+// order; bad is the first name that known does not have.
+func formatNames(list string, known []string) (names []string, bad string) {
+	for _, name := range strings.Split(list, ",") {
+		name = strings.ToLower(strings.TrimSpace(name))
+		switch {
+		case name == "" || slices.Contains(names, name):
+		case !slices.Contains(known, name):
+			return nil, name
+		default:
+			names = append(names, name)
+		}
+	}
+	return names, ""
 }
 
 // scriptFlags are script's options.
 type scriptFlags struct {
 	approved, out, name string
 	exceptionDays       int
-	quiet, help         bool
+	commonFlags
 }
 
 func (fl *scriptFlags) flagSet() *pflag.FlagSet {
@@ -730,8 +750,7 @@ func (fl *scriptFlags) flagSet() *pflag.FlagSet {
 	fs.StringVarP(&fl.out, "out", "o", ".", "")
 	fs.StringVar(&fl.name, "name", analyze.OutputBase, "")
 	fs.IntVar(&fl.exceptionDays, "exception-days", 90, "")
-	fs.BoolVarP(&fl.quiet, "quiet", "q", false, "")
-	fs.BoolVarP(&fl.help, "help", "h", false, "")
+	fl.commonFlags.register(fs)
 	return fs
 }
 
@@ -758,7 +777,7 @@ type fetchFlags struct {
 	out, region     string
 	profiles, roles []string
 	timeout         time.Duration
-	quiet, help     bool
+	commonFlags
 }
 
 func (fl *fetchFlags) flagSet() *pflag.FlagSet {
@@ -768,8 +787,7 @@ func (fl *fetchFlags) flagSet() *pflag.FlagSet {
 	fs.StringArrayVar(&fl.roles, "role-arn", nil, "")
 	fs.StringVar(&fl.region, "region", "", "")
 	fs.DurationVar(&fl.timeout, "timeout", 10*time.Minute, "")
-	fs.BoolVarP(&fl.quiet, "quiet", "q", false, "")
-	fs.BoolVarP(&fl.help, "help", "h", false, "")
+	fl.commonFlags.register(fs)
 	return fs
 }
 

@@ -38,16 +38,7 @@ func (JSON) Name() string { return "json" }
 
 // Write implements Format.
 func (JSON) Write(w io.Writer, r *Review) error {
-	j := &jsonWriter{w: w, review: r, ctl: map[string]*checkControls{}}
-	for _, c := range analyze.Checks {
-		cc := &checkControls{control: r.control(c.ID)}
-		for _, b := range analyze.Benchmarks {
-			if id := c.Control(b); id != "" {
-				cc.ids = append(cc.ids, [2]string{string(b), id})
-			}
-		}
-		j.ctl[c.ID] = cc
-	}
+	j := newJSONWriter(w, r)
 	c := r.CountBySeverity("")
 	j.open('{')
 	j.num("schema_version", SchemaVersion)
@@ -271,6 +262,22 @@ func (j *jsonWriter) findings(fs []analyze.Finding) {
 }
 
 var chunkBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1<<20); return &b }}
+
+// newJSONWriter makes a writer of the JSON of review r's findings, with
+// each check's control ids made once.
+func newJSONWriter(w io.Writer, r *Review) *jsonWriter {
+	j := &jsonWriter{w: w, review: r, ctl: map[string]*checkControls{}}
+	for _, c := range analyze.Checks {
+		cc := &checkControls{control: r.control(c.ID)}
+		for _, b := range analyze.Benchmarks {
+			if id := c.Control(b); id != "" {
+				cc.ids = append(cc.ids, [2]string{string(b), id})
+			}
+		}
+		j.ctl[c.ID] = cc
+	}
+	return j
+}
 
 // checkControls are a check's control ids as the JSON writes them.
 type checkControls struct {

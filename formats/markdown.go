@@ -109,32 +109,7 @@ func (Markdown) Write(w io.Writer, r *Review) error {
 	if len(v.Active) == 0 {
 		e.print("No access key was created during a console user's initial setup.\n\n")
 	} else {
-		cols := markdownColumns()
-		for _, col := range cols {
-			e.print("| ", col.Title, " ")
-		}
-		e.print("|\n")
-		for _, col := range cols {
-			if col.Kind == kindCenter || col.Kind == kindNumber {
-				e.print("|:-:")
-			} else {
-				e.print("|---")
-			}
-		}
-		e.print("|\n")
-		for _, f := range v.Active {
-			for _, col := range cols {
-				val := col.Value(f)
-				if col.Title == colUser {
-					val = code(val) // names exactly as IAM has them
-				} else {
-					val = cell(val)
-				}
-				e.print("| ", val, " ")
-			}
-			e.print("|\n")
-		}
-		e.print("\n")
+		findingTable(e, markdownColumns(), v.Active)
 		notes := false
 		for _, f := range v.Active {
 			for _, n := range f.Notes {
@@ -152,27 +127,7 @@ func (Markdown) Write(w io.Writer, r *Review) error {
 
 	if len(v.Excepted) > 0 {
 		e.print("## Excepted\n\nA change board accepted these findings, for the reason given, until the date given: they are not in the plans below. An exception holds while the report's as-of time is before its expiry.\n\n")
-		for _, col := range exceptedColumns {
-			e.print("| ", col.Title, " ")
-		}
-		e.print("|\n")
-		for range exceptedColumns {
-			e.print("|---")
-		}
-		e.print("|\n")
-		for _, f := range v.Excepted {
-			for _, col := range exceptedColumns {
-				val := col.Value(f)
-				if col.Title == colUser || col.Title == "Exception" {
-					val = code(val)
-				} else {
-					val = cell(val)
-				}
-				e.print("| ", val, " ")
-			}
-			e.print("|\n")
-		}
-		e.print("\n")
+		findingTable(e, exceptedColumns, v.Excepted)
 	}
 
 	for _, acct := range v.withFindings() {
@@ -361,6 +316,37 @@ func text(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// findingTable writes a table of findings in cols: names (the user, the
+// exception's file and line) as code, which shows them exactly as they are,
+// other values as text, short values centred.
+func findingTable(e *errWriter, cols []column, fs []*analyze.Finding) {
+	for _, col := range cols {
+		e.print("| ", col.Title, " ")
+	}
+	e.print("|\n")
+	for _, col := range cols {
+		if col.Kind == kindCenter || col.Kind == kindNumber {
+			e.print("|:-:")
+		} else {
+			e.print("|---")
+		}
+	}
+	e.print("|\n")
+	for _, f := range fs {
+		for _, col := range cols {
+			val := col.Value(f)
+			if col.Title == colUser || col.Title == colException {
+				val = code(val)
+			} else {
+				val = cell(val)
+			}
+			e.print("| ", val, " ")
+		}
+		e.print("|\n")
+	}
+	e.print("\n")
 }
 
 // cell is text for a table cell.

@@ -173,14 +173,12 @@ func (XLSX) WriteOrganisation(w io.Writer, o *Organisation) error {
 			return err
 		}
 	}
-	raw, err := rawSheets(f, sheetOrganisation)
+	book, err := newRawBook(f, w, sheetOrganisation)
 	if err != nil {
 		return err
 	}
-	sh := raw[sheetOrganisation]
-	var zw *orderedZip
-	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { zw = newOrderedZip(w, raw); return zw })
-	defer sh.rows.close()
+	defer book.close()
+	sh := book.sheet(sheetOrganisation)
 
 	rows, total := organisationRows(o)
 	checks := o.Whole.checks()
@@ -222,9 +220,6 @@ func (XLSX) WriteOrganisation(w io.Writer, o *Organisation) error {
 		line(r, false)
 	}
 	line(total, true)
-	if sh.err != nil {
-		return sh.err
-	}
 	lastCol, _ := excelize.ColumnNumberToName(len(headings))
 	for _, r := range []string{"1", "2"} { // the title and the summary, across the table
 		if err := f.MergeCell(sheetOrganisation, "A"+r, lastCol+r); err != nil {
@@ -254,27 +249,13 @@ func (XLSX) WriteOrganisation(w io.Writer, o *Organisation) error {
 	if err := organisationProps(f, o, title); err != nil {
 		return err
 	}
-	f.SetActiveSheet(0)
-	if err := f.Write(io.Discard); err != nil {
-		return err
-	}
-	if zw == nil {
-		return fmt.Errorf("the workbook was not written")
-	}
-	return zw.err
+	return book.write()
 }
 
 // organisationProps sets the summary's document properties from the
 // review, not the clock.
 func organisationProps(f *excelize.File, o *Organisation, title string) error {
-	when := newestAsOf(o.Whole)
-	if o.Whole.Options.AsOf.After(when) {
-		when = o.Whole.Options.AsOf
-	}
-	if when.IsZero() {
-		return f.SetDocProps(&excelize.DocProperties{Title: title, Identifier: ReviewID(o.Whole), Created: "1980-01-01T00:00:00Z", Modified: "1980-01-01T00:00:00Z"})
-	}
-	ts := when.UTC().Format("2006-01-02T15:04:05Z")
+	ts := docTime(o.Whole.Options.AsOf, newestAsOf(o.Whole))
 	tool := o.Whole.Tool.Name + " " + o.Whole.Tool.Version
 	return f.SetDocProps(&excelize.DocProperties{Title: title, Creator: tool, LastModifiedBy: tool, Identifier: ReviewID(o.Whole),
 		Description: organisationIntro(o), Created: ts, Modified: ts, Language: "en-GB"})

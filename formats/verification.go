@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -95,16 +94,7 @@ func VerificationSummary(v *Verification) string { return verificationSummary(v)
 // per finding of the review, in its order (id, outcome, and what showed
 // it), and the new findings in the review's finding shape.
 func (JSON) WriteVerification(w io.Writer, v *Verification) error {
-	j := &jsonWriter{w: w, review: v.Newer, ctl: map[string]*checkControls{}}
-	for _, c := range analyze.Checks {
-		cc := &checkControls{control: v.Newer.control(c.ID)}
-		for _, b := range analyze.Benchmarks {
-			if id := c.Control(b); id != "" {
-				cc.ids = append(cc.ids, [2]string{string(b), id})
-			}
-		}
-		j.ctl[c.ID] = cc
-	}
+	j := newJSONWriter(w, v.Newer)
 	j.open('{')
 	j.num("schema_version", SchemaVersion)
 	j.key("tool")
@@ -240,28 +230,11 @@ func (Markdown) WriteVerification(w io.Writer, v *Verification) error {
 		e.print("The newer evidence has no finding the review did not have.\n\n")
 	} else {
 		e.print("Findings of the newer evidence that the review did not have: a new review should take them.\n\n")
-		cols := markdownColumns()
-		for _, col := range cols {
-			e.print("| ", col.Title, " ")
-		}
-		e.print("|\n")
-		for range cols {
-			e.print("|---")
-		}
-		e.print("|\n")
+		fs := make([]*analyze.Finding, len(v.New))
 		for i := range v.New {
-			for _, col := range cols {
-				val := col.Value(&v.New[i])
-				if col.Title == colUser {
-					val = code(val)
-				} else {
-					val = cell(val)
-				}
-				e.print("| ", val, " ")
-			}
-			e.print("|\n")
+			fs[i] = &v.New[i]
 		}
-		e.print("\n")
+		findingTable(e, markdownColumns(), fs)
 	}
 	if errs := v.errors(); len(errs) > 0 {
 		e.print("## Errors\n\n")
@@ -409,18 +382,12 @@ func (XLSX) WriteVerification(w io.Writer, v *Verification) error {
 	if len(v.New) > 0 {
 		large = append(large, sheetNew)
 	}
-	raw, err := rawSheets(f, large...)
+	book, err := newRawBook(f, w, large...)
 	if err != nil {
 		return err
 	}
-	var zw *orderedZip
-	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { zw = newOrderedZip(w, raw); return zw })
-	defer func() {
-		for _, r := range raw {
-			r.rows.close()
-		}
-	}()
-	sh := raw[sheetResults]
+	defer book.close()
+	sh := book.sheet(sheetResults)
 	header := make([]rawCell, len(resultColumns))
 	widths := make([]float64, len(resultColumns))
 	for i, col := range resultColumns {
@@ -459,7 +426,7 @@ func (XLSX) WriteVerification(w io.Writer, v *Verification) error {
 	if err := layout(sheetResults, true); err != nil {
 		return err
 	}
-	if sh := raw[sheetNew]; sh != nil {
+	if sh := book.sheet(sheetNew); sh != nil {
 		cols := markdownColumns()
 		header := make([]rawCell, len(cols))
 		widths := make([]float64, len(cols))
@@ -506,23 +473,12 @@ func (XLSX) WriteVerification(w io.Writer, v *Verification) error {
 	}
 
 	// The document's properties come from the evidence, not the clock.
-	when := newestAsOf(v.Newer)
-	if when.IsZero() {
-		when = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
-	ts := when.UTC().Format(time.RFC3339)
+	ts := docTime(newestAsOf(v.Newer))
 	if err := f.SetDocProps(&excelize.DocProperties{
 		Title: title, Creator: v.Tool.Name + " " + v.Tool.Version, LastModifiedBy: v.Tool.Name + " " + v.Tool.Version,
 		Description: capitalize(verificationSummary(v)) + ".", Identifier: VerificationID(v), Created: ts, Modified: ts, Language: "en-GB",
 	}); err != nil {
 		return err
 	}
-	f.SetActiveSheet(0)
-	if err := f.Write(io.Discard); err != nil {
-		return err
-	}
-	if zw == nil {
-		return fmt.Errorf("the workbook was not written")
-	}
-	return zw.err
+	return book.write()
 }

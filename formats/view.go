@@ -118,6 +118,8 @@ const (
 	colReviewer = "Reviewer"
 	colTicket   = "Change ticket"
 	colNotes    = "Notes"
+	// The Excepted sheet's and section's: where the exception is.
+	colException = "Exception"
 )
 
 // boardColumns are what a change board decides on, then its decision: the

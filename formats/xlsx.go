@@ -221,20 +221,11 @@ func (XLSX) Write(w io.Writer, r *Review) error {
 	if v.manyAccounts() {
 		large = append(large, sheetAccounts)
 	}
-	raw, err := rawSheets(f, large...)
+	book, err := newRawBook(f, w, large...)
 	if err != nil {
 		return err
 	}
-	// excelize builds the whole archive in a buffer before it writes it
-	// out; the zip writer it is given writes straight to w instead, so the
-	// buffer stays empty and the workbook never sits in memory whole.
-	var zw *orderedZip
-	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { zw = newOrderedZip(w, raw); return zw })
-	defer func() {
-		for _, r := range raw {
-			r.rows.close()
-		}
-	}()
+	defer book.close()
 
 	// The small sheets one after the other; the large sheets' rows side
 	// by side.
@@ -248,8 +239,8 @@ func (XLSX) Write(w io.Writer, r *Review) error {
 		sheet string
 		rows  func(*rawSheet, *view, *xlsxStyles)
 	}{{sheetFindings, findingRows}, {sheetCommands, commandRows}, {sheetStamp, stampRows}, {sheetAccounts, accountRows}} {
-		if raw[fill.sheet] != nil {
-			wg.Go(func() { fill.rows(raw[fill.sheet], v, st) })
+		if sh := book.sheet(fill.sheet); sh != nil {
+			wg.Go(func() { fill.rows(sh, v, st) })
 		}
 	}
 	if err := setFindings(f, v, st); err != nil {
@@ -257,15 +248,10 @@ func (XLSX) Write(w io.Writer, r *Review) error {
 		return err
 	}
 	wg.Wait()
-	for _, r := range raw {
-		if r.err != nil {
-			return fmt.Errorf("sheet %s: %w", r.name, r.err)
-		}
-	}
-	if err := setCommands(f, v, raw[sheetCommands]); err != nil {
+	if err := setCommands(f, v, book.sheet(sheetCommands)); err != nil {
 		return err
 	}
-	if sh := raw[sheetAccounts]; sh != nil {
+	if sh := book.sheet(sheetAccounts); sh != nil {
 		if err := setAccounts(f, v, sh); err != nil {
 			return err
 		}
@@ -273,14 +259,7 @@ func (XLSX) Write(w io.Writer, r *Review) error {
 	if err := f.SetSheetVisible(sheetStamp, false, true); err != nil {
 		return err
 	}
-	f.SetActiveSheet(0)
-	if err := f.Write(io.Discard); err != nil {
-		return err
-	}
-	if zw == nil {
-		return fmt.Errorf("the workbook was not written")
-	}
-	return zw.err
+	return book.write()
 }
 
 // pageSetup prints a sheet landscape on the review's paper, one page wide,
@@ -830,7 +809,7 @@ var exceptedColumns = []column{
 	{"Reason", 40, kindText, func(f *analyze.Finding) string { return f.Exception.Reason }},
 	{"Approved by", 16, kindText, func(f *analyze.Finding) string { return f.Exception.ApprovedBy }},
 	{"Expires", 11, kindCenter, func(f *analyze.Finding) string { return f.Exception.Expires.Format("2006-01-02") }},
-	{"Exception", 30, kindText, func(f *analyze.Finding) string { return exceptionSource(f.Exception) }},
+	{colException, 30, kindText, func(f *analyze.Finding) string { return exceptionSource(f.Exception) }},
 }
 
 func exceptionSource(e *analyze.Exception) string { return e.Source + ":" + itoa(e.Line) }
@@ -982,14 +961,7 @@ func writeAbout(f *excelize.File, v *view, st *xlsxStyles) error {
 // clock: excelize would otherwise stamp the time of writing.
 func writeDocProps(f *excelize.File, v *view, _ *xlsxStyles) error {
 	r := v.Review
-	when := r.Options.AsOf
-	if n := newestAsOf(r); n.After(when) {
-		when = n
-	}
-	if when.IsZero() {
-		when = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
-	ts := when.UTC().Format(time.RFC3339)
+	ts := docTime(r.Options.AsOf, newestAsOf(r))
 	return f.SetDocProps(&excelize.DocProperties{
 		Title:          r.title(),
 		Subject:        "CIS AWS Foundations: setup-time access keys of console users",

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
@@ -190,14 +191,25 @@ func isEscapeCode(s string) bool {
 	return true
 }
 
-// rawSheets makes a rawSheet of each named sheet of f, which must have been
-// made already, empty.
-func rawSheets(f *excelize.File, names ...string) (map[string]*rawSheet, error) {
+// rawBook is a workbook written straight to its destination, with the
+// rows of its large sheets written here (rawSheet). excelize builds the
+// whole archive in a buffer before it writes it out; the zip writer it is
+// given here writes to the destination instead, so the buffer stays empty
+// and the workbook never sits in memory whole.
+type rawBook struct {
+	f   *excelize.File
+	raw map[string]*rawSheet
+	zw  *orderedZip
+}
+
+// newRawBook readies f, whose named sheets must have been made already,
+// empty, to be written to w with those sheets' rows written here.
+func newRawBook(f *excelize.File, w io.Writer, names ...string) (*rawBook, error) {
 	ids := map[string]int{}
 	for id, name := range f.GetSheetMap() {
 		ids[name] = id
 	}
-	out := map[string]*rawSheet{}
+	b := &rawBook{f: f, raw: map[string]*rawSheet{}}
 	for _, name := range names {
 		id, ok := ids[name]
 		if !ok {
@@ -205,9 +217,51 @@ func rawSheets(f *excelize.File, names ...string) (map[string]*rawSheet, error) 
 		}
 		// excelize names a sheet's part by the id it made it with; orderedZip
 		// checks that each part came.
-		out[name] = &rawSheet{name: name, part: fmt.Sprintf("xl/worksheets/sheet%d.xml", id)}
+		b.raw[name] = &rawSheet{name: name, part: fmt.Sprintf("xl/worksheets/sheet%d.xml", id)}
 	}
-	return out, nil
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { b.zw = newOrderedZip(w, b.raw); return b.zw })
+	return b, nil
+}
+
+// sheet is the raw sheet named, nil for a sheet whose rows excelize writes.
+func (b *rawBook) sheet(name string) *rawSheet { return b.raw[name] }
+
+// write writes the workbook, its first sheet active.
+func (b *rawBook) write() error {
+	for _, r := range b.raw {
+		if r.err != nil {
+			return fmt.Errorf("sheet %s: %w", r.name, r.err)
+		}
+	}
+	b.f.SetActiveSheet(0)
+	if err := b.f.Write(io.Discard); err != nil {
+		return err
+	}
+	if b.zw == nil {
+		return fmt.Errorf("the workbook was not written")
+	}
+	return b.zw.err
+}
+
+// close removes the temporary files, whether or not the workbook was
+// written.
+func (b *rawBook) close() {
+	for _, r := range b.raw {
+		r.rows.close()
+	}
+}
+
+// docTime is the time a workbook's properties carry: the newest of the
+// times of what it shows, never the clock, so that the same inputs give
+// the same bytes; 1980-01-01 when it shows none.
+func docTime(times ...time.Time) string {
+	when := time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, t := range times {
+		if t.After(when) {
+			when = t
+		}
+	}
+	return when.UTC().Format(time.RFC3339)
 }
 
 // orderedZip is the zip writer excelize writes the workbook with, straight
