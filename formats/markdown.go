@@ -169,7 +169,7 @@ func (Markdown) Write(w io.Writer, r *Review) error {
 				e.print("Step 2, delete, once the deactivated keys were missed by nobody. Deletion cannot be undone.\n\n")
 				plan(e, fs, step2)
 			}
-			e.print("Verify: generate a new credential report for the account and run credreview on it; these findings must be gone.\n\n")
+			e.print("Verify: generate a new credential report of the account (or `credreview fetch`) and run `credreview verify --review` on this review's JSON with it: each of these findings must be remediated.\n\n")
 			e.print("### Backout\n\n")
 			reactivate := func(f *analyze.Finding) []string {
 				if b := cmds[f].Backout; len(b) == 2 {

@@ -204,7 +204,8 @@ func (Script) Write(w io.Writer, r *Review) error {
 	e.printf("# Every phase appends a transcript to %s.log beside this script.\n#\n", base)
 	e.print("# Verify afterwards: generate a new credential report of each account\n")
 	e.print("# (aws iam generate-credential-report, then aws iam get-credential-report)\n")
-	e.print("# and run credreview analyze on it: the findings of this script must be gone.\n\n")
+	e.print("# (or credreview fetch) and run credreview verify --review on the review's JSON\n")
+	e.print("# with it: each finding of this script must be remediated.\n\n")
 
 	e.print("set -u\nAWS_PAGER=''\nexport AWS_PAGER\n")
 	e.print("me=${0##*/}\n")

@@ -526,7 +526,7 @@ var howTo = []string{
 	"1. Decide in the Findings sheet: for each finding choose Approve, Reject or Defer in the Decision column, and fill in Reviewer, Change ticket and Notes. About explains each severity.",
 	"2. Save the workbook and run credreview script --approved on it: the script it writes holds only the approved findings, with each reviewer and change ticket.",
 	"3. Run the script's plan phase, then deactivate the keys, wait and watch for anything that breaks, then delete them; each account with its own credentials (sh credential-review.sh plan|deactivate|delete --account ID).",
-	"4. Verify: generate a fresh credential report of each account and run credreview on it; the approved findings must be gone. If something breaks after deactivation, the reactivate phase turns the keys back on; a deleted key cannot come back.",
+	"4. Verify: generate a fresh credential report of each account (or credreview fetch) and run credreview verify --review on this review's JSON with it: each approved finding must be remediated. If something breaks after deactivation, the reactivate phase turns the keys back on; a deleted key cannot come back.",
 }
 
 // setWidths sets the widths of columns A, B, ... in order.

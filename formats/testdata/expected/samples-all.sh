@@ -84,7 +84,8 @@
 #
 # Verify afterwards: generate a new credential report of each account
 # (aws iam generate-credential-report, then aws iam get-credential-report)
-# and run credreview analyze on it: the findings of this script must be gone.
+# (or credreview fetch) and run credreview verify --review on the review's JSON
+# with it: each finding of this script must be remediated.
 
 set -u
 AWS_PAGER=''
