@@ -41,6 +41,7 @@ fuzz: ## Fuzz each parser for FUZZTIME (default 30s)
 	$(GO) test ./analyze -run '^$$' -fuzz '^FuzzFastPathRows$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./analyze -run '^$$' -fuzz '^FuzzEveryLineAccounted$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./analyze -run '^$$' -fuzz '^FuzzEnvelope$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./analyze -run '^$$' -fuzz '^FuzzReference$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./formats -run '^$$' -fuzz '^FuzzJSONString$$' -fuzztime $(FUZZTIME)
 
 bench: ## Measure speed and memory beside the gawk one-liner, each figure against its target; fails on a miss (needs gawk)

@@ -130,6 +130,11 @@ func TestNameAndReplaced(t *testing.T) {
 	if want := "credreview: replaced " + filepath.Join(out, "q4-review.md") + " (the same review)\n"; !strings.Contains(stderr, want) {
 		t.Errorf("stderr lacks %q:\n%s", want, stderr)
 	}
+	// Other checks on the same reports are another review.
+	_, _, stderr = credreview(t, "", "analyze", "--name", "q4-review", "-o", out, "-f", "md", "--checks", "all", "samples")
+	if want := "credreview: replaced " + filepath.Join(out, "q4-review.md") + " (review CR-"; !strings.Contains(stderr, want) || strings.Contains(stderr, "(the same review)") {
+		t.Errorf("--checks all after setup-key: stderr lacks %q:\n%s", want, stderr)
+	}
 	for _, bad := range []string{"../x", "a/b", ".hidden", "-x", "", "a b"} {
 		if code, _, stderr := credreview(t, "", "analyze", "--name", bad, "samples"); code != 2 || !strings.Contains(stderr, "is not a plain file name") {
 			t.Errorf("--name %q: exit %d\n%s", bad, code, stderr)

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -42,7 +39,6 @@ func analyzeCmd(ctx context.Context, fl analyzeFlags, stdin io.Reader, stdout io
 		ui.errorf("interrupted before every input was read; nothing was written")
 		return errReported
 	}
-	applyExceptions(res, fl.exceptions)
 	for _, p := range res.Errors {
 		ui.errorf("%s", p.Error())
 		if p.Hint != "" {
@@ -369,30 +365,6 @@ func lockOutputs(dir string) (*atomicfile.Set, error) {
 		return nil, fmt.Errorf("create output directory: %w", err)
 	}
 	return set, nil
-}
-
-// applyExceptions reads the exceptions files and applies them to the
-// review. A file with any problem applies nothing: its problems are the
-// run's errors.
-func applyExceptions(res *analyze.Result, files []string) {
-	var all []analyze.Exception
-	for _, name := range files {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			res.Errors = append(res.Errors, analyze.Problem{Source: name, Message: describeError(err), Hint: "nothing in it is excepted"})
-			continue
-		}
-		ex, pr := analyze.ReadExceptions(name, bytes.NewReader(b))
-		res.Errors = append(res.Errors, pr...)
-		if len(pr) == 0 {
-			sum := sha256.Sum256(b)
-			res.ExceptionFiles = append(res.ExceptionFiles, analyze.ExceptionFile{Source: name, SHA256: hex.EncodeToString(sum[:]), Entries: len(ex)})
-		}
-		all = append(all, ex...)
-	}
-	if len(all) > 0 {
-		analyze.ApplyExceptions(res, all)
-	}
 }
 
 func describeError(err error) string {

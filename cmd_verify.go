@@ -168,6 +168,7 @@ func verifyCmd(ctx context.Context, fl verifyFlags, stdin io.Reader, stdout io.W
 	// the newer evidence's ages are measured to its own time.
 	opts := review.Options
 	opts.AsOf = time.Time{}
+	opts.Exceptions = fl.exceptions
 	idx := analyze.NewRowIndex(review.Findings)
 	opts.Rows = idx.Observe
 	res := analyze.Analyze(ctx, fl.paths, stdin, opts)
@@ -176,7 +177,6 @@ func verifyCmd(ctx context.Context, fl verifyFlags, stdin io.Reader, stdout io.W
 		ui.errorf("interrupted before every input was read; nothing was written")
 		return errReported
 	}
-	applyExceptions(res, fl.exceptions)
 	v, problems, warnings := analyze.Verify(review.Findings, review.Reports, review.Inventories, res, idx)
 	for _, p := range append(append([]analyze.Problem(nil), res.Errors...), problems...) {
 		ui.errorf("%s", p.Error())

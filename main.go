@@ -118,7 +118,13 @@ Options:
                              (default 90).
         --as-of TIME         Measure ages to TIME (2026-11-20 or
                              2026-11-20T12:00:00Z) instead of each report's
-                             generated time, else its newest timestamp.
+                             GeneratedTime, else the newest time in any of
+                             its time columns. Ages are decided in seconds
+                             (more than 90 days: over 90x86400 s). A time
+                             more than a day after this machine's clock is
+                             an error and never sets the as-of time: give
+                             --as-of to review an old export on a machine
+                             whose clock is wrong.
         --fail-on SEVERITY   Exit 3 when a finding is at or above SEVERITY:
                              none (default), low, medium or high.
         --paper SIZE         Lay the workbook out for a4 (default) or
@@ -599,7 +605,7 @@ func parseAnalyze(args []string) (analyzeFlags, error) {
 		return fl, err
 	}
 	var err error
-	fl.opts = analyze.Options{SetupWindow: window, RootUseDays: fl.rootUseDays, UnusedDays: fl.unusedDays, RotationDays: fl.rotationDays}
+	fl.opts = analyze.Options{SetupWindow: window, RootUseDays: fl.rootUseDays, UnusedDays: fl.unusedDays, RotationDays: fl.rotationDays, Exceptions: fl.exceptions}
 	if fl.opts.Checks, err = analyze.ParseChecks(fl.checks); err != nil {
 		return fl, &usageError{"--checks: " + err.Error()}
 	}

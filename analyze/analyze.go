@@ -28,9 +28,16 @@ type Options struct {
 	SetupWindow time.Duration
 
 	// AsOf, when set, is the moment ages are measured to; otherwise each
-	// report's generated time, else its newest timestamp. Never the clock:
-	// the same inputs give the same result.
+	// report's generated time, else the newest time in any of its time
+	// columns. Never the clock: the same inputs give the same result.
 	AsOf time.Time
+
+	// Now is the machine's clock, read once when the run starts (zero: read
+	// it then). It decides one thing only: a time more than MaxClockSkew
+	// after it is impossible, since no report holds a time after it was
+	// made, and no report was made after the machine that reads it. Such a
+	// time is an error and never sets a report's as-of time.
+	Now time.Time
 
 	// Progress, when set, is called after each input is read. Calls never
 	// overlap.
@@ -45,6 +52,12 @@ type Options struct {
 	// from several goroutines at once, and the row's strings point into a
 	// buffer that the next row overwrites: it copies what it keeps.
 	Rows func(rep *Report, r *Row)
+
+	// Exceptions are exceptions files (as script --approved writes them),
+	// in the order given: the findings they name are excepted until they
+	// expire. A file with any problem excepts nothing, and its problems are
+	// the run's errors.
+	Exceptions []string
 
 	// RootUseDays, UnusedDays and RotationDays are the periods of the
 	// root-used, unused-credentials and key-rotation checks; 0 means the
@@ -79,6 +92,12 @@ type Progress struct {
 // DefaultSetupWindow is the default of Options.SetupWindow.
 const DefaultSetupWindow = time.Hour
 
+// MaxClockSkew is how far after the machine's clock a report's time may be
+// and still be taken as possible: clocks of machines and of AWS differ,
+// and a report fetched in another time zone's evening is read in this
+// one's morning only if both clocks are right.
+const MaxClockSkew = 24 * time.Hour
+
 // fileResult is what reading one input gave.
 type fileResult struct {
 	kind      kind
@@ -99,6 +118,11 @@ type fileResult struct {
 // still be blocked in a goroutine, whose result is then never looked at.
 func Analyze(ctx context.Context, paths []string, stdin io.Reader, opts Options) *Result {
 	res := &Result{Options: opts}
+	if opts.Now.IsZero() {
+		// Read once, and kept out of the result: it decides which times
+		// are impossible, nothing else.
+		opts.Now = time.Now()
+	}
 	top := problems{}
 	inputs := collect(paths, stdin, &top)
 	files := make([]fileResult, len(inputs))
@@ -194,6 +218,7 @@ func Analyze(ctx context.Context, paths []string, stdin io.Reader, opts Options)
 	}
 	sortFindings(res.Findings)
 	matchKeys(res, invs)
+	applyExceptionFiles(res, opts.Exceptions)
 	for i := range res.Reports {
 		res.Reports[i].keys = nil
 	}
@@ -329,12 +354,9 @@ func readInventory(s *stream, f *fileResult) {
 // readReport reads one credential report, CSV or get-credential-report JSON.
 func readReport(s *stream, f *fileResult, opts *Options) {
 	rep := &Report{Source: s.name, Format: "csv"}
-	p := &reportParser{rep: rep, opts: opts, pr: &f.pr, seen: userSets.Get().(*userSet)}
-	p.setChecks()
+	p := newReportParser(rep, opts, &f.pr)
+	p.seen = userSets.Get().(*userSet)
 	defer func() { p.seen.reset(); userSets.Put(p.seen) }()
-	if !opts.AsOf.IsZero() {
-		p.asOf = opts.AsOf.Unix()
-	}
 	var perr error
 	if f.kind == kindReportJSON {
 		rep.Format = "get-credential-report json"

@@ -71,7 +71,8 @@ func parseAll(b *testing.B, files [][]byte, slow bool) {
 	for _, data := range files {
 		rep := Report{Source: "r.csv"}
 		pr := problems{source: "r.csv"}
-		p := &reportParser{rep: &rep, opts: &opts, pr: &pr, slowOnly: slow, seen: userSets.Get().(*userSet)}
+		p := newReportParser(&rep, &opts, &pr)
+		p.slowOnly, p.seen = slow, userSets.Get().(*userSet)
 		if err := p.parse(bytes.NewReader(data)); err != nil || len(pr.errors) > 0 {
 			b.Fatal(err, pr.errors)
 		}

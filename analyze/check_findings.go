@@ -50,10 +50,6 @@ func done(f Finding, sev Severity, detail string) Finding {
 	return f
 }
 
-// age is how long before the as-of time sec was, in whole days, never
-// negative.
-func age(env *CheckEnv, sec int64) int64 { return max(0, env.AsOf-sec) / 86400 }
-
 func dayWord(n int64) string {
 	if n == 1 {
 		return "1 day"

@@ -17,20 +17,21 @@ func checkTwoActiveKeys(r *Row, env *CheckEnv, out []Finding) []Finding {
 }
 
 // checkKeyRotation finds active access keys of IAM users created more than
-// --rotation-days before the as-of time.
+// --rotation-days before the as-of time: more than that many times 86,400
+// seconds, so a key 90 days and an hour old is over a 90-day period.
 func checkKeyRotation(r *Row, env *CheckEnv, out []Finding) []Finding {
 	if r.Root {
 		return out
 	}
-	limit := int64(env.Opts.rotationDays())
+	limit := env.Opts.rotationDays()
 	for i := range r.Keys {
 		k := &r.Keys[i]
 		if !k.Exists() || !k.Active {
 			continue
 		}
-		if a := age(env, k.Created.Sec()); a > limit {
+		if a := elapsed(env, k.Created.Sec()); a > days(limit) {
 			out = append(out, done(keyFinding(CheckKeyRotation, r, env, i), SeverityMedium,
-				"created "+k.Created.String()+": "+dayWord(a)+" before the as-of time, over "+dayWord(limit)))
+				"created "+k.Created.String()+": "+ageText(a, limit)+", over "+dayWord(int64(limit))))
 		}
 	}
 	return out

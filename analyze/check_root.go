@@ -29,16 +29,17 @@ func checkRootMFA(r *Row, env *CheckEnv, out []Finding) []Finding {
 }
 
 // checkRootUsed finds a root user whose password or an access key was used
-// within --root-use-days of the as-of time (inclusive).
+// within --root-use-days of the as-of time: at most that many times 86,400
+// seconds before it (a use after it, which --as-of can make, is within).
 func checkRootUsed(r *Row, env *CheckEnv, out []Finding) []Finding {
 	if !r.Root {
 		return out
 	}
-	limit := int64(env.Opts.rootUseDays())
+	limit := env.Opts.rootUseDays()
 	var used []string
-	newest := int64(0)
+	newest := int64(noTime)
 	note := func(what string, w When) {
-		if w.IsTime() && age(env, w.Sec()) <= limit {
+		if w.IsTime() && elapsed(env, w.Sec()) <= days(limit) {
 			used = append(used, what+" "+w.String())
 			newest = max(newest, w.Sec())
 		}
@@ -50,5 +51,5 @@ func checkRootUsed(r *Row, env *CheckEnv, out []Finding) []Finding {
 		return out
 	}
 	return append(out, done(newFinding(CheckRootUsed, r, env), SeverityMedium,
-		strings.Join(used, "; ")+": "+dayWord(age(env, newest))+" before the as-of time, within "+dayWord(limit)))
+		strings.Join(used, "; ")+": "+ageText(elapsed(env, newest), limit)+", within "+dayWord(int64(limit))))
 }

@@ -5,12 +5,13 @@ package analyze
 // credential never used (N/A) counts from when it was set, as CIS says:
 // password_last_changed for the password, access_key_N_last_rotated for a
 // key; no_information (not used since tracking began) counts likewise. A
-// password without a change time counts from the user's creation.
+// password without a change time counts from the user's creation. "For 45
+// days or more" is at least 45 times 86,400 seconds.
 func checkUnusedCredentials(r *Row, env *CheckEnv, out []Finding) []Finding {
 	if r.Root {
 		return out
 	}
-	limit := int64(env.Opts.unusedDays())
+	limit := env.Opts.unusedDays()
 	if r.Password {
 		since, what := r.PasswordLastUsed, "password last used "
 		if !since.IsTime() {
@@ -23,9 +24,9 @@ func checkUnusedCredentials(r *Row, env *CheckEnv, out []Finding) []Finding {
 				since, what = r.Created, never+"user created "
 			}
 		}
-		if since.IsTime() && age(env, since.Sec()) >= limit {
+		if a := elapsed(env, since.Sec()); since.IsTime() && a >= days(limit) {
 			out = append(out, done(newFinding(CheckUnusedCredentials, r, env), SeverityMedium,
-				what+since.String()+": "+dayWord(age(env, since.Sec()))+" before the as-of time"))
+				what+since.String()+": "+ageText(a, limit)))
 		}
 	}
 	for i := range r.Keys {
@@ -37,9 +38,9 @@ func checkUnusedCredentials(r *Row, env *CheckEnv, out []Finding) []Finding {
 		if !since.IsTime() {
 			since, what = k.Created, "never used, created "
 		}
-		if age(env, since.Sec()) >= limit {
+		if a := elapsed(env, since.Sec()); a >= days(limit) {
 			out = append(out, done(keyFinding(CheckUnusedCredentials, r, env, i), SeverityMedium,
-				what+since.String()+": "+dayWord(age(env, since.Sec()))+" before the as-of time"))
+				what+since.String()+": "+ageText(a, limit)))
 		}
 	}
 	return out

@@ -44,6 +44,11 @@ type Check struct {
 	// NeedsAsOf is set for a check that measures ages: it runs once the
 	// report's as-of time is known.
 	NeedsAsOf bool
+	// ControlDays is the period of the control, in days, by benchmark
+	// version, for a check whose control names one; Days is the period the
+	// review runs the check with (an option).
+	ControlDays map[Benchmark]int
+	Days        func(o *Options) int
 	// Run appends the findings of one row.
 	Run func(r *Row, env *CheckEnv, out []Finding) []Finding
 }
@@ -77,6 +82,37 @@ func controls(v12, v14to40, v50, v60 string) map[Benchmark]string {
 	return m
 }
 
+// periods spreads a control's period over the versions, as controls does
+// its ids.
+func periods(v12, v14to40, v50, v60 int) map[Benchmark]int {
+	m := map[Benchmark]int{"cis-v1.2": v12, "cis-v5.0": v50, "cis-v6.0": v60}
+	for _, b := range []Benchmark{"cis-v1.4", "cis-v1.5", "cis-v2.0", "cis-v3.0", "cis-v4.0"} {
+		m[b] = v14to40
+	}
+	return m
+}
+
+// Label names the check's control in benchmark version b as the outputs
+// show it: "CIS v6.0 2.13"; "not in CIS v1.2" for a version without it;
+// with the control's period where it differs from the one the review ran
+// with, "CIS v1.2 1.3 (a 90-day control; this review: 45 days)". With no
+// version, the newest that has the check.
+func (c *Check) Label(b Benchmark, o *Options) string {
+	if b == "" {
+		b = c.Newest()
+	}
+	v := strings.TrimPrefix(string(b), "cis-")
+	id := c.Control(b)
+	if id == "" {
+		return "not in CIS " + v
+	}
+	label := "CIS " + v + " " + id
+	if d := c.ControlDays[b]; d != 0 && c.Days != nil && d != c.Days(o) {
+		label += fmt.Sprintf(" (a %d-day control; this review: %d days)", d, c.Days(o))
+	}
+	return label
+}
+
 // The check ids.
 const (
 	CheckSetupKey          = "setup-key"
@@ -107,6 +143,7 @@ var Checks = []*Check{
 		Controls:  controls("1.1", "1.7", "1.6", "2.6"),
 		Severity:  "medium: root use is not wrong in itself (some tasks need it) but must be rare and known; find out who and why",
 		NeedsAsOf: true,
+		Days:      (*Options).rootUseDays,
 		Run:       checkRootUsed},
 	{ID: CheckConsoleMFA, Title: "A console user has no MFA",
 		Controls: controls("1.2", "1.10", "1.9", "2.9"),
@@ -116,16 +153,22 @@ var Checks = []*Check{
 		Controls:  controls("1.3", "1.12", "1.11", "2.11"),
 		Severity:  "medium: a credential nobody uses is one nobody would miss if it leaked",
 		NeedsAsOf: true,
-		Run:       checkUnusedCredentials},
+		// v1.2's control is "unused for 90 days or greater"; from v1.4 on,
+		// 45 days.
+		ControlDays: periods(90, 45, 45, 45),
+		Days:        (*Options).unusedDays,
+		Run:         checkUnusedCredentials},
 	{ID: CheckTwoActiveKeys, Title: "A user has two active access keys",
 		Controls: controls("", "1.13", "1.12", "2.12"),
 		Severity: "low: two keys are normal for a rotation in progress; left so, the older one is a spare credential",
 		Run:      checkTwoActiveKeys},
 	{ID: CheckKeyRotation, Title: "An active access key older than the rotation period",
-		Controls:  controls("1.4", "1.14", "1.13", "2.13"),
-		Severity:  "medium: the longer a key lives, the more places it has been copied to",
-		NeedsAsOf: true,
-		Run:       checkKeyRotation},
+		Controls:    controls("1.4", "1.14", "1.13", "2.13"),
+		Severity:    "medium: the longer a key lives, the more places it has been copied to",
+		NeedsAsOf:   true,
+		ControlDays: periods(90, 90, 90, 90),
+		Days:        (*Options).rotationDays,
+		Run:         checkKeyRotation},
 }
 
 // idPrefix starts the ids of a check's findings. A switch, not a field of

@@ -29,14 +29,14 @@ func ago(d int, sec ...int64) When {
 // the password yesterday.
 func user() Row {
 	return Row{Line: 2, User: "alice", ARN: "arn:aws:iam::123456789012:user/alice", Created: At(userT),
-		Password: true, PasswordLastUsed: ago(1), PasswordChangedText: At(userT).String(), MFA: true,
+		Password: true, PasswordLastUsed: ago(1), PasswordChanged: At(userT), MFA: true,
 		Keys: [2]Key{{Created: NotApplicable, LastUsed: NotApplicable, Region: "N/A", Service: "N/A"}, {Created: NotApplicable, LastUsed: NotApplicable, Region: "N/A", Service: "N/A"}}}
 }
 
 func root() Row {
 	r := user()
 	r.User, r.ARN, r.Root = rootUser, "arn:aws:iam::123456789012:root", true
-	r.Password, r.PasswordChangedText = false, notSupported
+	r.Password, r.PasswordChanged = false, NotSupported
 	return r
 }
 
@@ -91,6 +91,8 @@ func TestChecks(t *testing.T) {
 		// root-used
 		{CheckRootUsed, "password used exactly 90 days ago", func() Row { r := root(); r.PasswordLastUsed = ago(90); return r }(), "0 medium"},
 		{CheckRootUsed, "password used 91 days ago", func() Row { r := root(); r.PasswordLastUsed = ago(91); return r }(), ""},
+		{CheckRootUsed, "password used 90 days and a second ago: not within 90 days", func() Row { r := root(); r.PasswordLastUsed = ago(90, -1); return r }(), ""},
+		{CheckRootUsed, "password used 90.5 days ago: not within 90 days", func() Row { r := root(); r.PasswordLastUsed = ago(90, -43200); return r }(), ""},
 		{CheckRootUsed, "password no_information", func() Row { r := root(); r.PasswordLastUsed = NoInformation; return r }(), ""},
 		{CheckRootUsed, "a key used yesterday", func() Row {
 			r := withKey(root(), 2, false, ago(900), ago(1))
@@ -107,14 +109,15 @@ func TestChecks(t *testing.T) {
 		// unused-credentials
 		{CheckUnusedCredentials, "password used exactly 45 days ago", func() Row { r := user(); r.PasswordLastUsed = ago(45); return r }(), "0 medium"},
 		{CheckUnusedCredentials, "password used 44 days and 23 hours ago", func() Row { r := user(); r.PasswordLastUsed = ago(45, 3600); return r }(), ""},
+		{CheckUnusedCredentials, "password used 45 days less a second ago", func() Row { r := user(); r.PasswordLastUsed = ago(45, 1); return r }(), ""},
 		{CheckUnusedCredentials, "password never used, set 45 days ago", func() Row {
 			r := user()
-			r.PasswordLastUsed, r.PasswordChangedText = NotApplicable, ago(45).String()
+			r.PasswordLastUsed, r.PasswordChanged = NotApplicable, ago(45)
 			return r
 		}(), "0 medium"},
 		{CheckUnusedCredentials, "password never used, set 10 days ago", func() Row {
 			r := user()
-			r.PasswordLastUsed, r.PasswordChangedText = NotApplicable, ago(10).String()
+			r.PasswordLastUsed, r.PasswordChanged = NotApplicable, ago(10)
 			return r
 		}(), ""},
 		{CheckUnusedCredentials, "password no_information, set long ago", func() Row {
@@ -124,7 +127,7 @@ func TestChecks(t *testing.T) {
 		}(), "0 medium"},
 		{CheckUnusedCredentials, "password never used and never changed: from the user's creation", func() Row {
 			r := user()
-			r.PasswordLastUsed, r.PasswordChangedText = NotApplicable, notApplicable
+			r.PasswordLastUsed, r.PasswordChanged = NotApplicable, NotApplicable
 			return r
 		}(), "0 medium"},
 		{CheckUnusedCredentials, "no password", func() Row { r := user(); r.Password, r.PasswordLastUsed = false, NotApplicable; return r }(), ""},
@@ -142,6 +145,8 @@ func TestChecks(t *testing.T) {
 		// key-rotation
 		{CheckKeyRotation, "made 91 days ago", withKey(user(), 1, true, ago(91), ago(1)), "1 medium"},
 		{CheckKeyRotation, "made exactly 90 days ago", withKey(user(), 1, true, ago(90), ago(1)), ""},
+		{CheckKeyRotation, "made 90 days and a second ago: over 90 days", withKey(user(), 1, true, ago(90, -1), ago(1)), "1 medium"},
+		{CheckKeyRotation, "made 90 days and 23 hours ago: over 90 days", withKey(user(), 1, true, ago(90, -23*3600), ago(1)), "1 medium"},
 		{CheckKeyRotation, "inactive and old", withKey(user(), 1, false, ago(900), NotApplicable), ""},
 		{CheckKeyRotation, "the root user's old key", withKey(root(), 1, true, ago(900), NotApplicable), ""},
 	}
@@ -190,6 +195,26 @@ func TestCheckTable(t *testing.T) {
 	}
 	if _, err := ParseBenchmark("cis-v7.0"); err == nil {
 		t.Error("cis-v7.0 was taken")
+	}
+	labels := []struct {
+		check string
+		b     Benchmark
+		opts  Options
+		want  string
+	}{
+		{CheckTwoActiveKeys, "cis-v1.2", Options{}, "not in CIS v1.2"},
+		{CheckTwoActiveKeys, "", Options{}, "CIS v6.0 2.12"},
+		{CheckUnusedCredentials, "cis-v1.2", Options{}, "CIS v1.2 1.3 (a 90-day control; this review: 45 days)"},
+		{CheckUnusedCredentials, "cis-v1.2", Options{UnusedDays: 90}, "CIS v1.2 1.3"},
+		{CheckUnusedCredentials, "cis-v6.0", Options{}, "CIS v6.0 2.11"},
+		{CheckUnusedCredentials, "cis-v6.0", Options{UnusedDays: 90}, "CIS v6.0 2.11 (a 45-day control; this review: 90 days)"},
+		{CheckKeyRotation, "cis-v5.0", Options{RotationDays: 30}, "CIS v5.0 1.13 (a 90-day control; this review: 30 days)"},
+		{CheckRootUsed, "cis-v1.4", Options{RootUseDays: 7}, "CIS v1.4 1.7"},
+	}
+	for _, l := range labels {
+		if got := CheckByID(l.check).Label(l.b, &l.opts); got != l.want {
+			t.Errorf("%s in %q with %+v: label %q, want %q", l.check, l.b, l.opts, got, l.want)
+		}
 	}
 	if got, err := ParseChecks("key-rotation, setup-key,SETUP-KEY"); err != nil || strings.Join(got, " ") != "setup-key key-rotation" {
 		t.Errorf("ParseChecks: %q, %v", got, err)

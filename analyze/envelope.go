@@ -69,10 +69,18 @@ func (e *jsonEnvelope) read(parse func(io.Reader) error) error {
 				return err
 			}
 		case strings.EqualFold(key, "ReportFormat"):
+			if e.reportFormat != nil {
+				return &Problem{Source: e.name, Message: "two ReportFormat members: a get-credential-report file has one", Hint: hintUnchanged}
+			}
 			if e.reportFormat, err = e.strMember("ReportFormat"); err != nil {
 				return err
 			}
 		case strings.EqualFold(key, "GeneratedTime"):
+			// JSON readers differ on which of two members wins: the
+			// report's time must not rest on which.
+			if generated != nil {
+				return &Problem{Source: e.name, Message: "two GeneratedTime members: a get-credential-report file has one, and which of them says when the report was made cannot be told", Hint: hintUnchanged}
+			}
 			if generated, err = e.strMember("GeneratedTime"); err != nil {
 				return err
 			}

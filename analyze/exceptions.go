@@ -2,9 +2,12 @@ package analyze
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -275,4 +278,55 @@ func ApplyExceptions(res *Result, ex []Exception) {
 			res.Warnings = append(res.Warnings, Problem{Source: e.Source, Line: e.Line, Message: fmt.Sprintf("the exception for %s of account %s (%s) matches no finding of this review: the key may be gone; remove the entry", e.User, e.Account, e.Check)})
 		}
 	}
+}
+
+// applyExceptionFiles reads the exceptions files and applies them to the
+// review. A file with any problem applies nothing: its problems are the
+// run's errors.
+func applyExceptionFiles(res *Result, files []string) {
+	var all []Exception
+	for _, name := range files {
+		b, err := readCapped(name, maxExceptionsFile)
+		if err != nil {
+			res.Errors = append(res.Errors, Problem{Source: name, Message: err.Error(), Hint: "nothing in it is excepted"})
+			continue
+		}
+		ex, pr := ReadExceptions(name, bytes.NewReader(b))
+		res.Errors = append(res.Errors, pr...)
+		if len(pr) == 0 {
+			sum := sha256.Sum256(b)
+			res.ExceptionFiles = append(res.ExceptionFiles, ExceptionFile{Source: name, SHA256: hex.EncodeToString(sum[:]), Entries: len(ex)})
+		}
+		all = append(all, ex...)
+	}
+	if len(all) > 0 {
+		ApplyExceptions(res, all)
+	}
+}
+
+// maxExceptionsFile is the largest exceptions file read: thousands of
+// entries are a few hundred KiB.
+const maxExceptionsFile = 16 << 20
+
+// readCapped reads a whole file of at most limit bytes; a larger one (or
+// an endless one, such as /dev/zero) is an error that names the cap, and
+// no more than limit+1 bytes are ever held.
+func readCapped(name string, limit int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return nil, pe.Err
+		}
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read failed: %w", err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("larger than %d MiB, which no file of this kind is; it was not read", limit>>20)
+	}
+	return b, nil
 }

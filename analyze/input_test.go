@@ -194,6 +194,10 @@ func TestInputErrors(t *testing.T) {
 		{"semicolons", strings.ReplaceAll(good, ",", ";"), []string{"bad:1: not a credential report"}, []string{"separated by semicolons or tabs"}, 0},
 		{"bad base64", `{"Content": "!!!", "ReportFormat": "text/csv"}`, []string{"bad: Content is not valid base64"}, nil, 0},
 		{"wrong ReportFormat", `{"Content": "", "ReportFormat": "text/html"}`, []string{`bad: ReportFormat is "text/html"`}, nil, 0},
+		{"two GeneratedTime members", strings.Replace(envelope(good, "2026-11-20T12:00:00Z"), "{", `{"GeneratedTime": "2026-11-25T12:00:00Z", `, 1),
+			[]string{"bad: two GeneratedTime members: a get-credential-report file has one"}, nil, 0},
+		{"two ReportFormat members", strings.Replace(envelope(good, "2026-11-20T12:00:00Z"), "{", `{"ReportFormat": "text/csv", `, 1),
+			[]string{"bad: two ReportFormat members"}, nil, 0},
 		{"truncated gzip", gz(good)[:40], []string{"bad: read failed: unexpected EOF"}, []string{"truncated"}, 0},
 		{"gzip of gzip", gz(gz(good)), []string{"bad: gzip inside gzip"}, nil, 0},
 		{"spreadsheet re-save", report(rootRow, row("bob", map[string]string{"user_creation_time": "5/24/2023 7:04"}), row("alice", key(1, true, "2025-01-01T00:00:04+00:00", ""))),
@@ -348,10 +352,11 @@ func TestSupersede(t *testing.T) {
 		containsAll(t, "errors", problemLines(res.Errors), []string{"a.csv: account 123456789012 (aws) is also in b.csv, and none of them has a GeneratedTime"})
 	})
 	t.Run("a GeneratedTime outranks any time in the rows", func(t *testing.T) {
-		// The decoy: a header and a root row dated 2099 beside the real
+		// The decoy: a header and a root row dated after the real report's
+		// GeneratedTime beside the real
 		// report, which has two high findings.
 		real := envelope(report(rootRow, row("alice", key(1, true, "2025-01-01T00:00:04+00:00", "")), row("bob", key(1, true, "2025-01-01T00:00:01+00:00", ""))), "2026-11-20T12:00:00Z")
-		decoy := header + "\n" + strings.ReplaceAll(rootRow, "2026-01-01T00:00:00+00:00", "2099-01-01T00:00:00+00:00")
+		decoy := header + "\n" + strings.ReplaceAll(rootRow, "2026-01-01T00:00:00+00:00", "2026-11-25T00:00:00+00:00")
 		res := analyzeFiles(t, map[string]string{"123456789012.credential-report.json": real, "zz-notes.csv": decoy}, hour)
 		if len(res.Reports) != 1 || res.Reports[0].Source != "123456789012.credential-report.json" {
 			t.Fatalf("reports = %+v", res.Reports)
@@ -359,7 +364,7 @@ func TestSupersede(t *testing.T) {
 		if len(res.Findings) != 2 || res.Highest() != SeverityHigh {
 			t.Errorf("findings = %+v, want the two high findings of the real report", res.Findings)
 		}
-		containsAll(t, "warnings", problemLines(res.Warnings), []string{"zz-notes.csv: superseded: account 123456789012 is also in 123456789012.credential-report.json, which has a GeneratedTime (2026-11-20T12:00:00Z), and this report has none: the times in a report's rows never outrank it, though this report's rows have times up to 2099-01-01T00:00:00Z"})
+		containsAll(t, "warnings", problemLines(res.Warnings), []string{"zz-notes.csv: superseded: account 123456789012 is also in 123456789012.credential-report.json, which has a GeneratedTime (2026-11-20T12:00:00Z), and this report has none: the times in a report's rows never outrank it, though this report's rows have times up to 2026-11-25T00:00:00Z"})
 	})
 	t.Run("the same report twice", func(t *testing.T) {
 		res := analyzeFiles(t, map[string]string{"a.csv": older, "b.csv": older}, hour)

@@ -10,7 +10,8 @@ import "bytes"
 func KeyHolders(name string, report []byte) (account, partition string, users []string, rowProblems []Problem, err error) {
 	rep := &Report{Source: name}
 	pr := &problems{source: name}
-	p := &reportParser{rep: rep, opts: &Options{}, pr: pr, keyHolder: func(u string) { users = append(users, u) }}
+	p := newReportParser(rep, &Options{}, pr)
+	p.keyHolder = func(u string) { users = append(users, u) }
 	if err := p.parse(bytes.NewReader(bytes.TrimPrefix(report, []byte("\uFEFF")))); err != nil {
 		return "", "", nil, nil, err
 	}

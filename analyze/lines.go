@@ -264,11 +264,20 @@ func (d *fastDecoder) decode(line []byte, row *csvRow) bool {
 		row.Key1Active, row.Key1LastRotated, row.Key1LastUsedDate, row.Key1LastUsedRegion, row.Key1LastUsedService = get(c[6]), get(c[7]), get(c[8]), get(c[9]), get(c[10])
 		row.Key2Active, row.Key2LastRotated, row.Key2LastUsedDate, row.Key2LastUsedRegion, row.Key2LastUsedService = get(c[11]), get(c[12]), get(c[13]), get(c[14]), get(c[15])
 		row.PasswordLastChanged = get(c[16])
+		row.Cert1LastRotated, row.Cert2LastRotated = "", ""
+		if c[17] >= 0 {
+			row.Cert1LastRotated = get(c[17])
+		}
+		if c[18] >= 0 {
+			row.Cert2LastRotated = get(c[18])
+		}
 		return true
 	}
 	for i, p := range row.fields() {
 		col := d.column[i]
 		switch {
+		case col < 0: // an optional column the report lacks
+			*p = ""
 		case col == d.userCol:
 			*p = s[user[0]:user[1]]
 		case col == d.userCol+1:

@@ -32,7 +32,8 @@ func TestCSVColumns(t *testing.T) {
 func parseWith(data []byte, slowOnly bool) (Report, []Finding, problems, error) {
 	rep := Report{Source: "r.csv"}
 	pr := problems{source: "r.csv"}
-	p := &reportParser{rep: &rep, opts: &Options{SetupWindow: hour.SetupWindow}, pr: &pr, slowOnly: slowOnly}
+	p := newReportParser(&rep, &Options{SetupWindow: hour.SetupWindow}, &pr)
+	p.slowOnly = slowOnly
 	err := p.parse(bytes.NewReader(data))
 	return rep, p.findings, pr, err
 }

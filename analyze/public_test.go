@@ -34,15 +34,17 @@ func TestPublicReports(t *testing.T) {
 			":1: not a complete credential report: missing 4 columns: access_key_1_last_used_region, access_key_1_last_used_service, " +
 				`access_key_2_last_used_region, access_key_2_last_used_service hint: header column cert_2_active\n ends with a literal \n`}},
 		{"custodian-future-dates.csv", "644160558196 1 0 2", nil, []string{
-			":3: the row has a time, 2099-02-03T09:50:21Z, more than a year after the newest time in the rest of the report (2020-11-23T18:42:55Z, at line 2), and the report has no GeneratedTime"}},
+			":3: access_key_2_last_rotated 2099-02-03T09:50:21+00:00: after this machine's clock"}},
 		{"custodian-real-619193117841.csv", "619193117841 7 1 7", []string{"kaleb 1 high 0"}, nil},
 		{"custodian-real-644160558196.csv", "644160558196 19 17 15", []string{"joshua 1 medium 2280", "scot 1 medium 2875"}, []string{
 			":10: user christopher appears again (first at line 9)"}},
-		{"custodian-uppercase-booleans.csv", "123456789012 1 0 2", nil, nil},
+		{"custodian-uppercase-booleans.csv", "123456789012 1 0 2", nil, []string{
+			":2: user_creation_time 2099-08-10T11:07:38+00:00, access_key_2_last_rotated 2099-08-10T11:13:31+00:00: after this machine's clock"}},
 		{"moto-style.csv", "123456789012 3 1 3", []string{"my-user 1 low 1", "my-user 2 medium 2"}, []string{
 			`:2: access_key_1_last_used_region "not_supported", access_key_1_last_used_service "not_supported", access_key_2_last_used_region "not_supported", access_key_2_last_used_service "not_supported": not what AWS writes there`,
 			":3: access_key_1_last_used_region", ":4: access_key_1_last_used_region"}},
-		{"prowler-root-z-suffix.csv", "123456789012 0 0 0", nil, []string{`:2: the root user's arn "arn:aws:iam::123456789012:<root_account>" does not end with :root`}},
+		{"prowler-root-z-suffix.csv", "123456789012 0 0 0", nil, []string{`:2: the root user's arn "arn:aws:iam::123456789012:<root_account>" does not end with :root`,
+			":2: access_key_1_active is true but access_key_1_last_rotated is N/A"}},
 		{"prowler-setup-key-fail.csv", "123456789012 1 1 0", nil, []string{
 			":2: arn \"arn:aws:iam::123456789012:test_false_access_key_1\" is not a user ARN",
 			":2: access_key_1_active is true but access_key_1_last_rotated is N/A"}},

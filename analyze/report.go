@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gocarina/gocsv"
 )
@@ -39,7 +40,15 @@ type csvRow struct {
 	Key2LastUsedService string `csv:"access_key_2_last_used_service"`
 
 	PasswordLastChanged string `csv:"password_last_changed"`
+
+	// Optional: read for the report's newest time, not required (reports
+	// of tests and other tools leave them out). "" when absent.
+	Cert1LastRotated string `csv:"cert_1_last_rotated"`
+	Cert2LastRotated string `csv:"cert_2_last_rotated"`
 }
+
+// optionalColumns are csvRow's columns a report may lack.
+var optionalColumns = map[string]bool{"cert_1_last_rotated": true, "cert_2_last_rotated": true}
 
 // csvColumns are csvRow's csv tags, in field order; fields returns the
 // fields in the same order. A test keeps the three in step.
@@ -47,7 +56,7 @@ var csvColumns = [...]string{
 	"user", "arn", "user_creation_time", "password_enabled", "password_last_used", "mfa_active",
 	"access_key_1_active", "access_key_1_last_rotated", "access_key_1_last_used_date", "access_key_1_last_used_region", "access_key_1_last_used_service",
 	"access_key_2_active", "access_key_2_last_rotated", "access_key_2_last_used_date", "access_key_2_last_used_region", "access_key_2_last_used_service",
-	"password_last_changed",
+	"password_last_changed", "cert_1_last_rotated", "cert_2_last_rotated",
 }
 
 func (r *csvRow) fields() [len(csvColumns)]*string {
@@ -55,7 +64,7 @@ func (r *csvRow) fields() [len(csvColumns)]*string {
 		&r.User, &r.ARN, &r.UserCreationTime, &r.PasswordEnabled, &r.PasswordLastUsed, &r.MFAActive,
 		&r.Key1Active, &r.Key1LastRotated, &r.Key1LastUsedDate, &r.Key1LastUsedRegion, &r.Key1LastUsedService,
 		&r.Key2Active, &r.Key2LastRotated, &r.Key2LastUsedDate, &r.Key2LastUsedRegion, &r.Key2LastUsedService,
-		&r.PasswordLastChanged,
+		&r.PasswordLastChanged, &r.Cert1LastRotated, &r.Cert2LastRotated,
 	}
 }
 
@@ -93,6 +102,10 @@ type reportParser struct {
 	// asOf, when --as-of is given, lets rows be warned about for times
 	// after it as they are read.
 	asOf int64
+	// now is the machine's clock; latest, the last second a report can
+	// hold: the clock and the skew allowed.
+	now    time.Time
+	latest int64
 
 	accountLine int      // line of the row that set the account, 0 if none yet
 	arnPrefix   string   // arn:PARTITION:iam::ACCOUNT: of the report, once known
@@ -151,7 +164,13 @@ func (p *reportParser) parse(r io.Reader) error {
 			return &Problem{Source: p.rep.Source, Line: lr.line, Message: "the lines end in a carriage return alone, as classic Mac OS wrote them, so the whole file reads as one line", Hint: hintCR}
 		}
 	}
-	if missing := um.MismatchedStructFields; len(missing) > 0 {
+	var missing []string
+	for _, m := range um.MismatchedStructFields {
+		if !optionalColumns[m] {
+			missing = append(missing, m)
+		}
+	}
+	if len(missing) > 0 {
 		return p.headerError(missing, um.Headers)
 	}
 	fast := newFastDecoder(um.Headers)
@@ -374,16 +393,20 @@ func (p *reportParser) check(line int, r *csvRow) bool {
 	if keys[1], ok = p.key(line, 2, r.Key2Active, r.Key2LastRotated, r.Key2LastUsedDate); !ok {
 		return false
 	}
+	var t rowTimes
+	if !p.otherTimes(line, r, &t) {
+		return false
+	}
+	t[0], t[1] = created, timeIf(pwUse.sec, pwUse.known)
+	t[3], t[4] = timeIf(keys[0].created, keys[0].exists), timeIf(keys[0].usedT, keys[0].used)
+	t[5], t[6] = timeIf(keys[1].created, keys[1].exists), timeIf(keys[1].usedT, keys[1].used)
 	use := p.checkUse(line, r)
 
 	// The row is readable: count it, once per user.
 	flags := bit(console, flagConsole) | bit(mfa, flagMFA) | bit(pwUse.known, flagPWKnown) | bit(pwUse.never, flagPWNever)
-	dup := p.keep(line, r, &use, canonicalARN, created, flags, pwUse.sec, &keys)
+	dup := p.keep(line, r, &use, canonicalARN, created, flags, pwUse.sec, &keys, p.rowNewest(line, r, &t))
 	if p.keyHolder != nil && !dup && (keys[0].exists || keys[1].exists) {
 		p.keyHolder(strings.Clone(r.User))
-	}
-	if p.asOf != 0 {
-		p.checkFuture(line, r, created, keys[0].created, keys[1].created, keys[0].usedT, keys[1].usedT)
 	}
 
 	if console {
@@ -397,7 +420,7 @@ func (p *reportParser) check(line int, r *csvRow) bool {
 	// table, so a row passed from the stack would be moved to the heap, a
 	// quarter of a kilobyte of garbage for each of a batch's rows.
 	p.cur = Row{Line: line, User: r.User, ARN: r.ARN, Created: At(created), Password: console,
-		PasswordLastUsed: pwUse.when(), PasswordChangedText: r.PasswordLastChanged, MFA: mfa,
+		PasswordLastUsed: pwUse.when(), PasswordChanged: whenOf(t[2]), MFA: mfa,
 		Keys: [2]Key{keys[0].key(r.Key1LastUsedRegion, r.Key1LastUsedService), keys[1].key(r.Key2LastUsedRegion, r.Key2LastUsedService)}}
 	p.run(&p.cur)
 	return true
@@ -511,43 +534,59 @@ func (p *reportParser) root(line int, r *csvRow) bool {
 		return false
 	}
 	p.checkUse(line, r)
-	sec, err := parseStamp(r.UserCreationTime)
-	u, uerr := parsePasswordUse(r.PasswordLastUsed)
-	t := rowTime{sec: max(timeIf(sec, err == nil), timeIf(u.sec, uerr == nil && u.known)), line: int32(line)}
-	if p.seen == nil {
-		p.seen = &userSet{}
-	}
-	if p.rootChecks || p.opts.Rows != nil {
-		p.rootRow(line, r, sec, err == nil, u, uerr == nil, &t)
-	}
-	p.seen.times = append(p.seen.times, t)
-	return true
-}
-
-// rootRow reads the root user's row for the checks about it, which are the
-// only ones to look at it: a value it cannot read is a warning, and those
-// checks skip the row.
-func (p *reportParser) rootRow(line int, r *csvRow, created int64, createdOK bool, pw passwordUse, pwOK bool, t *rowTime) {
-	mfa, err := parseBool(r.MFAActive)
+	// Every value that can be read counts towards the report's newest
+	// time; the checks about the root user need them all.
+	created, cerr := parseStamp(r.UserCreationTime)
+	pw, perr := parsePasswordUse(r.PasswordLastUsed)
+	mfa, merr := parseBool(r.MFAActive)
 	var keys [2]keyState
 	ok1, ok2 := true, true
-	if err == nil {
+	if merr == nil {
 		keys[0], ok1 = p.key(line, 1, r.Key1Active, r.Key1LastRotated, r.Key1LastUsedDate)
 		if ok1 {
 			keys[1], ok2 = p.key(line, 2, r.Key2Active, r.Key2LastRotated, r.Key2LastUsedDate)
 		}
 	}
-	if err != nil || !ok1 || !ok2 || !createdOK || !pwOK {
+	var t rowTimes
+	readable := p.otherTimes(line, r, &t) && cerr == nil && perr == nil && merr == nil && ok1 && ok2
+	t[0], t[1] = timeIf(created, cerr == nil), timeIf(pw.sec, perr == nil && pw.known)
+	t[3], t[4] = timeIf(keys[0].created, ok1 && keys[0].exists), timeIf(keys[0].usedT, ok1 && keys[0].used)
+	t[5], t[6] = timeIf(keys[1].created, ok2 && keys[1].exists), timeIf(keys[1].usedT, ok2 && keys[1].used)
+	if p.seen == nil {
+		p.seen = &userSet{}
+	}
+	p.seen.times = append(p.seen.times, rowTime{sec: p.rowNewest(line, r, &t), line: int32(line)})
+	if !readable {
 		p.pr.warnf(line, "the root user's row has a value credreview cannot read; the checks about the root user skip it")
-		return
+		return true
 	}
-	for i := range keys {
-		t.sec = max(t.sec, timeIf(keys[i].usedT, keys[i].used), timeIf(keys[i].created, keys[i].exists))
+	if p.rootChecks || p.opts.Rows != nil {
+		p.cur = Row{Line: line, User: r.User, ARN: r.ARN, Root: true, Created: At(created), PasswordLastUsed: pw.when(),
+			PasswordChanged: NotSupported, MFA: mfa,
+			Keys: [2]Key{keys[0].key(r.Key1LastUsedRegion, r.Key1LastUsedService), keys[1].key(r.Key2LastUsedRegion, r.Key2LastUsedService)}}
+		p.run(&p.cur)
 	}
-	p.cur = Row{Line: line, User: r.User, ARN: r.ARN, Root: true, Created: At(created), PasswordLastUsed: pw.when(),
-		PasswordChangedText: notSupported, MFA: mfa,
-		Keys: [2]Key{keys[0].key(r.Key1LastUsedRegion, r.Key1LastUsedService), keys[1].key(r.Key2LastUsedRegion, r.Key2LastUsedService)}}
-	p.run(&p.cur)
+	return true
+}
+
+// otherTimes reads the time columns no check decides on, password_last_changed
+// and the certificates' last_rotated, into t; false when one holds neither
+// a time nor a sentinel, which it has named in an error.
+func (p *reportParser) otherTimes(line int, r *csvRow, t *rowTimes) bool {
+	for i, v := range [...]string{r.PasswordLastChanged, r.Cert1LastRotated, r.Cert2LastRotated} {
+		col := [...]int{2, 7, 8}[i]
+		t[col] = noTime
+		if v == "" && i > 0 { // a certificate column the report lacks
+			continue
+		}
+		sec, ok, err := stampOrSentinel(v)
+		if err != nil {
+			p.badValue(line, timeColumns[col], v)
+			return false
+		}
+		t[col] = timeIf(sec, ok)
+	}
+	return true
 }
 
 // keep counts a checked row and keeps what the report needs of it once
@@ -555,12 +594,13 @@ func (p *reportParser) rootRow(line int, r *csvRow, created int64, createdOK boo
 // hashes. It reports whether the row repeats a user's. It is apart from
 // check so that check stays small enough for the compiler to inline what
 // it calls.
-func (p *reportParser) keep(line int, r *csvRow, use *[4]uint32, canonicalARN bool, created int64, flags uint16, pw int64, keys *[2]keyState) (dup bool) {
+func (p *reportParser) keep(line int, r *csvRow, use *[4]uint32, canonicalARN bool, created int64, flags uint16, pw int64, keys *[2]keyState, newest int64) (dup bool) {
 	if p.seen == nil {
 		p.seen = &userSet{}
 	}
 	a := p.seen.add(r.User, line)
 	d := digestOf(r, &a, use, canonicalARN, created, flags, pw, keys)
+	d.latest = newest
 	if dup = a.first != 0; dup {
 		// Rare: what finish derives from a first row's digest, it takes
 		// for a repeated row from here.
@@ -641,19 +681,6 @@ func (p *reportParser) checkUse(line int, r *csvRow) (ids [4]uint32) {
 
 func (p *reportParser) badValue(line int, column, value string) {
 	p.pr.errorf(line, hintSpreadsheet, "%s %q is not an ISO 8601 time such as 2023-05-24T07:04:17+00:00; the row was not analysed", column, value)
-}
-
-// checkFuture warns about key and user times after the --as-of time: ages
-// are measured to it, and such a key is younger than nothing.
-func (p *reportParser) checkFuture(line int, r *csvRow, stamps ...int64) {
-	names := [...]string{"user_creation_time", "access_key_1_last_rotated", "access_key_2_last_rotated", "access_key_1_last_used_date", "access_key_2_last_used_date"}
-	values := [...]string{r.UserCreationTime, r.Key1LastRotated, r.Key2LastRotated, r.Key1LastUsedDate, r.Key2LastUsedDate}
-	for i, s := range stamps {
-		if s > p.asOf {
-			p.pr.warnf(line, "%s %s is after the report's as-of time %s", names[i], values[i], unix(p.asOf).Format("2006-01-02T15:04:05Z"))
-			return
-		}
-	}
 }
 
 // passwordUse is a parsed password_last_used, kept as seconds: most rows

@@ -171,6 +171,22 @@ func (f *Finding) ActiveBeforeChange() bool {
 // findings, and each output format asks for them once as it writes.
 func (f *Finding) Commands() Commands { return commandsFor(f) }
 
+// HasKey reports whether the finding is about an access key: one about a
+// password or the root user has no key slot, key times or key age.
+func (f *Finding) HasKey() bool { return f.KeySlot > 0 }
+
+// Subject names what the finding is about, as a line of an output says it:
+// "key 2 created 2025-01-01T00:00:04Z", "console password", "root user".
+func (f *Finding) Subject() string {
+	switch {
+	case f.HasKey():
+		return "key " + string(rune('0'+f.KeySlot)) + " created " + stampOf(f.KeyCreated)
+	case f.Check == CheckRootMFA || f.Check == CheckRootUsed:
+		return "root user"
+	}
+	return "console password"
+}
+
 // SecondsAfterUserCreated is how long after its user the key was created.
 // It is computed in Unix seconds: time.Time.Sub saturates at about 292
 // years, which a hand-edited date reaches.
@@ -180,7 +196,8 @@ func (f *Finding) SecondsAfterUserCreated() int64 {
 
 // KeyAgeDays is the key's age in whole days at the report's as-of time; 0
 // when the as-of time is before the key was created (--as-of before it, or
-// a key dated after the report's generated time), never negative.
+// a key dated after the report's generated time), never negative. It means
+// nothing for a finding without a key (HasKey).
 func (f *Finding) KeyAgeDays() int64 {
 	return max(0, (f.AsOf.Unix()-f.KeyCreated.Unix())/86400)
 }

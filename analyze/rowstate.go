@@ -32,71 +32,6 @@ func timeIf(sec int64, on bool) int64 {
 	return noTime
 }
 
-// outlierGap is how far beyond the rest of a report a row's newest time
-// must be, in a report without a GeneratedTime, for the row to count as
-// dated after the report: more than a year (366 days).
-const outlierGap = 366 * 86400
-
-// finish judges the report once its rows are read: the rows dated after
-// it, its as-of time, and the findings of repeated rows.
-//
-// A report holds nothing newer than the moment it was generated. With a
-// GeneratedTime (the JSON envelope), a row with a time after it is an
-// error. Without one, the report's newest time stands in for it, and a
-// hand-edited date far in the future would move it there; so the rows
-// whose newest time is more than a year after the newest time of all the
-// other rows (at most half of the rows, above the lowest such gap) are
-// errors, and do not count towards the report's newest time. Either way the
-// row is still checked, its ages measured to the as-of time (never
-// negative), and its findings kept: a row is never lost for its dates.
-func (p *reportParser) finish() {
-	rep := p.rep
-	const stamp = "2006-01-02T15:04:05Z"
-	if p.seen == nil {
-		p.seen = &userSet{}
-	}
-	p.derive()
-	if !rep.Generated.IsZero() {
-		g := rep.Generated.Unix()
-		for _, t := range p.seen.times {
-			switch {
-			case t.sec == noTime:
-			case t.sec > g:
-				p.pr.errorf(int(t.line), hintAfterGenerated, "the row has a time, %s, after the report's GeneratedTime %s, and no report holds a time after it was generated; the row is still checked, its ages measured to the GeneratedTime",
-					unix(t.sec).Format(stamp), rep.Generated.Format(stamp))
-			case t.sec > rep.newest:
-				rep.newest = t.sec
-			}
-		}
-	} else {
-		cutoff, line, ok := outlierCutoff(p.seen.times)
-		for _, t := range p.seen.times {
-			switch {
-			case t.sec == noTime:
-			case ok && t.sec > cutoff:
-				p.pr.errorf(int(t.line), hintOutlier, "the row has a time, %s, more than a year after the newest time in the rest of the report (%s, at line %d), and the report has no GeneratedTime to say when it was made; the row is still checked, and the report's ages are measured to that newest time",
-					unix(t.sec).Format(stamp), unix(cutoff).Format(stamp), line)
-			case t.sec > rep.newest:
-				rep.newest = t.sec
-			}
-		}
-	}
-	switch {
-	case !p.opts.AsOf.IsZero():
-		rep.AsOf, rep.AsOfRule = p.opts.AsOf.UTC(), AsOfFlag
-	case !rep.Generated.IsZero():
-		rep.AsOf, rep.AsOfRule = rep.Generated, AsOfGenerated
-	case rep.newest != 0:
-		rep.AsOf, rep.AsOfRule = unix(rep.newest), AsOfNewest
-	}
-	if p.defers {
-		p.runDeferred(rep.AsOf.Unix())
-	}
-	if p.sawDup {
-		p.findings = dedupe(p.findings)
-	}
-}
-
 // derive makes, once the rows are read, what the report keeps of them that
 // the users' first rows' digests hold: each row's newest time (beside those
 // of repeated rows and the root's, kept as they came), in line order, and
@@ -134,91 +69,11 @@ func (p *reportParser) derive() {
 	p.rep.keys = keys[:n:n]
 }
 
-const (
-	hintAfterGenerated = "the row was edited by hand, or the report does not come from AWS (moto, for one, writes a fixed GeneratedTime of 2015)"
-	hintOutlier        = "the row was edited by hand, or its dates are wrong; the JSON that aws iam get-credential-report prints has a GeneratedTime, which settles what the report can hold"
-)
-
-// outlierCutoff finds, in a report without a GeneratedTime, the newest time
-// of the rows that are not dated far beyond the rest: the rows above it are
-// at most half of the rows, and more than outlierGap after it. It returns
-// that time and its line, and false when no row is so far beyond the rest.
-//
-// It runs in linear time: a batch has hundreds of reports, and sorting each
-// one's times would cost as much as a tenth of reading it. Times fall into
-// buckets outlierGap wide, within which no two are a gap apart, so a gap
-// is always between the newest time of one bucket and the oldest of the
-// next one that is not empty.
-func outlierCutoff(times []rowTime) (cutoff int64, line int, ok bool) {
-	n := 0
-	var lo, hi int64
-	for _, t := range times {
-		if t.sec == noTime {
-			continue
-		}
-		if n == 0 || t.sec < lo {
-			lo = t.sec
-		}
-		if n == 0 || t.sec > hi {
-			hi = t.sec
-		}
-		n++
-	}
-	if n < 2 || hi-lo <= outlierGap {
-		return 0, 0, false
-	}
-	// The usual report: more than half of its rows are within a year of its
-	// newest time, so the rows of any gap's upper side would be more than
-	// half. A count, without a branch, says so.
-	near := 0
-	for _, t := range times {
-		near += int(bit8(t.sec > hi-outlierGap))
-	}
-	if 2*near > n {
-		return 0, 0, false
-	}
-	type bucket struct {
-		n          int
-		oldest     int64
-		newest     int64
-		newestLine int32
-	}
-	buckets := make([]bucket, (hi-lo)/outlierGap+1)
-	for _, t := range times {
-		if t.sec == noTime {
-			continue
-		}
-		b := &buckets[(t.sec-lo)/outlierGap]
-		if b.n == 0 || t.sec < b.oldest {
-			b.oldest = t.sec
-		}
-		if b.n == 0 || t.sec > b.newest {
-			b.newest, b.newestLine = t.sec, t.line
-		}
-		b.n++
-	}
-	above := 0                // times in the buckets above i
-	upper := len(buckets) - 1 // the lowest non-empty bucket above i
-	for i := len(buckets) - 2; i >= 0; i-- {
-		above += buckets[i+1].n
-		if 2*above > n {
-			break // the rows above would be more than half
-		}
-		if buckets[i].n == 0 {
-			continue
-		}
-		if buckets[upper].oldest-buckets[i].newest > outlierGap {
-			cutoff, line, ok = buckets[i].newest, int(buckets[i].newestLine), true
-		}
-		upper = i
-	}
-	return cutoff, line, ok
-}
-
 // rowDigest is what a user's first row said, to name the columns a repeated
 // row of the same user changes: the values checked exactly, the rest as
 // hashes.
 type rowDigest struct {
+	latest              int64 // the row's newest possible time (rowNewest), noTime if none
 	created, pw         int64
 	keyCreated, keyUsed [2]int64
 	user                uint64 // the upper-case marks of the name, the same ignoring case
@@ -228,13 +83,8 @@ type rowDigest struct {
 	region, service     [2]uint32
 }
 
-// newest is the newest time of the row, noTime if it has none.
-func (d *rowDigest) newest() int64 {
-	f := d.flags
-	return max(d.created, timeIf(d.pw, f&flagPWKnown != 0),
-		timeIf(d.keyCreated[0], f&flagKey1Exists != 0), timeIf(d.keyUsed[0], f&flagKey1Used != 0),
-		timeIf(d.keyCreated[1], f&flagKey2Exists != 0), timeIf(d.keyUsed[1], f&flagKey2Used != 0))
-}
+// newest is the newest possible time of the row, noTime if it has none.
+func (d *rowDigest) newest() int64 { return d.latest }
 
 const (
 	flagConsole = 1 << iota

@@ -95,7 +95,8 @@ func checkAccounted(t *testing.T, data []byte) {
 	seen := map[int]string{}
 	checked := 0
 	var twice []int
-	p := &reportParser{rep: &rep, opts: &hour, pr: &pr, trace: func(line int, ok bool) {
+	p := newReportParser(&rep, &hour, &pr)
+	p.trace = func(line int, ok bool) {
 		if _, dup := seen[line]; dup {
 			twice = append(twice, line)
 		}
@@ -103,7 +104,7 @@ func checkAccounted(t *testing.T, data []byte) {
 		if ok {
 			checked++
 		}
-	}}
+	}
 	err := p.parse(bytes.NewReader(data))
 	if err != nil && rep.Lines == 0 {
 		return // not a report: no data lines were read
@@ -243,40 +244,75 @@ func TestRepeatedRowsKeepTheHighestSeverity(t *testing.T) {
 }
 
 // TestTimesAfterTheReport pins the rules for times after the moment a
-// report describes: an error naming the row, which is still checked, its
-// ages measured to the as-of time; never the report's new as-of time.
+// report describes, which are facts, not guesses: no report holds a time
+// after this machine's clock (a day of skew allowed), nor after its own
+// GeneratedTime. Such a time is an error naming the row, which is still
+// checked, its ages measured to the as-of time; it never sets the report's
+// as-of time. Rows created years apart, or idle for years, are normal.
 func TestTimesAfterTheReport(t *testing.T) {
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	opts := Options{SetupWindow: time.Hour, Now: now}
 	base := []string{rootRow, row("alice", key(1, true, "2025-01-01T00:00:04+00:00", "")), row("bob", nil)}
 	future := row("zed", merge(key(1, true, "9999-01-01T00:00:01+00:00", ""), map[string]string{"user_creation_time": "9999-01-01T00:00:00+00:00"}))
-	t.Run("csv: one row dated 9999", func(t *testing.T) {
-		res := analyzeOne(t, report(append(base, future)...), hour)
+	t.Run("csv: a row dated after the clock", func(t *testing.T) {
+		res := analyzeOne(t, report(append(base, future)...), opts)
 		rep := res.Reports[0]
 		if rep.AsOfRule != AsOfNewest || stamp(rep.AsOf) != "2026-01-01T00:00:00Z" {
-			t.Errorf("as of %s (%s), want 2026-01-01T00:00:00Z: a row far beyond the rest never sets it", stamp(rep.AsOf), rep.AsOfRule)
+			t.Errorf("as of %s (%s), want 2026-01-01T00:00:00Z: an impossible time never sets it", stamp(rep.AsOf), rep.AsOfRule)
 		}
-		containsAll(t, "errors", problemLines(res.Errors), []string{"r.csv:5: the row has a time, 9999-01-01T00:00:01Z, more than a year after the newest time in the rest of the report (2026-01-01T00:00:00Z, at line 2)"})
+		want := "r.csv:5: user_creation_time 9999-01-01T00:00:00+00:00, access_key_1_last_rotated 9999-01-01T00:00:01+00:00: after this machine's clock (2026-12-02T10:00:00Z) by more than 1 day"
+		containsAll(t, "errors", problemLines(res.Errors), []string{want})
+		if len(res.Errors) != 1 {
+			t.Errorf("errors: %v", problemLines(res.Errors))
+		}
 		if len(res.Findings) != 2 || res.Findings[1].User != "zed" || res.Findings[1].KeyAgeDays() != 0 {
 			t.Errorf("findings = %+v, want zed's still there, aged 0 days", res.Findings)
 		}
 	})
-	t.Run("csv: two rows far beyond the rest hide neither", func(t *testing.T) {
-		res := analyzeOne(t, report(append(base, future, strings.ReplaceAll(future, "zed", "zoe"))...), hour)
-		if len(res.Errors) != 2 || stamp(res.Reports[0].AsOf) != "2026-01-01T00:00:00Z" {
+	t.Run("csv: a day of skew is allowed", func(t *testing.T) {
+		soon := row("soon", map[string]string{"password_last_used": "2026-12-03T09:59:00+00:00"})
+		res := analyzeOne(t, report(append(base, soon)...), opts)
+		if len(res.Errors) != 0 || stamp(res.Reports[0].AsOf) != "2026-12-03T09:59:00Z" {
 			t.Errorf("errors %v, as of %s", problemLines(res.Errors), stamp(res.Reports[0].AsOf))
 		}
 	})
-	t.Run("csv: a real report's spread is no outlier", func(t *testing.T) {
-		old := row("old", map[string]string{"user_creation_time": "2012-01-01T00:00:00+00:00", "password_last_used": "2013-01-01T00:00:00+00:00"})
-		res := analyzeOne(t, report(append(base, old)...), hour)
+	t.Run("csv: two rows after the clock hide neither", func(t *testing.T) {
+		res := analyzeOne(t, report(append(base, future, strings.ReplaceAll(future, "zed", "zoe"))...), opts)
+		if len(res.Errors) != 2 || stamp(res.Reports[0].AsOf) != "2026-01-01T00:00:00Z" || len(res.Findings) != 3 {
+			t.Errorf("errors %v, as of %s, findings %d", problemLines(res.Errors), stamp(res.Reports[0].AsOf), len(res.Findings))
+		}
+	})
+	t.Run("csv: users years apart are no error", func(t *testing.T) {
+		old := row("old", map[string]string{"user_creation_time": "2012-01-01T00:00:00+00:00", "password_last_used": "2013-01-01T00:00:00+00:00", "password_last_changed": "2012-01-01T00:00:00+00:00"})
+		res := analyzeOne(t, report(append(base, old)...), opts)
 		if len(res.Errors) != 0 {
 			t.Errorf("errors: %v", problemLines(res.Errors))
 		}
 	})
+	t.Run("csv: a root used this year and a user made two years ago", func(t *testing.T) {
+		root := strings.Replace(rootRow, "2026-01-01T00:00:00+00:00", "2026-11-30T08:00:00+00:00", 1)
+		u := row("u", map[string]string{"user_creation_time": "2024-11-01T00:00:00+00:00", "password_last_used": "2024-11-02T00:00:00+00:00", "password_last_changed": "2024-11-01T00:00:00+00:00"})
+		res := analyzeOne(t, report(root, u), Options{SetupWindow: time.Hour, Now: now, Checks: []string{CheckUnusedCredentials}})
+		if len(res.Errors) != 0 || stamp(res.Reports[0].AsOf) != "2026-11-30T08:00:00Z" {
+			t.Errorf("errors %v, as of %s", problemLines(res.Errors), stamp(res.Reports[0].AsOf))
+		}
+		if len(res.Findings) != 1 || res.Findings[0].User != "u" {
+			t.Errorf("findings %+v, want u's unused password", res.Findings)
+		}
+	})
 	t.Run("json: a row after GeneratedTime", func(t *testing.T) {
-		res := analyzeOne(t, envelope(report(append(base, future)...), "2026-11-20T12:00:00Z"), hour)
-		containsAll(t, "errors", problemLines(res.Errors), []string{"r.csv:5: the row has a time, 9999-01-01T00:00:01Z, after the report's GeneratedTime 2026-11-20T12:00:00Z"})
-		if rep := res.Reports[0]; stamp(rep.AsOf) != "2026-11-20T12:00:00Z" || len(res.Findings) != 2 {
+		late := row("late", map[string]string{"password_last_used": "2026-02-01T00:00:00+00:00"})
+		res := analyzeOne(t, envelope(report(append(base, late)...), "2026-01-15T12:00:00Z"), opts)
+		containsAll(t, "errors", problemLines(res.Errors), []string{"r.csv:5: the row has a time, 2026-02-01T00:00:00Z, after the report's GeneratedTime 2026-01-15T12:00:00Z"})
+		if rep := res.Reports[0]; stamp(rep.AsOf) != "2026-01-15T12:00:00Z" || len(res.Findings) != 1 {
 			t.Errorf("as of %s, findings %d", stamp(rep.AsOf), len(res.Findings))
+		}
+	})
+	t.Run("json: a GeneratedTime after the clock", func(t *testing.T) {
+		res := analyzeOne(t, envelope(report(base...), "2099-01-01T00:00:00Z"), opts)
+		containsAll(t, "errors", problemLines(res.Errors), []string{"r.csv: GeneratedTime 2099-01-01T00:00:00Z is after this machine's clock (2026-12-02T10:00:00Z) by more than 1 day"})
+		if rep := res.Reports[0]; stamp(rep.AsOf) != "2026-01-01T00:00:00Z" || rep.AsOfRule != AsOfNewest || !rep.Generated.IsZero() {
+			t.Errorf("as of %s (%s), generated %s", stamp(rep.AsOf), rep.AsOfRule, rep.Generated)
 		}
 	})
 	t.Run("moto: every user created after its fixed GeneratedTime", func(t *testing.T) {
@@ -284,9 +320,9 @@ func TestTimesAfterTheReport(t *testing.T) {
 		// no root row; its users are created the day the test runs.
 		var rows []string
 		for i := range 60 {
-			rows = append(rows, row(fmt.Sprintf("m%02d", i), merge(key(1, true, "2026-11-27T09:00:01+00:00", ""), map[string]string{"user_creation_time": "2026-11-27T09:00:00+00:00", "password_last_used": "no_information"})))
+			rows = append(rows, row(fmt.Sprintf("m%02d", i), merge(key(1, true, "2026-11-27T09:00:01+00:00", ""), map[string]string{"user_creation_time": "2026-11-27T09:00:00+00:00", "password_last_used": "no_information", "password_last_changed": "2026-11-27T09:00:00+00:00"})))
 		}
-		res := analyzeOne(t, envelope(report(rows...), "2015-02-02T20:02:02Z"), hour)
+		res := analyzeOne(t, envelope(report(rows...), "2015-02-02T20:02:02Z"), opts)
 		if len(res.Findings) != 60 || res.Reports[0].Users != 60 {
 			t.Fatalf("findings %d, users %d; want all 60", len(res.Findings), res.Reports[0].Users)
 		}
@@ -301,8 +337,45 @@ func TestTimesAfterTheReport(t *testing.T) {
 		}
 	})
 	t.Run("offset beyond +14:00", func(t *testing.T) {
-		res := analyzeOne(t, report(rootRow, row("a", map[string]string{"user_creation_time": "2025-01-01T00:00:00+23:00"})), hour)
+		res := analyzeOne(t, report(rootRow, row("a", map[string]string{"user_creation_time": "2025-01-01T00:00:00+23:00"})), opts)
 		containsAll(t, "errors", problemLines(res.Errors), []string{`r.csv:3: user_creation_time "2025-01-01T00:00:00+23:00" is not an ISO 8601 time`})
+	})
+}
+
+// TestAsOfColumns pins that every time column but password_next_rotation
+// can set a report's as-of time: a password changed yesterday, or a
+// certificate rotated yesterday, is when the report was at least made.
+func TestAsOfColumns(t *testing.T) {
+	opts := Options{SetupWindow: time.Hour, Now: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)}
+	const late = "2026-11-30T10:11:12+00:00"
+	for _, col := range []string{"user_creation_time", "password_last_used", "password_last_changed", "access_key_1_last_rotated", "access_key_1_last_used_date",
+		"access_key_2_last_rotated", "access_key_2_last_used_date", "cert_1_last_rotated", "cert_2_last_rotated", "password_next_rotation"} {
+		t.Run(col, func(t *testing.T) {
+			set := map[string]string{col: late}
+			if strings.HasPrefix(col, "access_key_") {
+				n := col[11:12]
+				set = merge(key(int(n[0]-'0'), true, "2025-06-01T00:00:00+00:00", ""), set)
+			}
+			res := analyzeOne(t, report(rootRow, row("u", set)), opts)
+			want := "2026-11-30T10:11:12Z"
+			if col == "password_next_rotation" {
+				want = "2026-01-01T00:00:00Z" // the root row's password use
+			}
+			if len(res.Errors) != 0 || stamp(res.Reports[0].AsOf) != want {
+				t.Errorf("errors %v, as of %s, want %s", problemLines(res.Errors), stamp(res.Reports[0].AsOf), want)
+			}
+		})
+	}
+	t.Run("a certificate column the report lacks", func(t *testing.T) {
+		cols := strings.Split(header, ",")
+		res := analyzeOne(t, strings.Join(cols[:len(cols)-1], ",")+"\n"+rootRow[:strings.LastIndex(rootRow, ",")]+"\n", opts)
+		if len(res.Errors) != 0 || len(res.Reports) != 1 {
+			t.Errorf("errors %v", problemLines(res.Errors))
+		}
+	})
+	t.Run("a password_last_changed that is no time", func(t *testing.T) {
+		res := analyzeOne(t, report(rootRow, row("u", map[string]string{"password_last_changed": "yesterday"})), opts)
+		containsAll(t, "errors", problemLines(res.Errors), []string{`r.csv:3: password_last_changed "yesterday" is not an ISO 8601 time`})
 	})
 }
 
@@ -502,42 +575,6 @@ func TestInterrupted(t *testing.T) {
 			}
 			containsAll(t, "errors", problemLines(res.Errors), []string{"interrupted: context canceled"})
 		})
-	}
-}
-
-// TestOutlierCutoff pins the rule for a report without a GeneratedTime:
-// the rows above the lowest gap of more than a year, if they are at most
-// half of the rows, are dated after the report.
-func TestOutlierCutoff(t *testing.T) {
-	year := func(y int) int64 { return time.Date(y, 6, 1, 0, 0, 0, 0, time.UTC).Unix() }
-	tests := []struct {
-		name  string
-		years []int
-		want  int // the cutoff's year, 0 for none
-	}{
-		{"one row", []int{2099}, 0},
-		{"two rows a year and more apart", []int{2020, 2099}, 2020},
-		{"two rows within a year", []int{2020, 2021}, 0},
-		{"a dormant account, most rows old", []int{2012, 2012, 2013, 2013, 2020}, 2013},
-		{"most rows new: the old ones are no outliers", []int{2012, 2020, 2020, 2020}, 0},
-		{"two decoys far apart hide neither", []int{2025, 2025, 2026, 2026, 2026, 2099, 9999}, 2026},
-		{"the largest group above a gap, at most half", []int{2014, 2014, 2014, 2014, 2016, 2020, 2020}, 2014},
-		{"a spread of one year after another", []int{2015, 2016, 2017, 2018, 2019, 2020}, 0},
-	}
-	for _, tt := range tests {
-		var times []rowTime
-		for i, y := range tt.years {
-			times = append(times, rowTime{sec: year(y), line: int32(i + 2)})
-		}
-		times = append(times, rowTime{sec: noTime, line: 99})
-		cutoff, _, ok := outlierCutoff(times)
-		got := 0
-		if ok {
-			got = unix(cutoff).Year()
-		}
-		if got != tt.want {
-			t.Errorf("%s: cutoff %d, want %d", tt.name, got, tt.want)
-		}
 	}
 }
 

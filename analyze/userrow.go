@@ -115,28 +115,18 @@ type Row struct {
 	// Password is password_enabled: false for not_supported.
 	Password         bool
 	PasswordLastUsed When
-	// PasswordChangedText is password_last_changed as the report has it:
-	// read when a check asks (PasswordLastChanged), as few checks need it
-	// and reading a time costs as much as a fifth of a row.
-	PasswordChangedText string
-	MFA                 bool
-	Keys                [2]Key
+	// PasswordChanged is password_last_changed: a time, or N/A.
+	PasswordChanged When
+	MFA             bool
+	Keys            [2]Key
 }
 
-// PasswordLastChanged is when the password was set: a time, or N/A (also
-// for a value that is not a time, which the unused-credentials check then
-// counts from the user's creation).
-func (r *Row) PasswordLastChanged() When {
-	w, err := parseWhen(r.PasswordChangedText)
-	if err != nil {
-		return NotApplicable
-	}
-	return w
-}
+// PasswordLastChanged is when the password was set: a time, or N/A.
+func (r *Row) PasswordLastChanged() When { return r.PasswordChanged }
 
 // clone copies the row's strings, which may point into the read buffer.
 func (r Row) clone() Row {
-	r.User, r.ARN, r.PasswordChangedText = strings.Clone(r.User), strings.Clone(r.ARN), strings.Clone(r.PasswordChangedText)
+	r.User, r.ARN = strings.Clone(r.User), strings.Clone(r.ARN)
 	for i := range r.Keys {
 		r.Keys[i].Region, r.Keys[i].Service = strings.Clone(r.Keys[i].Region), strings.Clone(r.Keys[i].Service)
 	}

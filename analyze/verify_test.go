@@ -146,6 +146,7 @@ func TestVerifyCannotTell(t *testing.T) {
 	}{
 		{"older than the review", map[string]string{"r.json": r("2026-01-15T00:00:00Z")}, "is older than the review", "is before the review's"},
 		{"the review's own report", before, "is a report the review was made from", "is one the review was made from"},
+		{"the review's GeneratedTime, other content", map[string]string{"r.json": r("2026-02-01T00:00:00Z", row("alice", nil))}, "has the review's GeneratedTime", "has the GeneratedTime of the review's report of account 123456789012"},
 		{"another account", map[string]string{"r.json": strings.ReplaceAll(r("2026-03-01T00:00:00Z"), "123456789012", "210987654321")}, "no newer report of account 123456789012", ""},
 		{"a row that could not be read", map[string]string{"r.json": r("2026-03-01T00:00:00Z", row("bob", nil), strings.Replace(row("alice", nil), "2025-01-01T00:00:00+00:00", "yesterday", 1))}, "1 of the rows of", ""},
 	} {
@@ -165,6 +166,27 @@ func TestVerifyCannotTell(t *testing.T) {
 				t.Errorf("problems %v; want one saying %q", problems, tc.problem)
 			}
 		})
+	}
+}
+
+// TestVerifyCSVsOfOneTime pins that two reports without a GeneratedTime
+// whose newest times are the same cannot be put in order: the account is
+// unknown, and the error points to the JSON that has one.
+func TestVerifyCSVsOfOneTime(t *testing.T) {
+	before := map[string]string{"r.csv": report(rootRow, row("alice", key(1, true, "2025-01-01T00:00:05+00:00", "")))}
+	after := map[string]string{"r.csv": report(rootRow, row("alice", nil))}
+	_, v, problems := verifyFiles(t, before, after, hour)
+	if got := v.Results[0]; got.Outcome != Unknown || !strings.Contains(got.Evidence, "cannot be told apart in time from the review's report") {
+		t.Errorf("%s: %q; want unknown", got.Outcome, got.Evidence)
+	}
+	if len(problems) != 1 || !strings.Contains(problems[0].Message, "without a GeneratedTime on both, which of the two is newer cannot be told") ||
+		!strings.Contains(problems[0].Hint, "aws iam get-credential-report") {
+		t.Errorf("problems %v", problems)
+	}
+	// A newer time in the newer CSV tells the order.
+	after["r.csv"] = report(strings.Replace(rootRow, "2026-01-01T00:00:00", "2026-02-01T00:00:00", 1), row("alice", nil))
+	if _, v, problems = verifyFiles(t, before, after, hour); v.Results[0].Outcome != Remediated || len(problems) != 0 {
+		t.Errorf("%s, %v; want remediated", v.Results[0].Outcome, problems)
 	}
 }
 

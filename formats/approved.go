@@ -168,6 +168,9 @@ func readStamp(f *excelize.File) (*Review, error) {
 		res.Inventories = append(res.Inventories, analyze.Inventory{Source: in.Source, AccountID: in.AccountID, SHA256: in.SHA256})
 	}
 	h := newStampDigest()
+	if err := h.head(head); err != nil {
+		return nil, fmt.Errorf("the workbook's stamp is damaged (%v); write the workbook again with credreview analyze -f xlsx", err)
+	}
 	for _, row := range rows[1:] {
 		if len(row) < 2 {
 			return nil, fmt.Errorf("the workbook's stamp is damaged (a short row); write the workbook again with credreview analyze -f xlsx")
@@ -186,7 +189,7 @@ func readStamp(f *excelize.File) (*Review, error) {
 		res.Findings = append(res.Findings, fd)
 	}
 	if len(res.Findings) != head.Findings || h.sum() != head.Digest {
-		return nil, fmt.Errorf("the workbook's stamp was changed: its %s do not match its digest; write the workbook again with credreview analyze -f xlsx", plural(len(res.Findings), "finding", "findings"))
+		return nil, fmt.Errorf("the workbook's stamp was changed: its head and %s do not match its digest; write the workbook again with credreview analyze -f xlsx", plural(len(res.Findings), "finding", "findings"))
 	}
 	return &Review{Tool: head.Tool, Result: res, ID: head.ReviewID}, nil
 }
@@ -195,6 +198,18 @@ func readStamp(f *excelize.File) (*Review, error) {
 type stampDigest struct{ h hash.Hash }
 
 func newStampDigest() *stampDigest { return &stampDigest{sha256.New()} }
+
+// head adds the stamp's head but its digest: the review id, the inputs and
+// the counts are as much the stamp as its rows are.
+func (d *stampDigest) head(head stampReview) error {
+	head.Digest = ""
+	b, err := json.Marshal(head)
+	if err != nil {
+		return err
+	}
+	d.add("head", b)
+	return nil
+}
 
 func (d *stampDigest) add(id string, row []byte) {
 	fmt.Fprintf(d.h, "%d:%s%d:", len(id), id, len(row))

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -191,6 +192,10 @@ func TestReadApprovedRefuses(t *testing.T) {
 			v, _ := f.GetCellValue(sheetStamp, "B2")
 			f.SetCellStr(sheetStamp, "B2", strings.Replace(v, `"User":"+ops"`, `"User":"root"`, 1))
 		}, `the workbook's stamp was changed`},
+		{"stamp's review id changed", func(t *testing.T, f *excelize.File) {
+			v, _ := f.GetCellValue(sheetStamp, "B1")
+			f.SetCellStr(sheetStamp, "B1", regexp.MustCompile(`"review_id":"CR-[0-9A-F]{12}"`).ReplaceAllString(v, `"review_id":"CR-000000000000"`))
+		}, `the workbook's stamp was changed: its head and`},
 		{"not a workbook", nil, "not a workbook"},
 		{"a forged stamp with shell in a name", func(t *testing.T, f *excelize.File) {
 			forgeStamp(t, f, func(fd map[string]any) { fd["User"] = "alice;touch${IFS}/tmp/x;:" })
@@ -271,13 +276,14 @@ func forgeStamp(t *testing.T, f *excelize.File, change func(map[string]any)) {
 	change(fd)
 	b, _ := json.Marshal(fd)
 	rows[1][1] = string(b)
+	var head stampReview
+	json.Unmarshal([]byte(rows[0][1]), &head)
 	h := newStampDigest()
+	h.head(head)
 	for _, r := range rows[1:] {
 		h.add(r[0], []byte(r[1]))
 	}
-	var head map[string]any
-	json.Unmarshal([]byte(rows[0][1]), &head)
-	head["digest"] = h.sum()
+	head.Digest = h.sum()
 	hb, _ := json.Marshal(head)
 	f.SetCellStr(sheetStamp, "B1", string(hb))
 	f.SetCellStr(sheetStamp, "B2", string(b))

@@ -6,8 +6,6 @@ package formats
 
 import (
 	"archive/zip"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -59,42 +57,13 @@ func NewReview(tool Tool, res *analyze.Result) *Review {
 	return r
 }
 
-// ReviewID names a review by what made it: the tool, the parameters and
-// the inputs (every report, superseded report and key inventory by its
-// name and SHA-256, and every input error), so that the files of one review
-// say that they belong together, and a later command can tell.
+// ReviewID is the review's id: the one it was read with, else the one
+// analyze.ReviewID gives its result.
 func ReviewID(r *Review) string {
 	if r.ID != "" {
 		return r.ID
 	}
-	h := sha256.New()
-	field := func(s string) { fmt.Fprintf(h, "%d:%s", len(s), s) }
-	field(r.Tool.Name)
-	field(r.Tool.Version)
-	field(r.Options.SetupWindow.String())
-	field(stamp(r.Options.AsOf))
-	for _, list := range [][]analyze.Report{r.Reports, r.Superseded} {
-		field("reports")
-		for _, rep := range list {
-			field(rep.Source)
-			field(rep.SHA256)
-		}
-	}
-	field("inventories")
-	for _, inv := range r.Inventories {
-		field(inv.Source)
-		field(inv.SHA256)
-	}
-	field("exceptions")
-	for _, e := range r.ExceptionFiles {
-		field(e.Source)
-		field(e.SHA256)
-	}
-	field("errors")
-	for _, p := range r.Errors {
-		field(p.Error())
-	}
-	return "CR-" + strings.ToUpper(hex.EncodeToString(h.Sum(nil))[:12])
+	return analyze.ReviewID(r.Tool.Name+" "+r.Tool.Version, r.Result)
 }
 
 // ReviewIDOf reads the review id that a file credreview wrote carries: the
@@ -141,17 +110,14 @@ func fileID(path, kind string) string {
 }
 
 // control names a finding's CIS control as the outputs show it: the
-// benchmark's id, or the newest version's when that one lacks the check.
+// benchmark's id ("not in" it when it lacks the check), or each check's
+// newest without a benchmark; see analyze.Check.Label.
 func (r *Review) control(check string) string {
 	c := analyze.CheckByID(check)
 	if c == nil {
 		return ""
 	}
-	b := r.Benchmark
-	if b == "" || c.Control(b) == "" {
-		b = c.Newest()
-	}
-	return "CIS " + strings.TrimPrefix(string(b), "cis-") + " " + c.Control(b)
+	return c.Label(r.Benchmark, &r.Options)
 }
 
 // checks are the checks the review ran.

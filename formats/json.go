@@ -171,9 +171,17 @@ func (j *jsonWriter) finding(f *analyze.Finding) {
 	j.boolean("key_active", f.KeyActive)
 	j.strOrNull("user_created", stamp(f.UserCreated))
 	j.strOrNull("key_created", stamp(f.KeyCreated))
-	j.num("seconds_after_user_created", f.SecondsAfterUserCreated())
+	if f.HasKey() {
+		j.num("seconds_after_user_created", f.SecondsAfterUserCreated())
+	} else {
+		j.strOrNull("seconds_after_user_created", "")
+	}
 	j.strOrNull("as_of", stamp(f.AsOf))
-	j.num("key_age_days", f.KeyAgeDays())
+	if f.HasKey() {
+		j.num("key_age_days", f.KeyAgeDays())
+	} else {
+		j.strOrNull("key_age_days", "")
+	}
 	j.strOrNull("key_last_used", stamp(f.KeyLastUsed))
 	j.strOrNull("key_last_used_service", reportValue(f.KeyLastUsedService))
 	j.strOrNull("key_last_used_region", reportValue(f.KeyLastUsedRegion))

@@ -154,9 +154,9 @@ type jsonFinding struct {
 	KeyActive          bool              `json:"key_active"`
 	UserCreated        *string           `json:"user_created"`
 	KeyCreated         *string           `json:"key_created"`
-	SecondsAfter       int64             `json:"seconds_after_user_created"`
+	SecondsAfter       *int64            `json:"seconds_after_user_created"`
 	AsOf               *string           `json:"as_of"`
-	KeyAgeDays         int64             `json:"key_age_days"`
+	KeyAgeDays         *int64            `json:"key_age_days"`
 	KeyLastUsed        *string           `json:"key_last_used"`
 	KeyLastUsedService *string           `json:"key_last_used_service"`
 	KeyLastUsedRegion  *string           `json:"key_last_used_region"`
@@ -256,9 +256,9 @@ func referenceJSON(w io.Writer, r *Review) error {
 			KeyActive:          f.KeyActive,
 			UserCreated:        nullable(stamp(f.UserCreated)),
 			KeyCreated:         nullable(stamp(f.KeyCreated)),
-			SecondsAfter:       f.SecondsAfterUserCreated(),
+			SecondsAfter:       keyOnly(f, f.SecondsAfterUserCreated()),
 			AsOf:               nullable(stamp(f.AsOf)),
-			KeyAgeDays:         f.KeyAgeDays(),
+			KeyAgeDays:         keyOnly(f, f.KeyAgeDays()),
 			KeyLastUsed:        nullable(stamp(f.KeyLastUsed)),
 			KeyLastUsedService: nullable(reportValue(f.KeyLastUsedService)),
 			KeyLastUsedRegion:  nullable(reportValue(f.KeyLastUsedRegion)),
@@ -398,4 +398,13 @@ func orEmpty(l []string) []string {
 		return []string{}
 	}
 	return l
+}
+
+// keyOnly is v for a finding about a key, else nil: a finding without a key
+// has no key age.
+func keyOnly(f *analyze.Finding, v int64) *int64 {
+	if !f.HasKey() {
+		return nil
+	}
+	return &v
 }

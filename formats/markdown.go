@@ -255,7 +255,7 @@ func plan(e *errWriter, fs []*analyze.Finding, cmds func(*analyze.Finding) []str
 			e.print("\n")
 		}
 		first = false
-		e.printf("# %s %s: %s, key %d created %s\n", f.ID, f.Severity, f.User, f.KeySlot, stamp(f.KeyCreated))
+		e.printf("# %s %s: %s, %s\n", f.ID, f.Severity, f.User, f.Subject())
 		for _, c := range cmds(f) {
 			e.print(c, "\n")
 		}

@@ -28,6 +28,7 @@ type jsonReview struct {
 		SHA256    *string `json:"sha256"`
 		AccountID *string `json:"account_id"`
 		Partition *string `json:"partition"`
+		Generated *string `json:"generated_time"`
 		AsOf      *string `json:"as_of"`
 	} `json:"reports"`
 	Inventories []struct {
@@ -168,6 +169,9 @@ func ReadReview(r io.Reader) (*Review, error) {
 		out := analyze.Report{Source: rep.Source, AccountID: deref(rep.AccountID), Partition: deref(rep.Partition), SHA256: deref(rep.SHA256)}
 		if out.AsOf, err = t(rep.AsOf); err != nil {
 			return nil, fmt.Errorf("reports[%d].as_of: %v", i, err)
+		}
+		if out.Generated, err = t(rep.Generated); err != nil {
+			return nil, fmt.Errorf("reports[%d].generated_time: %v", i, err)
 		}
 		res.Reports = append(res.Reports, out)
 	}

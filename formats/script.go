@@ -92,7 +92,7 @@ func (s *scriptFinding) label(phase string) string {
 
 // describe names the finding's key for a comment or a message.
 func (s *scriptFinding) describe() string {
-	return Visible(fmt.Sprintf("%s %s: %s, key %d created %s", s.ID, s.Severity, s.User, s.KeySlot, stamp(s.KeyCreated)))
+	return Visible(fmt.Sprintf("%s %s: %s, %s", s.ID, s.Severity, s.User, s.Subject()))
 }
 
 // Write implements Format.

@@ -987,7 +987,7 @@ type stampReview struct {
 	Inventories []stampInput   `json:"inventories"`
 	Counts      analyze.Counts `json:"counts"`
 	Findings    int            `json:"findings"`
-	Digest      string         `json:"digest"` // of the findings' rows, in order
+	Digest      string         `json:"digest"` // of the rest of the head, then the findings' rows in order
 }
 
 type stampInput struct {
@@ -1023,6 +1023,10 @@ func stampRows(sh *rawSheet, v *view, _ *xlsxStyles) {
 		return b
 	}
 	h := newStampDigest()
+	if err := h.head(head); err != nil {
+		sh.err = err
+		return
+	}
 	for _, f := range v.Active {
 		h.add(f.ID, row(f))
 	}

@@ -2,14 +2,19 @@ package iamfake
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -89,4 +94,57 @@ func Moto(t testing.TB) *Server {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return &Server{Server: &httptest.Server{URL: url}, Faults: map[string][]Fault{}}
+}
+
+// motoGeneratedTime is the GeneratedTime moto writes on every report.
+const motoGeneratedTime = "2015-02-02T20:02:02Z"
+
+// MotoAsIAM is Moto behind a proxy on 127.0.0.1 that gives each credential
+// report the GeneratedTime IAM would: the second its generation was asked
+// for, rather than moto's fixed one of 2015. Everything else passes
+// unchanged. It is for the tests of the whole loop, where a later report
+// must be seen to be later, as IAM's are.
+func MotoAsIAM(t testing.TB) *Server {
+	t.Helper()
+	m := Moto(t)
+	target, err := url.Parse(m.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	generated := time.Now().UTC()
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.ModifyResponse = func(resp *http.Response) error {
+		if resp.Request.Header.Get("X-Credreview-Action") != "GetCredentialReport" {
+			return nil
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		when := generated.Format("2006-01-02T15:04:05Z")
+		mu.Unlock()
+		b = bytes.ReplaceAll(b, []byte(motoGeneratedTime), []byte(when))
+		resp.Body = io.NopCloser(bytes.NewReader(b))
+		resp.ContentLength = int64(len(b))
+		resp.Header.Set("Content-Length", fmt.Sprint(len(b)))
+		return nil
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		form, _ := url.ParseQuery(string(body))
+		action := form.Get("Action")
+		if action == "GenerateCredentialReport" {
+			mu.Lock()
+			generated = time.Now().UTC().Truncate(time.Second)
+			mu.Unlock()
+		}
+		r.Header.Set("X-Credreview-Action", action)
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return &Server{Server: &httptest.Server{URL: srv.URL}, Faults: map[string][]Fault{}}
 }
