@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -127,57 +124,27 @@ func parseVerify(args []string) (verifyFlags, error) {
 	return fl, nil
 }
 
-// maxReviewJSON caps the review's JSON: a review of the largest batch
-// credreview reads is far smaller.
-const maxReviewJSON = 1 << 30
-
-// readReview reads the JSON of a review, as a stream, and its digest.
-func readReview(path string) (*formats.Review, string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, "", fmt.Errorf("--review %s: %s", path, describeError(err))
-	}
-	defer f.Close()
-	h := sha256.New()
-	lim := &io.LimitedReader{R: f, N: maxReviewJSON + 1}
-	in := io.TeeReader(lim, h)
-	r, err := formats.ReadReview(in)
-	if err == nil {
-		_, err = io.Copy(io.Discard, in) // the digest is of every byte
-	}
-	switch {
-	case lim.N <= 0:
-		return nil, "", fmt.Errorf("--review %s: larger than %d MiB, so not the JSON of a review", path, maxReviewJSON>>20)
-	case err != nil:
-		return nil, "", fmt.Errorf("--review %s: %v", path, err)
-	}
-	return r, hex.EncodeToString(h.Sum(nil)), nil
-}
-
 // verifyCmd verifies a review against newer evidence and writes what it
 // found.
 func verifyCmd(ctx context.Context, fl verifyFlags, stdin io.Reader, stdout io.Writer, ui *ui) error {
 	if fl.out == "-" && fl.formats[0].Name() == "xlsx" && isTerminal(stdout) {
 		return &usageError{"-f xlsx -o - would write a zip archive to the terminal; redirect standard output to a file, or write into a folder with -o DIR"}
 	}
-	review, digest, err := readReview(fl.review)
+	review, digest, err := formats.ReadReviewFile(fl.review)
 	if err != nil {
-		return err
+		return fmt.Errorf("--review %v", err)
 	}
 	// The review's checks and periods, but not an --as-of it was given:
 	// the newer evidence's ages are measured to its own time.
 	opts := review.Options
 	opts.AsOf = time.Time{}
 	opts.Exceptions = fl.exceptions
-	idx := analyze.NewRowIndex(review.Findings)
-	opts.Rows = idx.Observe
-	res := analyze.Analyze(ctx, fl.paths, stdin, opts)
+	res, v, problems, warnings := analyze.VerifyEvidence(ctx, review.Result, fl.paths, stdin, opts)
 	relaxGC()
 	if ctx.Err() != nil {
 		ui.errorf("interrupted before every input was read; nothing was written")
 		return errReported
 	}
-	v, problems, warnings := analyze.Verify(review.Findings, review.Reports, review.Inventories, res, idx)
 	for _, p := range append(append([]analyze.Problem(nil), res.Errors...), problems...) {
 		ui.errorf("%s", p.Error())
 		if p.Hint != "" {

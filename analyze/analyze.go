@@ -47,12 +47,6 @@ type Options struct {
 	// control credreview is named for.
 	Checks []string
 
-	// Rows, when set, is shown every row that is checked, the root user's
-	// too, with its report (whose account is known by then). It is called
-	// from several goroutines at once, and the row's strings point into a
-	// buffer that the next row overwrites: it copies what it keeps.
-	Rows func(rep *Report, r *Row)
-
 	// Exceptions are exceptions files (as script --approved writes them),
 	// in the order given: the findings they name are excepted until they
 	// expire. A file with any problem excepts nothing, and its problems are
@@ -117,6 +111,17 @@ type fileResult struct {
 // was interrupted; a read it cannot interrupt (standard input, say) may
 // still be blocked in a goroutine, whose result is then never looked at.
 func Analyze(ctx context.Context, paths []string, stdin io.Reader, opts Options) *Result {
+	return analyze(ctx, paths, stdin, opts, nil)
+}
+
+// rowSink is shown every row that is checked, the root user's too, with
+// its report (whose account is known by then): what verify keeps of newer
+// evidence. It is called from several goroutines at once, and the row's
+// strings point into a buffer that the next row overwrites: it copies what
+// it keeps.
+type rowSink func(rep *Report, r *Row)
+
+func analyze(ctx context.Context, paths []string, stdin io.Reader, opts Options, sink rowSink) *Result {
 	res := &Result{Options: opts}
 	if opts.Now.IsZero() {
 		// Read once, and kept out of the result: it decides which times
@@ -137,7 +142,7 @@ func Analyze(ctx context.Context, paths []string, stdin io.Reader, opts Options)
 		parallel(ctx, len(inputs), func(i int) {
 			f := &files[i]
 			f.pr.source = inputs[i].name
-			readInput(ctx, inputs[i], f, &opts)
+			readInput(ctx, inputs[i], f, &opts, sink)
 			if opts.Progress == nil {
 				return
 			}
@@ -316,7 +321,7 @@ dispatch:
 
 // readInput opens an input once, tells what it is by peeking at its start,
 // and reads it as that.
-func readInput(ctx context.Context, in input, f *fileResult, opts *Options) {
+func readInput(ctx context.Context, in input, f *fileResult, opts *Options, sink rowSink) {
 	s, err := openStream(ctx, in)
 	if err != nil {
 		f.pr.fail(err)
@@ -330,7 +335,7 @@ func readInput(ctx context.Context, in input, f *fileResult, opts *Options) {
 	case f.kind == kindInventory:
 		readInventory(s, f)
 	case f.kind == kindReportCSV || f.kind == kindReportJSON:
-		readReport(s, f, opts)
+		readReport(s, f, opts, sink)
 	}
 }
 
@@ -352,10 +357,10 @@ func readInventory(s *stream, f *fileResult) {
 }
 
 // readReport reads one credential report, CSV or get-credential-report JSON.
-func readReport(s *stream, f *fileResult, opts *Options) {
+func readReport(s *stream, f *fileResult, opts *Options, sink rowSink) {
 	rep := &Report{Source: s.name, Format: "csv"}
 	p := newReportParser(rep, opts, &f.pr)
-	p.seen = userSets.Get().(*userSet)
+	p.seen, p.sink = userSets.Get().(*userSet), sink
 	defer func() { p.seen.reset(); userSets.Put(p.seen) }()
 	var perr error
 	if f.kind == kindReportJSON {

@@ -71,7 +71,6 @@ func (o *Options) identity(h hash.Hash) {
 var identityIgnores = map[string]string{
 	"Now":        "the clock rules out impossible times only, which are input errors, and those are in the id",
 	"Progress":   "reporting, not analysis",
-	"Rows":       "shows rows to verify, changes nothing",
 	"Exceptions": "in the id by the files' SHA-256 (Result.ExceptionFiles), not by their paths",
 }
 

@@ -87,6 +87,9 @@ type reportParser struct {
 	opts *Options
 	pr   *problems
 
+	// sink, when set, is shown every row checked (see rowSink).
+	sink rowSink
+
 	// keyHolder, when set, is told the name of each user that has a key.
 	keyHolder func(user string)
 
@@ -447,8 +450,8 @@ func (p *reportParser) setChecks() {
 // run runs the checks on a row: now, or, for a check that measures ages,
 // once the report's as-of time is known (see finish).
 func (p *reportParser) run(r *Row) {
-	if p.opts.Rows != nil {
-		p.opts.Rows(p.rep, r)
+	if p.sink != nil {
+		p.sink(p.rep, r)
 	}
 	for _, c := range p.checks {
 		if !c.NeedsAsOf {
@@ -560,7 +563,7 @@ func (p *reportParser) root(line int, r *csvRow) bool {
 		p.pr.warnf(line, "the root user's row has a value credreview cannot read; the checks about the root user skip it")
 		return true
 	}
-	if p.rootChecks || p.opts.Rows != nil {
+	if p.rootChecks || p.sink != nil {
 		p.cur = Row{Line: line, User: r.User, ARN: r.ARN, Root: true, Created: At(created), PasswordLastUsed: pw.when(),
 			PasswordChanged: NotSupported, MFA: mfa,
 			Keys: [2]Key{keys[0].key(r.Key1LastUsedRegion, r.Key1LastUsedService), keys[1].key(r.Key2LastUsedRegion, r.Key2LastUsedService)}}

@@ -1,7 +1,9 @@
 package analyze
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"sync"
@@ -68,12 +70,25 @@ func (v *Verification) FailsAtOrAbove(sev Severity) bool {
 	return false
 }
 
-// RowIndex keeps, from the rows of newer evidence, what verifying an
+// VerifyEvidence analyses newer evidence (paths, as Analyze reads them)
+// with opts, the prior review's checks and periods, and says what it shows
+// of each of the prior review's findings (see Verify). It returns the
+// analysis of the newer evidence beside the verification.
+func VerifyEvidence(ctx context.Context, prior *Result, paths []string, stdin io.Reader, opts Options) (newer *Result, v *Verification, errs, warns []Problem) {
+	idx := newRowIndex(prior.Findings)
+	newer = analyze(ctx, paths, stdin, opts, idx.observe)
+	if ctx.Err() != nil {
+		return newer, &Verification{}, nil, nil
+	}
+	v, errs, warns = verify(prior.Findings, prior.Reports, prior.Inventories, newer, idx)
+	return newer, v, errs, warns
+}
+
+// rowIndex keeps, from the rows of newer evidence, what verifying an
 // earlier review needs: for each report, the keys of the users of the
-// review's findings. Its Observe is an Options.Rows. It keeps rows by
-// report, since which of an account's reports speaks for it (the newest)
-// is known only once all are read.
-type RowIndex struct {
+// review's findings. It keeps rows by report, since which of an account's
+// reports speaks for it (the newest) is known only once all are read.
+type rowIndex struct {
 	mu   sync.Mutex
 	want map[string]bool                // lower-case user names of the earlier findings
 	rows map[string]map[string]seenUser // report source → lower-case user → what it holds
@@ -87,18 +102,18 @@ type seenUser struct {
 	keys    [2]Key
 }
 
-// NewRowIndex makes an index of the users of the findings given.
-func NewRowIndex(prior []Finding) *RowIndex {
-	x := &RowIndex{want: map[string]bool{}, rows: map[string]map[string]seenUser{}}
+// newRowIndex makes an index of the users of the findings given.
+func newRowIndex(prior []Finding) *rowIndex {
+	x := &rowIndex{want: map[string]bool{}, rows: map[string]map[string]seenUser{}}
 	for i := range prior {
 		x.want[strings.ToLower(prior[i].User)] = true
 	}
 	return x
 }
 
-// Observe keeps a row of newer evidence, if it is of a user the index
-// wants.
-func (x *RowIndex) Observe(rep *Report, r *Row) {
+// observe keeps a row of newer evidence, if it is of a user the index
+// wants: a rowSink.
+func (x *rowIndex) observe(rep *Report, r *Row) {
 	u := strings.ToLower(r.User)
 	want := x.want[u] // read only, once made
 	x.mu.Lock()
@@ -130,7 +145,7 @@ func identity(f *Finding) string {
 	return id
 }
 
-// Verify says, for each finding of an earlier review, what newer evidence
+// verify says, for each finding of an earlier review, what newer evidence
 // (analysed with the same checks and periods, its rows shown to idx) says
 // of it: remediated, deactivated, still active, user deleted, or unknown,
 // and lists the newer evidence's findings the review did not have.
@@ -144,7 +159,7 @@ func identity(f *Finding) string {
 // either: with the review's GeneratedTime it is not a newer report, and
 // without GeneratedTimes on both sides which is newer cannot be told. Both
 // are errors, and leave the account unknown.
-func Verify(prior []Finding, before []Report, beforeInv []Inventory, newer *Result, idx *RowIndex) (v *Verification, errs, warns []Problem) {
+func verify(prior []Finding, before []Report, beforeInv []Inventory, newer *Result, idx *rowIndex) (v *Verification, errs, warns []Problem) {
 	v = &Verification{}
 	asOf := map[string]time.Time{}
 	generated := map[string]bool{} // the review's report of the account had a GeneratedTime
@@ -239,7 +254,7 @@ func Verify(prior []Finding, before []Report, beforeInv []Inventory, newer *Resu
 // the account's reports (newest first) and their rows of the user, the
 // inventories named for the account (invs) and all of them (all), and the
 // finding the check makes of it now, if any.
-func classify(f, now *Finding, reps []*Report, idx *RowIndex, invs, all []*Inventory) (Outcome, string) {
+func classify(f, now *Finding, reps []*Report, idx *rowIndex, invs, all []*Inventory) (Outcome, string) {
 	var u seenUser
 	var rep *Report
 	for _, r := range reps {

@@ -26,10 +26,7 @@ func verifyFiles(t *testing.T, before map[string]string, after map[string]string
 	if len(prior.Errors) > 0 {
 		t.Fatalf("before: %v", prior.Errors)
 	}
-	idx := NewRowIndex(prior.Findings)
-	opts.Rows = idx.Observe
-	newer := Analyze(context.Background(), []string{write(after)}, nil, opts)
-	v, problems, _ := Verify(prior.Findings, prior.Reports, prior.Inventories, newer, idx)
+	_, v, problems, _ := VerifyEvidence(context.Background(), prior, []string{write(after)}, nil, opts)
 	if len(v.Results) != len(prior.Findings) {
 		t.Fatalf("%d results of %d findings", len(v.Results), len(prior.Findings))
 	}

@@ -1,9 +1,13 @@
 package formats
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/credreview/credreview/analyze"
@@ -217,4 +221,36 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// maxReviewJSON caps the review's JSON: a review of the largest batch
+// credreview reads is far smaller.
+const maxReviewJSON = 1 << 30
+
+// ReadReviewFile reads the JSON of a review from a file, as a stream, with
+// the SHA-256 of its bytes. Errors name the file.
+func ReadReviewFile(path string) (*Review, string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, "", fmt.Errorf("%s: %v", path, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	lim := &io.LimitedReader{R: f, N: maxReviewJSON + 1}
+	in := io.TeeReader(lim, h)
+	r, err := ReadReview(in)
+	if err == nil {
+		_, err = io.Copy(io.Discard, in) // the digest is of every byte
+	}
+	switch {
+	case lim.N <= 0:
+		return nil, "", fmt.Errorf("%s: larger than %d MiB, so not the JSON of a review", path, maxReviewJSON>>20)
+	case err != nil:
+		return nil, "", fmt.Errorf("%s: %v", path, err)
+	}
+	return r, hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -29,11 +29,7 @@ func verification(t *testing.T) *Verification {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := prior.Options
-	idx := analyze.NewRowIndex(prior.Findings)
-	opts.Rows = idx.Observe
-	res := analyze.Analyze(context.Background(), []string{"testdata/verify/after"}, nil, opts)
-	v, problems, warnings := analyze.Verify(prior.Findings, prior.Reports, prior.Inventories, res, idx)
+	res, v, problems, warnings := analyze.VerifyEvidence(context.Background(), prior.Result, []string{"testdata/verify/after"}, nil, prior.Options)
 	return &Verification{Tool: testTool, Review: prior, Newer: &Review{Tool: testTool, Result: res}, Verification: v,
 		Problems: problems, Warnings: warnings, Source: "review/credential-review.json", SHA256: strings.Repeat("ab", 32)}
 }
