@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,9 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/credreview/credreview/analyze"
 	"github.com/credreview/credreview/formats"
 	"github.com/credreview/credreview/internal/atomicfile"
+	"github.com/credreview/credreview/internal/cli"
 	"github.com/credreview/credreview/internal/iamfake"
 )
 
@@ -30,7 +29,7 @@ func credreview(t *testing.T, stdin string, args ...string) (code int, stdout, s
 	t.Helper()
 	var out, errb bytes.Buffer
 	err := run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
-	return exitCode(err), out.String(), errb.String()
+	return cli.ExitCode(err), out.String(), errb.String()
 }
 
 func golden(t *testing.T, name, got string) {
@@ -380,56 +379,6 @@ func TestOutputSets(t *testing.T) {
 	}
 }
 
-// TestInterruptedWhileWriting pins that a run interrupted while its files
-// are written puts none of them in place and leaves no temporary file.
-func TestInterruptedWhileWriting(t *testing.T) {
-	out := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	r := formats.NewReview(formats.Tool{Name: "credreview", Version: "test"}, analyze.Analyze(context.Background(), []string{"samples"}, nil, analyze.Options{SetupWindow: time.Hour}))
-	slow := interrupting{cancel}
-	w := writeOutputs(ctx, out, reviewOutputs(r, []formats.Format{formats.JSON{}, slow}))
-	if len(w.files) != 0 || len(w.errs) != 1 || !strings.Contains(w.errs[0].Error(), "interrupted while writing; nothing was written in "+out) {
-		t.Errorf("written %q, errors %v", w.files, w.errs)
-	}
-	if got := strings.Join(files(t, out), " "); got != "" {
-		t.Errorf("left in the folder: %q", got)
-	}
-}
-
-// interrupting is a format whose writing is interrupted, as by Ctrl-C.
-type interrupting struct{ cancel context.CancelFunc }
-
-func (interrupting) Name() string { return "slow" }
-func (i interrupting) Write(w io.Writer, r *formats.Review) error {
-	io.WriteString(w, "half a file")
-	i.cancel()
-	time.Sleep(50 * time.Millisecond)
-	return nil
-}
-
-// TestProgress pins the progress line: throttled to ten a second, the last
-// one always shown, cleared at the end.
-func TestProgress(t *testing.T) {
-	var b strings.Builder
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	p := &progress{w: &b, start: now, now: func() time.Time { return now }}
-	now = now.Add(time.Second)
-	p.update(analyze.Progress{Done: 1, Total: 3, Rows: 5001})
-	now = now.Add(10 * time.Millisecond)
-	p.update(analyze.Progress{Done: 2, Total: 3, Rows: 10002}) // too soon: not shown
-	now = now.Add(time.Second)
-	p.update(analyze.Progress{Done: 3, Total: 3, Rows: 2500000})
-	p.clear()
-	want := "\rcredreview: 1/3 files, 5001 rows, 5001 rows/s\x1b[K" +
-		"\rcredreview: 3/3 files, 2.5M rows, 1.2M rows/s\x1b[K" +
-		"\r\x1b[K"
-	if b.String() != want {
-		t.Errorf("progress wrote %q, want %q", b.String(), want)
-	}
-	var none *progress
-	none.clear() // no progress shown: nothing to clear
-}
-
 // TestNoProgressWhenNotATerminal pins that a batch run whose stderr is not
 // a terminal prints no progress line.
 func TestNoProgressWhenNotATerminal(t *testing.T) {
@@ -528,7 +477,7 @@ func TestInterrupted(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	var stdout, stderr bytes.Buffer
 	err := run(ctx, []string{"analyze", "-o", out, "samples"}, strings.NewReader(""), &stdout, &stderr)
-	if code := exitCode(err); code != 1 {
+	if code := cli.ExitCode(err); code != 1 {
 		t.Errorf("exit %d, want 1", code)
 	}
 	if !strings.Contains(stderr.String(), "credreview: error: interrupted before every input was read; nothing was written\n") {

@@ -1,23 +1,27 @@
 package main
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/credreview/credreview/internal/cli"
+)
 
 // manPage is credreview(1), made from the same text as --help so that the
 // two never say different things: the top-level help, then each command's.
 // make man writes it to doc/credreview.1 (TestManPage keeps it current).
 func manPage() string {
 	var b strings.Builder
-	b.WriteString(".TH CREDREVIEW 1 \"\" \"credreview " + version + "\" \"User Commands\"\n")
+	b.WriteString(".TH CREDREVIEW 1 \"\" \"credreview " + cli.Version + "\" \"User Commands\"\n")
 	b.WriteString(".SH NAME\ncredreview \\- review AWS IAM credential reports for access keys made during a console user's setup\n")
 	b.WriteString(".SH DESCRIPTION\n")
 	preformatted(&b, usage)
 	b.WriteString(".SH COMMANDS\n")
 	for _, c := range commands {
-		if c.name == "help" {
+		if c.Name == "help" {
 			continue
 		}
-		b.WriteString(".SS " + c.name + "\n")
-		preformatted(&b, c.usage)
+		b.WriteString(".SS " + c.Name + "\n")
+		preformatted(&b, c.Usage)
 	}
 	return b.String()
 }

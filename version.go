@@ -6,6 +6,8 @@ import (
 	"io"
 	"runtime"
 	"runtime/debug"
+
+	"github.com/credreview/credreview/internal/cli"
 )
 
 const versionUsage = `Usage:
@@ -17,11 +19,11 @@ version, the VCS revision and its time, and the Go toolchain.
 `
 
 // versionCmd prints the release and the build information. The release
-// alone (version) is what outputs name: two builds of one release write the
-// same bytes.
-func versionCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, ui *ui) error {
+// alone (cli.Version) is what outputs name: two builds of one release
+// write the same bytes.
+func versionCmd(_ context.Context, args []string, _ io.Reader, stdout io.Writer, _ *cli.UI) error {
 	if len(args) > 0 {
-		return &usageError{fmt.Sprintf("version takes no arguments, but was given %q", args)}
+		return cli.Usagef("version takes no arguments, but was given %q", args)
 	}
 	_, err := io.WriteString(stdout, buildInfo())
 	return err
@@ -29,7 +31,7 @@ func versionCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.W
 
 // buildInfo describes this binary from the build information Go records.
 func buildInfo() string {
-	s := "credreview " + version + "\n"
+	s := "credreview " + cli.Version + "\n"
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return s + "build: unknown\n" + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH + "\n"

@@ -70,6 +70,12 @@ func (o *Options) rootUseDays() int  { return orDefault(o.RootUseDays, DefaultRo
 func (o *Options) unusedDays() int   { return orDefault(o.UnusedDays, DefaultUnusedDays) }
 func (o *Options) rotationDays() int { return orDefault(o.RotationDays, DefaultRotationDays) }
 
+// Periods are the root-used, unused-credentials and key-rotation checks'
+// periods in days, with their defaults filled in.
+func (o *Options) Periods() (rootUse, unused, rotation int) {
+	return o.rootUseDays(), o.unusedDays(), o.rotationDays()
+}
+
 func orDefault(v, def int) int {
 	if v <= 0 {
 		return def
@@ -223,12 +229,12 @@ func analyze(ctx context.Context, paths []string, stdin io.Reader, opts Options,
 	}
 	sortFindings(res.Findings)
 	matchKeys(res, invs)
-	applyExceptionFiles(res, opts.Exceptions)
+	applyExceptionFiles(res, opts.Exceptions, opts.Now)
 	for i := range res.Reports {
-		res.Reports[i].keys = nil
+		res.Reports[i].keys, res.Reports[i].users = nil, userList{}
 	}
 	for i := range res.Superseded {
-		res.Superseded[i].keys = nil
+		res.Superseded[i].keys, res.Superseded[i].users = nil, userList{}
 	}
 	return res
 }
@@ -265,16 +271,6 @@ func sortFindings(fs []Finding) {
 		sorted[k] = fs[i]
 	}
 	copy(fs, sorted)
-}
-
-// checkOrder is a check's place in Checks.
-func checkOrder(id string) int {
-	for i, c := range Checks {
-		if c.ID == id {
-			return i
-		}
-	}
-	return len(Checks)
 }
 
 // compareFold compares ASCII strings as if lower-cased, without copying.
@@ -360,8 +356,20 @@ func readInventory(s *stream, f *fileResult) {
 func readReport(s *stream, f *fileResult, opts *Options, sink rowSink) {
 	rep := &Report{Source: s.name, Format: "csv"}
 	p := newReportParser(rep, opts, &f.pr)
-	p.seen, p.sink = userSets.Get().(*userSet), sink
+	p.seen = userSets.Get().(*userSet)
 	defer func() { p.seen.reset(); userSets.Put(p.seen) }()
+	c := newChecker(rep, opts)
+	// The rows, as the parser hands them out, go to the checks, and to
+	// verify's index of them.
+	check := func(r io.Reader) error {
+		for row := range p.rows(r) {
+			if sink != nil {
+				sink(rep, row)
+			}
+			c.add(row)
+		}
+		return p.err
+	}
 	var perr error
 	if f.kind == kindReportJSON {
 		rep.Format = "get-credential-report json"
@@ -371,7 +379,7 @@ func readReport(s *stream, f *fileResult, opts *Options, sink rowSink) {
 			if bom, _ := br.Peek(3); bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
 				br.Discard(3)
 			}
-			return p.parse(br)
+			return check(br)
 		})
 		if perr != nil && !(env.contentStopped && p.checked > 0) {
 			// The envelope is broken, or Content is not a report: either
@@ -382,7 +390,7 @@ func readReport(s *stream, f *fileResult, opts *Options, sink rowSink) {
 		}
 		rep.Generated = env.generated
 	} else {
-		perr = p.parse(s.Reader)
+		perr = check(s.Reader)
 	}
 	if s.gzipped {
 		rep.Format += "+gzip"
@@ -405,7 +413,7 @@ func readReport(s *stream, f *fileResult, opts *Options, sink rowSink) {
 	}
 	p.finish()
 	f.report = rep
-	f.findings = p.findings
+	f.findings = c.finish()
 }
 
 // supersede chooses which reports of one account (same partition and
@@ -476,6 +484,10 @@ func supersede(res *Result, reports []*fileResult) (merged bool) {
 			continue
 		}
 		for _, r := range distinct {
+			if r != keep && !holdsUsers(res, r, keep) {
+				merged = true // both analysed: see holdsUsers
+				continue
+			}
 			switch {
 			case r == keep:
 			case r.Generated.IsZero():
@@ -494,6 +506,44 @@ func supersede(res *Result, reports []*fileResult) (merged bool) {
 	return merged
 }
 
+// holdsUsers holds a report that would supersede an older one of its
+// account to the older one's users: each user of the older report that the
+// newer one lacks is named in a warning, as a deleted user should be. A
+// newer report that lacks more than half of them is more likely a stray
+// file or a decoy (a root row alone, with a later GeneratedTime) than the
+// account's report: that is an error, and it supersedes nothing, so that
+// both are analysed and no finding is lost. It reports whether older may
+// be superseded.
+func holdsUsers(res *Result, older, newer *Report) bool {
+	have := make(map[string]bool, newer.users.len())
+	for i := range newer.users.len() {
+		have[newer.users.lower(i)] = true
+	}
+	var lost []string
+	for i := range older.users.len() {
+		if !have[older.users.lower(i)] {
+			lost = append(lost, older.users.name(i))
+		}
+	}
+	if len(lost) == 0 {
+		return true
+	}
+	names := lost
+	if len(names) > 20 {
+		names = append(names[:20:20], fmt.Sprintf("and %d more", len(lost)-20))
+	}
+	if 2*len(lost) > older.users.len() {
+		res.Errors = append(res.Errors, Problem{Source: newer.Source,
+			Message: fmt.Sprintf("the report would supersede %s, the older report of account %s, but lacks %d of its %d users (%s): a report that loses more than half of an account's users is more likely a stray or a decoy than the account's report; neither supersedes the other, both are analysed, and a key both list is reported once",
+				older.Source, older.AccountID, len(lost), older.users.len(), strings.Join(names, ", ")),
+			Hint: "if the users were deleted, analyse the newer report alone; otherwise remove the file that is not the account's report"})
+		return false
+	}
+	res.Warnings = append(res.Warnings, Problem{Source: newer.Source,
+		Message: fmt.Sprintf("the report supersedes %s, the older report of account %s, and lacks %d of its users, deleted since: %s", older.Source, older.AccountID, len(lost), strings.Join(names, ", "))})
+	return true
+}
+
 func supersedeBy(res *Result, r, keep *Report, why string) {
 	r.SupersededBy = keep.Source
 	res.Warnings = append(res.Warnings, Problem{Source: r.Source, Message: fmt.Sprintf("superseded: account %s is also in %s, %s; only that one is analysed", r.AccountID, keep.Source, why)})
@@ -510,7 +560,7 @@ func describeTime(r *Report) string {
 
 // findingID names a finding by what identifies the key: the same key in a
 // later run gets the same id; a replaced key (new creation time) a new one.
-func findingID(f *Finding) string {
+func findingID(prefix string, f *Finding) string {
 	var buf [256]byte
 	b := append(buf[:0], f.Check...)
 	for _, s := range [...]string{f.Partition, f.AccountID, f.User} {
@@ -525,7 +575,7 @@ func findingID(f *Finding) string {
 	}
 	h := sha256.Sum256(b)
 	var id [13]byte
-	copy(id[:], idPrefix(f.Check)+"-")
+	copy(id[:], prefix+"-")
 	const digits = "0123456789ABCDEF"
 	for i, c := range h[:5] {
 		id[3+2*i], id[4+2*i] = digits[c>>4], digits[c&0xF]

@@ -73,7 +73,7 @@ func parseAll(b *testing.B, files [][]byte, slow bool) {
 		pr := problems{source: "r.csv"}
 		p := newReportParser(&rep, &opts, &pr)
 		p.slowOnly, p.seen = slow, userSets.Get().(*userSet)
-		if err := p.parse(bytes.NewReader(data)); err != nil || len(pr.errors) > 0 {
+		if _, err := readChecked(p, data); err != nil || len(pr.errors) > 0 {
 			b.Fatal(err, pr.errors)
 		}
 		p.seen.reset()

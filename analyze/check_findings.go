@@ -3,13 +3,14 @@ package analyze
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
-// newFinding is a finding of check about a row, without a key: the row's
+// newFinding is a finding of c about a row, without a key: the row's
 // strings cloned, as a finding outlives the read buffer they point into.
-func newFinding(check string, r *Row, env *CheckEnv) Finding {
+func newFinding(c *Check, r *Row, env *CheckEnv) Finding {
 	f := Finding{
-		Check:       check,
+		Check:       c.ID,
 		Source:      env.Source,
 		Line:        r.Line,
 		AccountID:   env.AccountID,
@@ -29,9 +30,9 @@ func newFinding(check string, r *Row, env *CheckEnv) Finding {
 	return f
 }
 
-// keyFinding is a finding of check about key slot i (0 or 1) of a row.
-func keyFinding(check string, r *Row, env *CheckEnv, i int) Finding {
-	f := newFinding(check, r, env)
+// keyFinding is a finding of c about key slot i (0 or 1) of a row.
+func keyFinding(c *Check, r *Row, env *CheckEnv, i int) Finding {
+	f := newFinding(c, r, env)
 	k := &r.Keys[i]
 	f.KeySlot = i + 1
 	f.KeyActive = k.Active
@@ -42,12 +43,25 @@ func keyFinding(check string, r *Row, env *CheckEnv, i int) Finding {
 	return f
 }
 
-// done gives a finding its severity and id.
-func done(f Finding, sev Severity, detail string) Finding {
+// found gives a finding of c its severity, detail and id.
+func (c *Check) found(f Finding, sev Severity, detail string) Finding {
 	f.Severity = sev
 	f.Detail = detail
-	f.ID = findingID(&f)
+	f.ID = findingID(c.Prefix, &f)
 	return f
+}
+
+// FormatWindow writes a setup window as people write durations: 1h, 90s,
+// 1h30m.
+func FormatWindow(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 func dayWord(n int64) string {

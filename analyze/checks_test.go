@@ -58,7 +58,7 @@ func run(t *testing.T, check string, r Row) string {
 		if f.Check != check || f.AccountID != "123456789012" || f.User != r.User || f.Line != 2 || f.ID == "" || f.Detail == "" {
 			t.Errorf("an incomplete finding: %+v", f)
 		}
-		if !strings.HasPrefix(f.ID, idPrefix(check)+"-") {
+		if !strings.HasPrefix(f.ID, CheckByID(check).Prefix+"-") {
 			t.Errorf("id %s of %s", f.ID, check)
 		}
 		out = append(out, fmt.Sprintf("%d %s", f.KeySlot, f.Severity))
@@ -81,74 +81,74 @@ func TestChecks(t *testing.T) {
 		{CheckSetupKey, "no password", func() Row { r := withKey(user(), 1, true, At(userT+5), NotApplicable); r.Password = false; return r }(), ""},
 		{CheckSetupKey, "the root user", withKey(root(), 1, true, At(userT+5), NotApplicable), ""},
 		// root-access-key
-		{CheckRootAccessKey, "an active root key", withKey(root(), 2, true, ago(400), NotApplicable), "2 high"},
-		{CheckRootAccessKey, "an inactive root key", withKey(root(), 1, false, ago(400), NotApplicable), ""},
-		{CheckRootAccessKey, "a user's key", withKey(user(), 1, true, ago(400), NotApplicable), ""},
+		{"root-access-key", "an active root key", withKey(root(), 2, true, ago(400), NotApplicable), "2 high"},
+		{"root-access-key", "an inactive root key", withKey(root(), 1, false, ago(400), NotApplicable), ""},
+		{"root-access-key", "a user's key", withKey(user(), 1, true, ago(400), NotApplicable), ""},
 		// root-mfa
-		{CheckRootMFA, "no MFA", func() Row { r := root(); r.MFA = false; return r }(), "0 high"},
-		{CheckRootMFA, "MFA", root(), ""},
-		{CheckRootMFA, "a user without MFA", func() Row { r := user(); r.MFA = false; return r }(), ""},
+		{"root-mfa", "no MFA", func() Row { r := root(); r.MFA = false; return r }(), "0 high"},
+		{"root-mfa", "MFA", root(), ""},
+		{"root-mfa", "a user without MFA", func() Row { r := user(); r.MFA = false; return r }(), ""},
 		// root-used
-		{CheckRootUsed, "password used exactly 90 days ago", func() Row { r := root(); r.PasswordLastUsed = ago(90); return r }(), "0 medium"},
-		{CheckRootUsed, "password used 91 days ago", func() Row { r := root(); r.PasswordLastUsed = ago(91); return r }(), ""},
-		{CheckRootUsed, "password used 90 days and a second ago: not within 90 days", func() Row { r := root(); r.PasswordLastUsed = ago(90, -1); return r }(), ""},
-		{CheckRootUsed, "password used 90.5 days ago: not within 90 days", func() Row { r := root(); r.PasswordLastUsed = ago(90, -43200); return r }(), ""},
-		{CheckRootUsed, "password no_information", func() Row { r := root(); r.PasswordLastUsed = NoInformation; return r }(), ""},
-		{CheckRootUsed, "a key used yesterday", func() Row {
+		{"root-used", "password used exactly 90 days ago", func() Row { r := root(); r.PasswordLastUsed = ago(90); return r }(), "0 medium"},
+		{"root-used", "password used 91 days ago", func() Row { r := root(); r.PasswordLastUsed = ago(91); return r }(), ""},
+		{"root-used", "password used 90 days and a second ago: not within 90 days", func() Row { r := root(); r.PasswordLastUsed = ago(90, -1); return r }(), ""},
+		{"root-used", "password used 90.5 days ago: not within 90 days", func() Row { r := root(); r.PasswordLastUsed = ago(90, -43200); return r }(), ""},
+		{"root-used", "password no_information", func() Row { r := root(); r.PasswordLastUsed = NoInformation; return r }(), ""},
+		{"root-used", "a key used yesterday", func() Row {
 			r := withKey(root(), 2, false, ago(900), ago(1))
 			r.PasswordLastUsed = NotApplicable
 			return r
 		}(), "0 medium"},
-		{CheckRootUsed, "used after the as-of time", func() Row { r := root(); r.PasswordLastUsed = ago(-3); return r }(), "0 medium"},
-		{CheckRootUsed, "a user used yesterday", user(), ""},
+		{"root-used", "used after the as-of time", func() Row { r := root(); r.PasswordLastUsed = ago(-3); return r }(), "0 medium"},
+		{"root-used", "a user used yesterday", user(), ""},
 		// console-mfa
-		{CheckConsoleMFA, "a password without MFA", func() Row { r := user(); r.MFA = false; return r }(), "0 high"},
-		{CheckConsoleMFA, "a password with MFA", user(), ""},
-		{CheckConsoleMFA, "no password, no MFA", func() Row { r := user(); r.MFA, r.Password = false, false; return r }(), ""},
-		{CheckConsoleMFA, "the root user without MFA", func() Row { r := root(); r.MFA = false; return r }(), ""},
+		{"console-mfa", "a password without MFA", func() Row { r := user(); r.MFA = false; return r }(), "0 high"},
+		{"console-mfa", "a password with MFA", user(), ""},
+		{"console-mfa", "no password, no MFA", func() Row { r := user(); r.MFA, r.Password = false, false; return r }(), ""},
+		{"console-mfa", "the root user without MFA", func() Row { r := root(); r.MFA = false; return r }(), ""},
 		// unused-credentials
-		{CheckUnusedCredentials, "password used exactly 45 days ago", func() Row { r := user(); r.PasswordLastUsed = ago(45); return r }(), "0 medium"},
-		{CheckUnusedCredentials, "password used 44 days and 23 hours ago", func() Row { r := user(); r.PasswordLastUsed = ago(45, 3600); return r }(), ""},
-		{CheckUnusedCredentials, "password used 45 days less a second ago", func() Row { r := user(); r.PasswordLastUsed = ago(45, 1); return r }(), ""},
-		{CheckUnusedCredentials, "password never used, set 45 days ago", func() Row {
+		{"unused-credentials", "password used exactly 45 days ago", func() Row { r := user(); r.PasswordLastUsed = ago(45); return r }(), "0 medium"},
+		{"unused-credentials", "password used 44 days and 23 hours ago", func() Row { r := user(); r.PasswordLastUsed = ago(45, 3600); return r }(), ""},
+		{"unused-credentials", "password used 45 days less a second ago", func() Row { r := user(); r.PasswordLastUsed = ago(45, 1); return r }(), ""},
+		{"unused-credentials", "password never used, set 45 days ago", func() Row {
 			r := user()
 			r.PasswordLastUsed, r.PasswordChanged = NotApplicable, ago(45)
 			return r
 		}(), "0 medium"},
-		{CheckUnusedCredentials, "password never used, set 10 days ago", func() Row {
+		{"unused-credentials", "password never used, set 10 days ago", func() Row {
 			r := user()
 			r.PasswordLastUsed, r.PasswordChanged = NotApplicable, ago(10)
 			return r
 		}(), ""},
-		{CheckUnusedCredentials, "password no_information, set long ago", func() Row {
+		{"unused-credentials", "password no_information, set long ago", func() Row {
 			r := user()
 			r.PasswordLastUsed = NoInformation
 			return r
 		}(), "0 medium"},
-		{CheckUnusedCredentials, "password never used and never changed: from the user's creation", func() Row {
+		{"unused-credentials", "password never used and never changed: from the user's creation", func() Row {
 			r := user()
 			r.PasswordLastUsed, r.PasswordChanged = NotApplicable, NotApplicable
 			return r
 		}(), "0 medium"},
-		{CheckUnusedCredentials, "no password", func() Row { r := user(); r.Password, r.PasswordLastUsed = false, NotApplicable; return r }(), ""},
-		{CheckUnusedCredentials, "an active key used 45 days ago", withKey(user(), 1, true, ago(400), ago(45)), "1 medium"},
-		{CheckUnusedCredentials, "an active key used yesterday", withKey(user(), 1, true, ago(400), ago(1)), ""},
-		{CheckUnusedCredentials, "an active key never used, made 45 days ago", withKey(user(), 2, true, ago(45), NotApplicable), "2 medium"},
-		{CheckUnusedCredentials, "an active key never used, made 44 days ago", withKey(user(), 2, true, ago(44), NotApplicable), ""},
-		{CheckUnusedCredentials, "an inactive key never used", withKey(user(), 1, false, ago(400), NotApplicable), ""},
-		{CheckUnusedCredentials, "the root user", func() Row { r := root(); r.PasswordLastUsed = ago(400); return r }(), ""},
+		{"unused-credentials", "no password", func() Row { r := user(); r.Password, r.PasswordLastUsed = false, NotApplicable; return r }(), ""},
+		{"unused-credentials", "an active key used 45 days ago", withKey(user(), 1, true, ago(400), ago(45)), "1 medium"},
+		{"unused-credentials", "an active key used yesterday", withKey(user(), 1, true, ago(400), ago(1)), ""},
+		{"unused-credentials", "an active key never used, made 45 days ago", withKey(user(), 2, true, ago(45), NotApplicable), "2 medium"},
+		{"unused-credentials", "an active key never used, made 44 days ago", withKey(user(), 2, true, ago(44), NotApplicable), ""},
+		{"unused-credentials", "an inactive key never used", withKey(user(), 1, false, ago(400), NotApplicable), ""},
+		{"unused-credentials", "the root user", func() Row { r := root(); r.PasswordLastUsed = ago(400); return r }(), ""},
 		// two-active-keys
-		{CheckTwoActiveKeys, "both active: the older", withKey(withKey(user(), 1, true, ago(10), NotApplicable), 2, true, ago(20), NotApplicable), "2 low"},
-		{CheckTwoActiveKeys, "one inactive", withKey(withKey(user(), 1, true, ago(10), NotApplicable), 2, false, ago(20), NotApplicable), ""},
-		{CheckTwoActiveKeys, "one key", withKey(user(), 1, true, ago(10), NotApplicable), ""},
-		{CheckTwoActiveKeys, "the root user", withKey(withKey(root(), 1, true, ago(10), NotApplicable), 2, true, ago(20), NotApplicable), ""},
+		{"two-active-keys", "both active: the older", withKey(withKey(user(), 1, true, ago(10), NotApplicable), 2, true, ago(20), NotApplicable), "2 low"},
+		{"two-active-keys", "one inactive", withKey(withKey(user(), 1, true, ago(10), NotApplicable), 2, false, ago(20), NotApplicable), ""},
+		{"two-active-keys", "one key", withKey(user(), 1, true, ago(10), NotApplicable), ""},
+		{"two-active-keys", "the root user", withKey(withKey(root(), 1, true, ago(10), NotApplicable), 2, true, ago(20), NotApplicable), ""},
 		// key-rotation
-		{CheckKeyRotation, "made 91 days ago", withKey(user(), 1, true, ago(91), ago(1)), "1 medium"},
-		{CheckKeyRotation, "made exactly 90 days ago", withKey(user(), 1, true, ago(90), ago(1)), ""},
-		{CheckKeyRotation, "made 90 days and a second ago: over 90 days", withKey(user(), 1, true, ago(90, -1), ago(1)), "1 medium"},
-		{CheckKeyRotation, "made 90 days and 23 hours ago: over 90 days", withKey(user(), 1, true, ago(90, -23*3600), ago(1)), "1 medium"},
-		{CheckKeyRotation, "inactive and old", withKey(user(), 1, false, ago(900), NotApplicable), ""},
-		{CheckKeyRotation, "the root user's old key", withKey(root(), 1, true, ago(900), NotApplicable), ""},
+		{"key-rotation", "made 91 days ago", withKey(user(), 1, true, ago(91), ago(1)), "1 medium"},
+		{"key-rotation", "made exactly 90 days ago", withKey(user(), 1, true, ago(90), ago(1)), ""},
+		{"key-rotation", "made 90 days and a second ago: over 90 days", withKey(user(), 1, true, ago(90, -1), ago(1)), "1 medium"},
+		{"key-rotation", "made 90 days and 23 hours ago: over 90 days", withKey(user(), 1, true, ago(90, -23*3600), ago(1)), "1 medium"},
+		{"key-rotation", "inactive and old", withKey(user(), 1, false, ago(900), NotApplicable), ""},
+		{"key-rotation", "the root user's old key", withKey(root(), 1, true, ago(900), NotApplicable), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.check+"/"+tt.name, func(t *testing.T) {
@@ -163,14 +163,14 @@ func TestChecks(t *testing.T) {
 // README's table gives them.
 func TestCheckTable(t *testing.T) {
 	want := map[string]string{
-		CheckSetupKey:          "1.21 1.11 1.11 1.11 1.11 1.11 1.10 2.10",
-		CheckRootAccessKey:     "1.12 1.4 1.4 1.4 1.4 1.4 1.3 2.3",
-		CheckRootMFA:           "1.13 1.5 1.5 1.5 1.5 1.5 1.4 2.4",
-		CheckRootUsed:          "1.1 1.7 1.7 1.7 1.7 1.7 1.6 2.6",
-		CheckConsoleMFA:        "1.2 1.10 1.10 1.10 1.10 1.10 1.9 2.9",
-		CheckUnusedCredentials: "1.3 1.12 1.12 1.12 1.12 1.12 1.11 2.11",
-		CheckTwoActiveKeys:     "- 1.13 1.13 1.13 1.13 1.13 1.12 2.12",
-		CheckKeyRotation:       "1.4 1.14 1.14 1.14 1.14 1.14 1.13 2.13",
+		CheckSetupKey:        "1.21 1.11 1.11 1.11 1.11 1.11 1.10 2.10",
+		"root-access-key":    "1.12 1.4 1.4 1.4 1.4 1.4 1.3 2.3",
+		"root-mfa":           "1.13 1.5 1.5 1.5 1.5 1.5 1.4 2.4",
+		"root-used":          "1.1 1.7 1.7 1.7 1.7 1.7 1.6 2.6",
+		"console-mfa":        "1.2 1.10 1.10 1.10 1.10 1.10 1.9 2.9",
+		"unused-credentials": "1.3 1.12 1.12 1.12 1.12 1.12 1.11 2.11",
+		"two-active-keys":    "- 1.13 1.13 1.13 1.13 1.13 1.12 2.12",
+		"key-rotation":       "1.4 1.14 1.14 1.14 1.14 1.14 1.13 2.13",
 	}
 	for _, c := range Checks {
 		var ids []string
@@ -202,14 +202,14 @@ func TestCheckTable(t *testing.T) {
 		opts  Options
 		want  string
 	}{
-		{CheckTwoActiveKeys, "cis-v1.2", Options{}, "not in CIS v1.2"},
-		{CheckTwoActiveKeys, "", Options{}, "CIS v6.0 2.12"},
-		{CheckUnusedCredentials, "cis-v1.2", Options{}, "CIS v1.2 1.3 (a 90-day control; this review: 45 days)"},
-		{CheckUnusedCredentials, "cis-v1.2", Options{UnusedDays: 90}, "CIS v1.2 1.3"},
-		{CheckUnusedCredentials, "cis-v6.0", Options{}, "CIS v6.0 2.11"},
-		{CheckUnusedCredentials, "cis-v6.0", Options{UnusedDays: 90}, "CIS v6.0 2.11 (a 45-day control; this review: 90 days)"},
-		{CheckKeyRotation, "cis-v5.0", Options{RotationDays: 30}, "CIS v5.0 1.13 (a 90-day control; this review: 30 days)"},
-		{CheckRootUsed, "cis-v1.4", Options{RootUseDays: 7}, "CIS v1.4 1.7"},
+		{"two-active-keys", "cis-v1.2", Options{}, "not in CIS v1.2"},
+		{"two-active-keys", "", Options{}, "CIS v6.0 2.12"},
+		{"unused-credentials", "cis-v1.2", Options{}, "CIS v1.2 1.3 (a 90-day control; this review: 45 days)"},
+		{"unused-credentials", "cis-v1.2", Options{UnusedDays: 90}, "CIS v1.2 1.3"},
+		{"unused-credentials", "cis-v6.0", Options{}, "CIS v6.0 2.11"},
+		{"unused-credentials", "cis-v6.0", Options{UnusedDays: 90}, "CIS v6.0 2.11 (a 45-day control; this review: 90 days)"},
+		{"key-rotation", "cis-v5.0", Options{RotationDays: 30}, "CIS v5.0 1.13 (a 90-day control; this review: 30 days)"},
+		{"root-used", "cis-v1.4", Options{RootUseDays: 7}, "CIS v1.4 1.7"},
 	}
 	for _, l := range labels {
 		if got := CheckByID(l.check).Label(l.b, &l.opts); got != l.want {

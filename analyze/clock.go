@@ -40,14 +40,21 @@ func (r *csvRow) timeText(i int) string {
 		r.Cert1LastRotated, r.Cert2LastRotated}[i]
 }
 
+// earliestPossible is the first second a report may hold: AWS opened in
+// 2006 (IAM in 2010), and a date before it (a year 0000, the Unix epoch of
+// a broken export) would decide the checks in silence: a user made in year
+// 0 had no key made during its setup.
+var earliestPossible = time.Date(2006, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+
 // rowNewest is the newest time of a row that a report can hold, noTime if
-// it has none. A time after the machine's clock is named in an error, and
-// left out.
+// it has none. A time after the machine's clock, or before AWS, is named in
+// an error, and left out.
 func (p *reportParser) rowNewest(line int, r *csvRow, t *rowTimes) int64 {
 	newest, latest, bad := int64(noTime), p.latest, false
 	for _, s := range t {
-		bad = bad || s > latest
-		if s <= latest {
+		possible := s <= latest && (s >= earliestPossible || s == noTime)
+		bad = bad || !possible
+		if possible {
 			newest = max(newest, s)
 		}
 	}
@@ -60,16 +67,32 @@ func (p *reportParser) rowNewest(line int, r *csvRow, t *rowTimes) int64 {
 	return newest
 }
 
-// impossible reports the times of a row that are after the machine's clock.
+// impossible reports the times of a row that are after the machine's
+// clock, or before AWS.
 func (p *reportParser) impossible(line int, r *csvRow, t *rowTimes) {
-	var cols []string
+	var late, early []string
 	for i, s := range t {
-		if s > p.latest {
-			cols = append(cols, timeColumns[i]+" "+r.timeText(i))
+		switch {
+		case s > p.latest:
+			late = append(late, timeColumns[i]+" "+r.timeText(i))
+		case s < earliestPossible && s != noTime:
+			early = append(early, timeColumns[i]+" "+r.timeText(i))
 		}
 	}
-	p.pr.errorf(line, hintClock, "%s: after this machine's clock (%s) by more than %s, and no report holds a time after it was made; the row is still checked, and the report's as-of time does not count %s",
-		strings.Join(cols, ", "), stampOf(p.now), dayWord(int64(MaxClockSkew/(24*time.Hour))), plural(len(cols), "this time", "these times"))
+	what := func(cols []string) string {
+		if len(cols) > 1 {
+			return "these times"
+		}
+		return "this time"
+	}
+	if len(late) > 0 {
+		p.pr.errorf(line, hintClock, "%s: after this machine's clock (%s) by more than %s, and no report holds a time after it was made; the row is still checked, and the report's as-of time does not count %s",
+			strings.Join(late, ", "), stampOf(p.now), dayWord(int64(MaxClockSkew/(24*time.Hour))), what(late))
+	}
+	if len(early) > 0 {
+		p.pr.errorf(line, hintEarly, "%s: before 2006, when AWS opened, so no credential had it; the row is still checked, its checks cannot be trusted to judge %s, and the report's as-of time does not count %s",
+			strings.Join(early, ", "), what(early), what(early))
+	}
 }
 
 // afterAsOf warns about a user or key of a row made after --as-of: ages
@@ -86,14 +109,15 @@ func (p *reportParser) afterAsOf(line int, r *csvRow, t *rowTimes) {
 }
 
 const (
+	hintEarly          = "the row was edited by hand, or the report was damaged; analyse the file AWS produced"
 	hintClock          = "the row was edited by hand, or this machine's clock is wrong; to review an old export on a machine whose clock is wrong, give --as-of"
 	hintAfterGenerated = "the row was edited by hand, or the report does not come from AWS (moto, for one, writes a fixed GeneratedTime of 2015)"
 )
 
-// newReportParser readies a parser of one report: the checks opts names,
-// the as-of time it gives, and the machine's clock (now if opts has none).
+// newReportParser readies a parser of one report: the as-of time opts
+// gives, and the machine's clock (now if opts has none).
 func newReportParser(rep *Report, opts *Options, pr *problems) *reportParser {
-	p := &reportParser{rep: rep, opts: opts, pr: pr, now: opts.Now}
+	p := &reportParser{rep: rep, opts: opts, pr: pr, now: opts.Now, yield: func(*Row) bool { return true }}
 	if p.now.IsZero() {
 		p.now = time.Now()
 	}
@@ -101,15 +125,13 @@ func newReportParser(rep *Report, opts *Options, pr *problems) *reportParser {
 	if !opts.AsOf.IsZero() {
 		p.asOf = opts.AsOf.Unix()
 	}
-	p.setChecks()
 	return p
 }
 
 // finish judges the report once its rows are read: it sets the as-of time,
-// names the rows dated after the report's GeneratedTime, and runs the
-// checks that measure ages. A row with such a time is still checked, its
-// ages measured to the as-of time, and its findings kept: a row is never
-// lost for its dates.
+// and names the rows dated after the report's GeneratedTime. A row with
+// such a time is still checked, its ages measured to the as-of time, and
+// its findings kept: a row is never lost for its dates.
 func (p *reportParser) finish() {
 	rep := p.rep
 	if p.seen == nil {
@@ -140,12 +162,6 @@ func (p *reportParser) finish() {
 	case rep.newest != 0:
 		rep.AsOf, rep.AsOfRule = unix(rep.newest), AsOfNewest
 	}
-	if p.defers {
-		p.runDeferred(rep.AsOf.Unix())
-	}
-	if p.sawDup {
-		p.findings = dedupe(p.findings)
-	}
 }
 
 // whenOf is the When of a time column read into rowTimes: N/A for noTime.
@@ -158,13 +174,6 @@ func whenOf(sec int64) When {
 
 // stampOf writes a time as every message does: 2006-01-02T15:04:05Z.
 func stampOf(t time.Time) string { return string(AppendStamp(nil, t)) }
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
 
 // Ages are decided in seconds and shown in whole days: "older than 90
 // days" is more than 90×86400 seconds, whatever the days of the calendar.

@@ -1,10 +1,5 @@
 package analyze
 
-import (
-	"fmt"
-	"time"
-)
-
 // The remediation commands are plain aws CLI invocations that a change board
 // can read and an operator can paste. Three properties matter:
 //
@@ -30,54 +25,6 @@ import (
 //   - Delete deletes a key only if it is Inactive when it runs: a key that
 //     was never deactivated is left in place, with a message to deactivate
 //     it first, because the time between the two is the point of the plan.
-
-// commandsFor writes the commands of a finding, as its check calls for:
-// deactivate-then-delete for a key, create-then-deactivate for a key to
-// rotate, delete-login-profile for an unused password, and a plain
-// instruction where no command can act (MFA enrolment, the root user's
-// credentials, which only the root user can change).
-func commandsFor(f *Finding) Commands {
-	switch {
-	case f.Check == CheckKeyRotation:
-		c := keyCommands(f)
-		create := string(appendUserArg([]byte("aws iam create-access-key "), f.User)) + "  # first: the new key; move the workload to it, then deactivate the old one"
-		c.Implement = append([]string{create}, c.Implement...)
-		c.Manual = "Rotate the key: create a new key, deliver its secret to the owner securely, move the workload to it, and only then deactivate and delete the old key."
-		return c
-	case f.Check == CheckUnusedCredentials && f.KeySlot == 0:
-		user := func(verb string) string { return string(appendUserArg([]byte("aws iam "+verb+" "), f.User)) }
-		del := user("delete-login-profile")
-		return Commands{
-			Test:       []string{user("get-login-profile")},
-			Implement:  []string{del},
-			Backout:    []string{user("create-login-profile") + ` --password-reset-required --password "$NEW_PASSWORD"  # a NEW password: set NEW_PASSWORD, and deliver it to the user securely`},
-			Lookup:     user("get-login-profile") + " --query LoginProfile.CreateDate --output text",
-			Deactivate: del,
-		}
-	case f.Check == CheckConsoleMFA:
-		return Commands{
-			Test:   []string{string(appendUserArg([]byte("aws iam list-mfa-devices "), f.User))},
-			Manual: "Have the user sign in and assign an MFA device (IAM console: Security credentials, Assign MFA device), or, if the user needs no console, remove the password: " + string(appendUserArg([]byte("aws iam delete-login-profile "), f.User)) + ".",
-		}
-	case f.Check == CheckRootMFA:
-		return Commands{
-			Test:   []string{"aws iam get-account-summary --query SummaryMap.AccountMFAEnabled  # 1 once the root user has MFA"},
-			Manual: "Sign in as the root user and assign an MFA device (a hardware key is best): Security credentials, Assign MFA device.",
-		}
-	case f.Check == CheckRootAccessKey:
-		return Commands{
-			Test:   []string{"aws iam get-account-summary --query SummaryMap.AccountAccessKeysPresent  # 0 once the root user has no key"},
-			Manual: fmt.Sprintf("Sign in as the root user, open Security credentials, and deactivate, then delete, access key %d, created %s. Only the root user can: no IAM permission reaches the root user's keys.", f.KeySlot, f.KeyCreated.Format(time.RFC3339)),
-		}
-	case f.Check == CheckRootUsed:
-		return Commands{
-			Test:   []string{"aws cloudtrail lookup-events --lookup-attributes AttributeKey=Username,AttributeValue=root --max-results 50 --query \"Events[].[EventTime,EventName,EventSource]\" --output text"},
-			Manual: "Find out who used the root user, when and why (CloudTrail, in each region used); keep its credentials locked away and do daily work with IAM roles.",
-		}
-	}
-	// setup-key, two-active-keys and an unused key: deactivate, then delete.
-	return keyCommands(f)
-}
 
 // keyCommands writes the test, implementation and backout commands of a
 // finding about an IAM user's access key, using its key id when an
@@ -217,3 +164,12 @@ func appendUserArg(b []byte, name string) []byte {
 
 // cliMangles reports whether --user-name=NAME does not reach IAM as NAME.
 func cliMangles(name string) bool { return name == "--" }
+
+// userCommand is "aws iam VERB" with the argument that names the user.
+func userCommand(verb, user string) string {
+	return string(appendUserArg([]byte("aws iam "+verb+" "), user))
+}
+
+// deactivateThenDelete is the commands of a finding whose remedy is to
+// deactivate, then delete, an IAM user's access key.
+func deactivateThenDelete(f *Finding) Commands { return keyCommands(f) }

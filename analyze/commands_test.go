@@ -30,8 +30,8 @@ alice,arn:aws:iam::123456789012:user/alice,2025-01-09T11:20:05+00:00,true,2025-0
 }
 
 func TestCommandsWithKeyID(t *testing.T) {
-	f := &Finding{User: "-x", KeyID: "AKIAIOSFODNN7EXAMPLE", KeyActive: true, KeyCreated: time.Date(2025, 1, 1, 0, 0, 4, 0, time.UTC)}
-	got := commandsFor(f)
+	f := &Finding{Check: "setup-key", User: "-x", KeyID: "AKIAIOSFODNN7EXAMPLE", KeyActive: true, KeyCreated: time.Date(2025, 1, 1, 0, 0, 4, 0, time.UTC)}
+	got := f.Commands()
 	want := Commands{
 		Test: []string{
 			"aws iam list-access-keys --user-name=-x",
@@ -53,7 +53,7 @@ func TestCommandsWithKeyID(t *testing.T) {
 	}
 	// The backout of deactivating an already inactive key must not turn it on.
 	f.KeyActive = false
-	if got := commandsFor(f).Backout[0]; got != "# nothing to reactivate: the key was already Inactive before the change" {
+	if got := f.Commands().Backout[0]; got != "# nothing to reactivate: the key was already Inactive before the change" {
 		t.Errorf("backout of an inactive key's deactivation = %q", got)
 	}
 }
@@ -92,7 +92,7 @@ func TestUserArg(t *testing.T) {
 			t.Errorf("user %q: %s, want %s", name, got, want)
 		}
 	}
-	c := commandsFor(&Finding{User: "--", KeyID: "AKIAIOSFODNN7EXAMPLE", KeyActive: true})
+	c := (&Finding{Check: "setup-key", User: "--", KeyID: "AKIAIOSFODNN7EXAMPLE", KeyActive: true}).Commands()
 	if want := `aws iam update-access-key --cli-input-json '{"UserName":"--"}' --access-key-id=AKIAIOSFODNN7EXAMPLE --status Inactive`; c.Implement[0] != want {
 		t.Errorf("deactivate = %s, want %s", c.Implement[0], want)
 	}
@@ -192,17 +192,17 @@ func cliNames() []string {
 }
 
 var (
-	setupTime = time.Date(2024, 11, 11, 11, 11, 21, 0, time.UTC)
-	setupKey  = "AKIASETUPKEY00000001"
-	otherKey  = "AKIAOTHERKEY00000002"
-	bystander = "AKIABYSTANDER0000003"
+	setupTime  = time.Date(2024, 11, 11, 11, 11, 21, 0, time.UTC)
+	setupKeyID = "AKIASETUPKEY00000001"
+	otherKey   = "AKIAOTHERKEY00000002"
+	bystander  = "AKIABYSTANDER0000003"
 )
 
 // storeFor holds the setup key, another key of the same user, and a key of
 // another user created at the very same second.
 func storeFor(name string) []iamfake.Key {
 	return []iamfake.Key{
-		{User: name, ID: setupKey, Status: "Active", Created: setupTime},
+		{User: name, ID: setupKeyID, Status: "Active", Created: setupTime},
 		{User: name, ID: otherKey, Status: "Active", Created: setupTime.Add(time.Hour)},
 		{User: "bystander", ID: bystander, Status: "Active", Created: setupTime},
 	}
@@ -245,13 +245,13 @@ func TestImplementWithRealCLI(t *testing.T) {
 			var want []string
 			for i, name := range names {
 				id := fmt.Sprintf("AKIASETUPKEY%08d", i)
-				f := &Finding{User: name, KeyActive: true, KeyCreated: setupTime}
+				f := &Finding{Check: "setup-key", User: name, KeyActive: true, KeyCreated: setupTime}
 				if withID {
 					f.KeyID = id
 				}
 				// Each command in its own subshell, so that one failing
 				// does not hide the others.
-				for _, cmd := range commandsFor(f).Implement {
+				for _, cmd := range f.Commands().Implement {
 					script = append(script, "("+cmd+") || echo FAILED: "+name)
 				}
 				want = append(want, "UpdateAccessKey "+name+" "+id+" Inactive", "DeleteAccessKey "+name+" "+id)
@@ -301,14 +301,14 @@ func lifecycle(t *testing.T, name string, withID bool) {
 	s := iamfake.New(nil, storeFor(name))
 	defer s.Close()
 	env := s.CLIEnv(t)
-	f := &Finding{User: name, KeyActive: true, KeyCreated: setupTime}
+	f := &Finding{Check: "setup-key", User: name, KeyActive: true, KeyCreated: setupTime}
 	if withID {
-		f.KeyID = setupKey
+		f.KeyID = setupKeyID
 	}
-	c := commandsFor(f)
+	c := f.Commands()
 	status := func() string {
 		for _, k := range s.Keys() {
-			if k.ID == setupKey {
+			if k.ID == setupKeyID {
 				return k.Status
 			}
 		}
@@ -318,7 +318,7 @@ func lifecycle(t *testing.T, name string, withID bool) {
 		cmd, status string
 		output      string
 	}{
-		{c.Test[0], "Active", setupKey},
+		{c.Test[0], "Active", setupKeyID},
 		{c.Test[1], "Active", `"ServiceName": "N/A"`},
 		{c.Implement[0], "Inactive", ""},
 		{c.Backout[0], "Active", ""},
@@ -351,9 +351,9 @@ func TestRunTimeSelectionRefuses(t *testing.T) {
 		name string
 		keys []iamfake.Key
 	}{
-		{"no key created at that second", []iamfake.Key{{User: "alice", ID: setupKey, Status: "Active", Created: setupTime.Add(time.Second)}}},
-		{"two keys created at that second", []iamfake.Key{{User: "alice", ID: setupKey, Status: "Active", Created: setupTime}, {User: "alice", ID: otherKey, Status: "Active", Created: setupTime}}},
-		{"the key's user does not exist", []iamfake.Key{{User: "bob", ID: setupKey, Status: "Active", Created: setupTime}}},
+		{"no key created at that second", []iamfake.Key{{User: "alice", ID: setupKeyID, Status: "Active", Created: setupTime.Add(time.Second)}}},
+		{"two keys created at that second", []iamfake.Key{{User: "alice", ID: setupKeyID, Status: "Active", Created: setupTime}, {User: "alice", ID: otherKey, Status: "Active", Created: setupTime}}},
+		{"the key's user does not exist", []iamfake.Key{{User: "bob", ID: setupKeyID, Status: "Active", Created: setupTime}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -361,7 +361,7 @@ func TestRunTimeSelectionRefuses(t *testing.T) {
 			s := iamfake.New(nil, tt.keys)
 			defer s.Close()
 			env := s.CLIEnv(t)
-			c := commandsFor(&Finding{User: "alice", KeyCreated: setupTime})
+			c := (&Finding{Check: "setup-key", User: "alice", KeyCreated: setupTime}).Commands()
 			out, err := runSh(t, env, c.Implement[1])
 			if err == nil {
 				t.Errorf("the command succeeded:\n%s", out)
@@ -387,17 +387,17 @@ func TestDeleteNeedsInactiveWithRealCLI(t *testing.T) {
 	s.PageSize = 1
 	env := s.CLIEnv(t)
 	for _, withID := range []bool{false, true} {
-		f := &Finding{User: "-x", KeyActive: true, KeyCreated: setupTime}
+		f := &Finding{Check: "setup-key", User: "-x", KeyActive: true, KeyCreated: setupTime}
 		if withID {
-			f.KeyID = setupKey
+			f.KeyID = setupKeyID
 		}
-		c := commandsFor(f)
+		c := f.Commands()
 		out, err := runSh(t, env, c.Lookup)
-		if err != nil || strings.Join(strings.Fields(out), " ") != setupKey+" Active" {
+		if err != nil || strings.Join(strings.Fields(out), " ") != setupKeyID+" Active" {
 			t.Errorf("key id %v: lookup printed %q (%v), want the key's id and Active", withID, out, err)
 		}
 		out, err = runSh(t, env, c.Implement[1])
-		if err == nil || !strings.Contains(out, "credreview: key "+setupKey+" of -x is Active, not Inactive: deactivate it first; nothing deleted") {
+		if err == nil || !strings.Contains(out, "credreview: key "+setupKeyID+" of -x is Active, not Inactive: deactivate it first; nothing deleted") {
 			t.Errorf("key id %v: delete of an Active key: %v\n%s", withID, err, out)
 		}
 	}
@@ -405,7 +405,7 @@ func TestDeleteNeedsInactiveWithRealCLI(t *testing.T) {
 		t.Errorf("IAM was changed: %q", m)
 	}
 	// Gone, the key is not deleted again, and the command says so.
-	c := commandsFor(&Finding{User: "-x", KeyID: "AKIANOSUCHKEY0000001", KeyActive: true, KeyCreated: setupTime})
+	c := (&Finding{Check: "setup-key", User: "-x", KeyID: "AKIANOSUCHKEY0000001", KeyActive: true, KeyCreated: setupTime}).Commands()
 	if out, err := runSh(t, env, c.Implement[1]); err == nil || !strings.Contains(out, "credreview: -x has no access key AKIANOSUCHKEY0000001; nothing deleted") {
 		t.Errorf("delete of a key that is gone: %v\n%s", err, out)
 	}
@@ -429,11 +429,11 @@ func TestFailedListingChangesNothing(t *testing.T) {
 	}
 	env := s.CLIEnv(t)
 	for _, withID := range []bool{false, true} {
-		f := &Finding{User: "-x", KeyActive: true, KeyCreated: setupTime}
+		f := &Finding{Check: "setup-key", User: "-x", KeyActive: true, KeyCreated: setupTime}
 		if withID {
-			f.KeyID = setupKey
+			f.KeyID = setupKeyID
 		}
-		c := commandsFor(f)
+		c := f.Commands()
 		for _, cmd := range []string{c.Test[1], c.Implement[0], c.Implement[1], c.Backout[0]} {
 			if withID && !strings.HasPrefix(cmd, "credreview_keys=") {
 				continue // with a key id, only delete lists the keys
@@ -475,9 +475,9 @@ func TestCheckCommandsWithRealCLI(t *testing.T) {
 	var script []string
 	var want []string
 	for i, n := range names {
-		pw := commandsFor(&Finding{Check: CheckUnusedCredentials, User: n, KeySlot: 0})
-		rot := commandsFor(&Finding{Check: CheckKeyRotation, User: n, KeySlot: 1, KeyActive: true, KeyCreated: setupTime})
-		mfa := commandsFor(&Finding{Check: CheckConsoleMFA, User: n})
+		pw := (&Finding{Check: "unused-credentials", User: n, KeySlot: 0}).Commands()
+		rot := (&Finding{Check: "key-rotation", User: n, KeySlot: 1, KeyActive: true, KeyCreated: setupTime}).Commands()
+		mfa := (&Finding{Check: "console-mfa", User: n}).Commands()
 		for _, c := range []string{pw.Test[0], pw.Lookup, pw.Deactivate, pw.Backout[0], mfa.Test[0], rot.Implement[0], rot.Deactivate, rot.Delete} {
 			script = append(script, fmt.Sprintf("(\n%s\n) >/dev/null || echo FAILED: command %d", c, len(script))) // a command may end in a comment
 		}
@@ -486,7 +486,7 @@ func TestCheckCommandsWithRealCLI(t *testing.T) {
 			"GetLoginProfile "+n, "GetLoginProfile "+n, "DeleteLoginProfile "+n, "CreateLoginProfile "+n+" Correct-Horse-9 true",
 			"ListMFADevices "+n, "CreateAccessKey "+n, "UpdateAccessKey "+n+" "+old+" Inactive", "DeleteAccessKey "+n+" "+old)
 	}
-	for _, c := range []string{commandsFor(&Finding{Check: CheckRootMFA}).Test[0], commandsFor(&Finding{Check: CheckRootAccessKey, KeySlot: 1}).Test[0], commandsFor(&Finding{Check: CheckRootUsed}).Test[0]} {
+	for _, c := range []string{(&Finding{Check: "root-mfa"}).Commands().Test[0], (&Finding{Check: "root-access-key", KeySlot: 1}).Commands().Test[0], (&Finding{Check: "root-used"}).Commands().Test[0]} {
 		script = append(script, fmt.Sprintf("(\n%s\n) || echo FAILED: command %d", c, len(script)))
 	}
 	want = append(want, "GetAccountSummary", "GetAccountSummary", "LookupEvents")

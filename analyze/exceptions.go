@@ -283,7 +283,7 @@ func ApplyExceptions(res *Result, ex []Exception) {
 // applyExceptionFiles reads the exceptions files and applies them to the
 // review. A file with any problem applies nothing: its problems are the
 // run's errors.
-func applyExceptionFiles(res *Result, files []string) {
+func applyExceptionFiles(res *Result, files []string, now time.Time) {
 	var all []Exception
 	for _, name := range files {
 		b, err := readCapped(name, maxExceptionsFile)
@@ -292,21 +292,43 @@ func applyExceptionFiles(res *Result, files []string) {
 			continue
 		}
 		ex, pr := ReadExceptions(name, bytes.NewReader(b))
+		pr = append(pr, tooLate(ex, now)...)
 		res.Errors = append(res.Errors, pr...)
 		if len(pr) == 0 {
 			sum := sha256.Sum256(b)
 			res.ExceptionFiles = append(res.ExceptionFiles, ExceptionFile{Source: name, SHA256: hex.EncodeToString(sum[:]), Entries: len(ex)})
+			all = append(all, ex...)
 		}
-		all = append(all, ex...)
 	}
 	if len(all) > 0 {
 		ApplyExceptions(res, all)
 	}
 }
 
+// MaxExceptionYears is how far after today an exception may expire: an
+// exception is a decision to look at again, and one that never expires
+// (9999-12-31) is a finding hidden for good.
+const MaxExceptionYears = 2
+
+// tooLate names the exceptions that expire more than MaxExceptionYears
+// after now.
+func tooLate(ex []Exception, now time.Time) []Problem {
+	var pr []Problem
+	limit := now.UTC().AddDate(MaxExceptionYears, 0, 0)
+	for _, e := range ex {
+		if e.Expires.After(limit) {
+			pr = append(pr, Problem{Source: e.Source, Line: e.Line,
+				Message: fmt.Sprintf("the exception expires %s, more than %d years from today (%s): an exception is a decision to look at again, not one for good", e.Expires.Format("2006-01-02"), MaxExceptionYears, now.UTC().Format("2006-01-02")),
+				Hint:    fmt.Sprintf("give an expires date at most %d years ahead; until then nothing in the file is excepted", MaxExceptionYears)})
+		}
+	}
+	return pr
+}
+
 // maxExceptionsFile is the largest exceptions file read: thousands of
-// entries are a few hundred KiB.
-const maxExceptionsFile = 16 << 20
+// entries are a few hundred KiB, and the YAML parser holds several times a
+// file's size.
+const maxExceptionsFile = 4 << 20
 
 // readCapped reads a whole file of at most limit bytes; a larger one (or
 // an endless one, such as /dev/zero) is an error that names the cap, and

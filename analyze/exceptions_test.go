@@ -1,6 +1,10 @@
 package analyze
 
 import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -126,4 +130,41 @@ func FuzzReadExceptions(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestExceptionsExpireWithinTwoYears pins that an exception expiring more
+// than two years after today excepts nothing: an error names its line, and
+// every finding is shown as found. The cap is on the file's read, the
+// /dev/zero of an endless file too.
+func TestExceptionsExpireWithinTwoYears(t *testing.T) {
+	dir := t.TempDir()
+	r := filepath.Join(dir, "r.csv")
+	os.WriteFile(r, []byte(report(rootRow, row("alice", key(1, true, "2025-01-01T00:00:04+00:00", "")))), 0o644)
+	entry := "exceptions:\n  - account: \"123456789012\"\n    user: alice\n    check: setup-key\n    key_created: 2025-01-01T00:00:04Z\n    reason: kept in the safe\n    approved_by: Ada\n    expires: %s\n"
+	now := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		expires  string
+		excepted bool
+		err      string
+	}{
+		{"2028-12-01", true, ""},
+		{"2028-12-03", false, "x.yaml:2: the exception expires 2028-12-03, more than 2 years from today (2026-12-02)"},
+		{"9999-12-31", false, "x.yaml:2: the exception expires 9999-12-31, more than 2 years from today"},
+	} {
+		x := filepath.Join(dir, "x.yaml")
+		os.WriteFile(x, []byte(fmt.Sprintf(entry, tc.expires)), 0o644)
+		res := Analyze(context.Background(), []string{r}, nil, Options{SetupWindow: time.Hour, Now: now, Exceptions: []string{x}})
+		if got := res.ExceptedCount() == 1; got != tc.excepted {
+			t.Errorf("expires %s: excepted %v, want %v", tc.expires, got, tc.excepted)
+		}
+		if tc.err != "" {
+			lines := problemLines(res.Errors)
+			for i := range lines {
+				lines[i] = strings.TrimPrefix(lines[i], dir+"/")
+			}
+			containsAll(t, "errors", lines, []string{tc.err})
+		}
+	}
+	res := Analyze(context.Background(), []string{r}, nil, Options{SetupWindow: time.Hour, Exceptions: []string{"/dev/zero"}})
+	containsAll(t, "errors", problemLines(res.Errors), []string{"/dev/zero: larger than 4 MiB, which no file of this kind is; it was not read"})
 }

@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"os"
@@ -156,3 +157,14 @@ func containsAll(t *testing.T, what string, got []string, want []string) {
 // update is accepted so that go test ./... -update works across packages;
 // this package's outputs are pinned by table tests, not golden files.
 var _ = flag.Bool("update", false, "rewrite golden files (none in this package)")
+
+// readChecked reads a report's bytes through the parser and the checks its
+// options name, as readReport does a stream.
+func readChecked(p *reportParser, data []byte) ([]Finding, error) {
+	c := newChecker(p.rep, p.opts)
+	for r := range p.rows(bytes.NewReader(data)) {
+		c.add(r)
+	}
+	p.finish()
+	return c.finish(), p.err
+}

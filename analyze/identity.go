@@ -50,7 +50,7 @@ func ReviewID(tool string, res *Result) string {
 func (o *Options) identity(h hash.Hash) {
 	checks := o.Checks
 	if len(checks) == 0 {
-		checks = []string{CheckSetupKey}
+		checks = []string{DefaultCheck().ID}
 	}
 	field(h, "checks="+strings.Join(checks, ","))
 	field(h, fmt.Sprintf("setup-window=%d", int64(o.SetupWindow/time.Second)))
@@ -72,6 +72,17 @@ var identityIgnores = map[string]string{
 	"Now":        "the clock rules out impossible times only, which are input errors, and those are in the id",
 	"Progress":   "reporting, not analysis",
 	"Exceptions": "in the id by the files' SHA-256 (Result.ExceptionFiles), not by their paths",
+}
+
+// VerificationID names a verification by what made it: the tool, the
+// review it verifies (its id and the SHA-256 of its JSON) and the review id
+// of the newer evidence's analysis.
+func VerificationID(tool, version, reviewID, reviewSHA256, newerID string) string {
+	h := sha256.New()
+	for _, s := range []string{tool, version, reviewID, reviewSHA256, newerID} {
+		field(h, s)
+	}
+	return "CV-" + strings.ToUpper(hex.EncodeToString(h.Sum(nil))[:12])
 }
 
 func field(h hash.Hash, s string) { fmt.Fprintf(h, "%d:%s", len(s), s) }

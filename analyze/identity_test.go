@@ -19,7 +19,7 @@ func TestReviewIDCoversEveryOption(t *testing.T) {
 	change := map[string]func(o *Options){
 		"SetupWindow":  func(o *Options) { o.SetupWindow = 10 * time.Second },
 		"AsOf":         func(o *Options) { o.AsOf = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC) },
-		"Checks":       func(o *Options) { o.Checks = []string{CheckSetupKey, CheckKeyRotation} },
+		"Checks":       func(o *Options) { o.Checks = []string{CheckSetupKey, "key-rotation"} },
 		"RootUseDays":  func(o *Options) { o.RootUseDays = 30 },
 		"UnusedDays":   func(o *Options) { o.UnusedDays = 90 },
 		"RotationDays": func(o *Options) { o.RotationDays = 30 },

@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -59,41 +60,59 @@ func collect(paths []string, stdin io.Reader, pr *problems) []input {
 			in = append(in, fileInput(p))
 			continue
 		}
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				pr.errors = append(pr.errors, Problem{Source: path, Message: describeOpenError(err)})
-				return nil
-			}
-			name := d.Name()
-			if path != p && strings.HasPrefix(name, ".") {
-				pr.warnings = append(pr.warnings, Problem{Source: path, Message: "hidden, skipped"})
-				if d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if d.IsDir() {
-				return nil
-			}
-			if IsOutputName(name) {
-				pr.warnings = append(pr.warnings, Problem{Source: path, Message: "credreview's own output, skipped"})
-				return nil
-			}
-			if !d.Type().IsRegular() {
-				fi, err := os.Stat(path) // follow a symbolic link to a file
-				if err != nil || !fi.Mode().IsRegular() {
-					pr.warnings = append(pr.warnings, Problem{Source: path, Message: "not a regular file, skipped"})
-					return nil
-				}
-			}
-			f := fileInput(path)
-			f.walked = true
-			in = append(in, f)
-			return nil
-		})
-		if err != nil {
-			pr.errors = append(pr.errors, Problem{Source: p, Message: err.Error()})
+		in = walk(p, []os.FileInfo{fi}, in, pr)
+	}
+	return in
+}
+
+// walk adds the files of folder dir to in, recursively, in lexical order:
+// every regular file, except hidden ones and credreview's own outputs,
+// which are named in a warning. It follows symbolic links to files and to
+// folders, as find -L does: evidence is often a link to where it is kept.
+// A link to a folder it is already inside (a loop) is named in a warning
+// and not followed again; a link to nothing is an error, since what it
+// named may be the evidence.
+func walk(dir string, above []os.FileInfo, in []input, pr *problems) []input {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		pr.errors = append(pr.errors, Problem{Source: dir, Message: describeOpenError(err)})
+		return in
+	}
+	for _, e := range entries {
+		name := e.Name()
+		path := filepath.Join(dir, name)
+		if strings.HasPrefix(name, ".") {
+			pr.warnings = append(pr.warnings, Problem{Source: path, Message: "hidden, skipped"})
+			continue
 		}
+		fi, err := os.Stat(path) // follows a link
+		switch {
+		case err != nil && e.Type()&fs.ModeSymlink != 0:
+			target, _ := os.Readlink(path)
+			pr.errors = append(pr.errors, Problem{Source: path, Message: fmt.Sprintf("a symbolic link to %s, which is not there (%s): what it named is not read", target, describeOpenError(err)),
+				Hint: "copy the evidence itself into the folder, or mend the link"})
+			continue
+		case err != nil:
+			pr.errors = append(pr.errors, Problem{Source: path, Message: describeOpenError(err)})
+			continue
+		case fi.IsDir():
+			if slices.ContainsFunc(above, func(a os.FileInfo) bool { return os.SameFile(a, fi) }) {
+				pr.warnings = append(pr.warnings, Problem{Source: path, Message: "a link to a folder it is inside (a loop): not followed again; its files are read once, where the folder is"})
+				continue
+			}
+			in = walk(path, append(above[:len(above):len(above)], fi), in, pr)
+			continue
+		case !fi.Mode().IsRegular():
+			pr.warnings = append(pr.warnings, Problem{Source: path, Message: "not a regular file, skipped"})
+			continue
+		}
+		if IsOutputName(name) {
+			pr.warnings = append(pr.warnings, Problem{Source: path, Message: "credreview's own output, skipped"})
+			continue
+		}
+		f := fileInput(path)
+		f.walked = true
+		in = append(in, f)
 	}
 	return in
 }

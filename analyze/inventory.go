@@ -24,6 +24,8 @@ type Inventory struct {
 	// Incomplete says that keys may be missing: a document said
 	// IsTruncated, or an entry could not be used.
 	Incomplete bool
+
+	entries int // read so far, used or not: see maxInventoryKeys
 }
 
 // InventoryKey is one entry of AccessKeyMetadata.
@@ -119,6 +121,10 @@ func readKeys(dec *json.Decoder, lim *valueCap, doc int, inv *Inventory, pr *pro
 		return false, &Problem{Source: inv.Source, Message: fmt.Sprintf("document %d: AccessKeyMetadata is not a JSON array", doc), Hint: hintNotReport}
 	}
 	for i := 1; dec.More(); i++ {
+		if inv.entries++; inv.entries > maxInventoryKeys {
+			return false, &Problem{Source: inv.Source, Message: fmt.Sprintf("more than %d keys: IAM allows 5,000 users of two keys each in an account, so this is not an account's key inventory; the rest was not read", maxInventoryKeys),
+				Hint: "list each account's keys in a file of its own (credreview fetch does)", fatal: true}
+		}
 		lim.reset()
 		var m accessKeyMeta
 		if err := dec.Decode(&m); err != nil {
@@ -152,6 +158,11 @@ func readKeys(dec *json.Decoder, lim *valueCap, doc int, inv *Inventory, pr *pro
 	}
 	return true, nil
 }
+
+// maxInventoryKeys is the most entries a key inventory may have: an
+// account has at most 5,000 users of two keys each, and a file may hold
+// several accounts' listings.
+const maxInventoryKeys = 100_000
 
 // valueCap fails a read that goes more than maxJSONValue bytes beyond the
 // last reset: json.Decoder holds a whole value in memory, and the parser

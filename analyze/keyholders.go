@@ -1,6 +1,9 @@
 package analyze
 
-import "bytes"
+import (
+	"bytes"
+	"strings"
+)
 
 // KeyHolders reads a credential report as IAM returned it and names its
 // account and partition, and the users that have at least one access key:
@@ -11,9 +14,13 @@ func KeyHolders(name string, report []byte) (account, partition string, users []
 	rep := &Report{Source: name}
 	pr := &problems{source: name}
 	p := newReportParser(rep, &Options{}, pr)
-	p.keyHolder = func(u string) { users = append(users, u) }
-	if err := p.parse(bytes.NewReader(bytes.TrimPrefix(report, []byte("\uFEFF")))); err != nil {
-		return "", "", nil, nil, err
+	for r := range p.rows(bytes.NewReader(bytes.TrimPrefix(report, []byte("\uFEFF")))) {
+		if !r.Root && !r.Repeat && (r.Keys[0].Exists() || r.Keys[1].Exists()) {
+			users = append(users, strings.Clone(r.User))
+		}
+	}
+	if p.err != nil {
+		return "", "", nil, nil, p.err
 	}
 	pr.finish()
 	if rep.AccountID == "" {

@@ -1,7 +1,6 @@
 package analyze
 
 import (
-	"bytes"
 	"os"
 	"reflect"
 	"strings"
@@ -34,8 +33,8 @@ func parseWith(data []byte, slowOnly bool) (Report, []Finding, problems, error) 
 	pr := problems{source: "r.csv"}
 	p := newReportParser(&rep, &Options{SetupWindow: hour.SetupWindow}, &pr)
 	p.slowOnly = slowOnly
-	err := p.parse(bytes.NewReader(data))
-	return rep, p.findings, pr, err
+	findings, err := readChecked(p, data)
+	return rep, findings, pr, err
 }
 
 func sameBothWays(t *testing.T, data []byte) {

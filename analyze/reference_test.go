@@ -963,19 +963,17 @@ type genKey struct {
 }
 
 type genRow struct {
-	name          string
-	root          bool
-	created       time.Time
-	console, mfa  bool
-	pwUsed        time.Time
-	pwUsedText    string // N/A or no_information when pwUsed is zero
-	pwChanged     time.Time
-	nextRotation  string
-	keys          [2]genKey
-	certActive    [2]bool
-	certRotated   [2]time.Time
-	override      map[string]string // cells set after Now+24h, written as they are
-	regionService [2][2]string
+	name         string
+	root         bool
+	created      time.Time
+	console, mfa bool
+	pwUsed       time.Time
+	pwUsedText   string // N/A or no_information when pwUsed is zero
+	pwChanged    time.Time
+	nextRotation string
+	keys         [2]genKey
+	certActive   [2]bool
+	certRotated  [2]time.Time
 }
 
 type gen struct {

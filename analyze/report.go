@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"slices"
 	"sort"
 	"strconv"
@@ -79,28 +80,27 @@ const (
 	hintCR            = "convert the line ends to LF (tr '\\r' '\\n') or analyse the file AWS produced"
 )
 
-// reportParser reads the rows of one credential report and applies the
-// check to each; it keeps only findings and problems, and a few bytes per
-// row (see rowTime, rowDigest), never the rows.
+// reportParser reads the rows of one credential report and hands each one
+// out typed (rows), knowing no rule: the checks run over what it hands out
+// (see checker). It keeps problems, and a few bytes per row (see rowTime,
+// rowDigest), never the rows.
 type reportParser struct {
 	rep  *Report
 	opts *Options
 	pr   *problems
 
-	// sink, when set, is shown every row checked (see rowSink).
-	sink rowSink
-
-	// keyHolder, when set, is told the name of each user that has a key.
-	keyHolder func(user string)
-
 	// slowOnly sends every line through encoding/csv and gocsv, for tests
 	// that check the fast path reads the same.
 	slowOnly bool
 
-	// trace, when set, is told of every data line whether its row was
-	// checked: tests hold it to every line being checked or named in an
-	// error, never both.
-	trace func(line int, checked bool)
+	// rejects are the data lines named in an error, whose rows were not
+	// handed out: tests hold every data line to being handed out or named,
+	// never both.
+	rejects []int
+
+	// yield is given each row read; false stops the reading (see rows).
+	yield   func(*Row) bool
+	stopped bool
 
 	// asOf, when --as-of is given, lets rows be warned about for times
 	// after it as they are read.
@@ -113,17 +113,31 @@ type reportParser struct {
 	accountLine int      // line of the row that set the account, 0 if none yet
 	arnPrefix   string   // arn:PARTITION:iam::ACCOUNT: of the report, once known
 	seen        *userSet // the users, and what is kept of each row
-	sawDup      bool     // a user's row repeated: findings may repeat too
-	findings    []Finding
 
-	cur        Row      // the row being checked: see check
-	checks     []*Check // to run on each row
-	env        CheckEnv // what they know besides the row
-	rootChecks bool     // some check is about the root user's row
-	defers     bool     // some check measures ages: rows wait for the as-of time
-	deferred   []Row    // those rows, kept (cloned) until then
+	rootLine   int                     // the first root row's line, 0 if none yet
+	rootFields [len(csvColumns)]string // what it said
 
-	checked int // rows checked; the report's Lines less those named in errors
+	cur Row   // the row handed out: see read
+	err error // what ended the reading early, once rows is done
+
+	checked int // rows handed out; the report's Lines less those named in errors
+}
+
+// errStopped ends a parse whose rows' reader stopped asking for rows.
+var errStopped = errors.New("stopped")
+
+// rows hands out the rows of a report, each once it is read, in the order
+// of the file. The row and its strings are the parser's, overwritten by the
+// next row: a reader that keeps one clones it (Row.clone). Once the
+// sequence is over, p.err says what ended it early, if anything.
+func (p *reportParser) rows(r io.Reader) iter.Seq[*Row] {
+	return func(yield func(*Row) bool) {
+		p.yield = yield
+		p.err = p.parse(r)
+		if p.stopped {
+			p.err = nil
+		}
+	}
 }
 
 func (p *reportParser) parse(r io.Reader) error {
@@ -173,8 +187,14 @@ func (p *reportParser) parse(r io.Reader) error {
 			missing = append(missing, m)
 		}
 	}
+	isHeader := slices.Contains(um.Headers, "user") && slices.Contains(um.Headers, "arn")
+	if isHeader {
+		if err := p.repeatedColumn(um.Headers, lr.line); err != nil {
+			return err
+		}
+	}
 	if len(missing) > 0 {
-		return p.headerError(missing, um.Headers)
+		return p.headerError(missing, um.Headers, head, lr)
 	}
 	fast := newFastDecoder(um.Headers)
 	var row csvRow
@@ -193,7 +213,9 @@ func (p *reportParser) parse(r io.Reader) error {
 			return &Problem{Source: p.rep.Source, Line: lr.line, Message: fmt.Sprintf("more than %d rows: IAM allows 5,000 users in an account, so this is not one account's report; the rest of the file was not read", maxRows), fatal: true}
 		}
 		if !p.slowOnly && fast.decode(line, &row) {
-			p.row(lr.line, &row)
+			if !p.row(lr.line, &row) {
+				return errStopped
+			}
 			continue
 		}
 		if !quotesBalance(body) {
@@ -215,7 +237,9 @@ func (p *reportParser) parse(r io.Reader) error {
 			continue
 		}
 		row = v.(csvRow)
-		p.row(lr.line, &row)
+		if !p.row(lr.line, &row) {
+			return errStopped
+		}
 	}
 	if lr.err == errLineTooLong { // a data line, named in the error
 		p.rep.Lines++
@@ -264,16 +288,39 @@ func (p *reportParser) reject(line int, hint, format string, args ...any) {
 
 func (p *reportParser) rejected(line int) {
 	p.rep.Rejected++
-	if p.trace != nil {
-		p.trace(line, false)
-	}
+	p.rejects = append(p.rejects, line)
 }
 
-func (p *reportParser) headerError(missing, header []string) error {
+// repeatedColumn refuses a header that names a column twice: a reader
+// takes one of the two (gocsv the first), and a column prepended to the
+// rows, user_creation_time of 2000, say, or access_key_1_active of false,
+// would decide the checks in silence.
+func (p *reportParser) repeatedColumn(header []string, line int) error {
+	first := map[string]int{}
+	for i, h := range header {
+		key := strings.ToLower(strings.TrimSpace(h))
+		if j, ok := first[key]; ok {
+			return &Problem{Source: p.rep.Source, Line: line,
+				Message: fmt.Sprintf("header: column %q is in it twice, at positions %d and %d: which of them holds a row's value cannot be told, and either could decide a check; no row was analysed", h, j+1, i+1),
+				Hint:    "AWS writes each column once: analyse the file AWS produced"}
+		}
+		first[key] = i
+	}
+	return nil
+}
+
+func (p *reportParser) headerError(missing, header []string, head []byte, lr *lineReader) error {
 	if !slices.Contains(header, "user") || !slices.Contains(header, "arn") {
 		hint := hintNotReport
-		if len(header) > 0 && (strings.HasPrefix(header[0], "user;arn;") || strings.HasPrefix(header[0], "user\tarn\t")) {
+		switch {
+		case len(header) > 0 && (strings.HasPrefix(header[0], "user;arn;") || strings.HasPrefix(header[0], "user\tarn\t")):
 			hint = "the fields are separated by semicolons or tabs, not commas: a spreadsheet program re-saved the file; analyse the file AWS produced"
+		case slices.ContainsFunc(header, func(h string) bool { return strings.EqualFold(h, "user") }) && slices.ContainsFunc(header, func(h string) bool { return strings.EqualFold(h, "arn") }):
+			return &Problem{Source: p.rep.Source, Line: 1, Message: "a damaged credential report: its header names the columns in other letters than AWS writes them (user, arn, user_creation_time ... in lower case), so no column can be trusted to be the one it names; no row was analysed",
+				Hint: "analyse the file AWS produced"}
+		case looksLikeRows(head, lr):
+			return &Problem{Source: p.rep.Source, Line: 1, Message: "a damaged credential report: its lines are rows of one (an ARN, ISO 8601 times, the fields of a report row), but the header that names the columns is missing, so no column can be told; no row was analysed",
+				Hint: "analyse the file AWS produced, whose first line is user,arn,user_creation_time,..."}
 		}
 		return &Problem{notReport: hint == hintNotReport, Source: p.rep.Source, Line: 1, Message: "not a credential report: the first line is not a header with user and arn columns", Hint: hint}
 	}
@@ -290,6 +337,41 @@ func (p *reportParser) headerError(missing, header []string) error {
 		}
 	}
 	return &Problem{Source: p.rep.Source, Line: 1, Message: msg, Hint: hint}
+}
+
+// looksLikeRows reports whether a file whose first line is no header has
+// lines of a credential report's rows: at least 16 fields, an IAM ARN and
+// an ISO 8601 time. Such a file is a damaged report, an error wherever it
+// is found, never a stray file skipped in a folder. It looks at the first
+// line and up to four more.
+func looksLikeRows(head []byte, lr *lineReader) bool {
+	if reportRow(head) {
+		return true
+	}
+	for range 4 {
+		line, ok := lr.next()
+		if !ok {
+			return false
+		}
+		if reportRow(line) {
+			return true
+		}
+	}
+	return false
+}
+
+// reportRow reports whether a line has the shape of a report row.
+func reportRow(line []byte) bool {
+	body, _ := splitEOL(line)
+	if bytes.Count(body, []byte{','}) < 15 || !bytes.Contains(body, []byte(",arn:aws")) {
+		return false
+	}
+	for f := range bytes.SplitSeq(body, []byte{','}) {
+		if _, err := parseStamp(string(f)); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // rowError reports a line that encoding/csv rejected.
@@ -312,29 +394,36 @@ func (p *reportParser) rowError(line int, pe *csv.ParseError, feed *slowFeed, fi
 	}
 }
 
-// row checks one row, or names its line in an error: a row with a value it
-// cannot read is an error for that row alone; the rest of the report is
-// still analysed.
-func (p *reportParser) row(line int, r *csvRow) {
-	if !p.check(line, r) {
-		p.rep.Rejected++
-		if p.trace != nil {
-			p.trace(line, false)
-		}
-		return
+// row reads one row and hands it out, or names its line in an error: a row
+// with a value it cannot read is an error for that row alone; the rest of
+// the report is still analysed. It reports false when the reading is to
+// stop (see rows).
+func (p *reportParser) row(line int, r *csvRow) bool {
+	if !p.read(line, r) {
+		p.rejected(line)
+		return true
 	}
 	p.checked++
-	if p.trace != nil {
-		p.trace(line, true)
+	if p.cur.Line == 0 { // a root row too odd to hand out: read, not checked
+		return true
 	}
+	if !p.yield(&p.cur) {
+		p.stopped = true
+		return false
+	}
+	return true
 }
 
-// check checks one row and reports whether it could; if not, it has named
-// the line in an error.
+// read reads one row into p.cur and reports whether it could; if not, it
+// has named the line in an error. A root row whose values the checks
+// cannot read is read, for its account and times, but not handed out:
+// p.cur.Line is 0.
 //
 // The row's strings may point into the read buffer (see fastDecoder.decode),
-// so check keeps none of them: what it keeps, it clones.
-func (p *reportParser) check(line int, r *csvRow) bool {
+// so read keeps none of them: what it keeps, it clones; and what it hands
+// out, the next row overwrites.
+func (p *reportParser) read(line int, r *csvRow) bool {
+	p.cur.Line = 0
 	if r.User == rootUser || strings.HasSuffix(r.ARN, ":root") {
 		return p.root(line, r)
 	}
@@ -408,9 +497,6 @@ func (p *reportParser) check(line int, r *csvRow) bool {
 	// The row is readable: count it, once per user.
 	flags := bit(console, flagConsole) | bit(mfa, flagMFA) | bit(pwUse.known, flagPWKnown) | bit(pwUse.never, flagPWNever)
 	dup := p.keep(line, r, &use, canonicalARN, created, flags, pwUse.sec, &keys, p.rowNewest(line, r, &t))
-	if p.keyHolder != nil && !dup && (keys[0].exists || keys[1].exists) {
-		p.keyHolder(strings.Clone(r.User))
-	}
 
 	if console {
 		for i := range keys {
@@ -423,58 +509,9 @@ func (p *reportParser) check(line int, r *csvRow) bool {
 	// table, so a row passed from the stack would be moved to the heap, a
 	// quarter of a kilobyte of garbage for each of a batch's rows.
 	p.cur = Row{Line: line, User: r.User, ARN: r.ARN, Created: At(created), Password: console,
-		PasswordLastUsed: pwUse.when(), PasswordChanged: whenOf(t[2]), MFA: mfa,
+		PasswordLastUsed: pwUse.when(), PasswordChanged: whenOf(t[2]), MFA: mfa, Repeat: dup,
 		Keys: [2]Key{keys[0].key(r.Key1LastUsedRegion, r.Key1LastUsedService), keys[1].key(r.Key2LastUsedRegion, r.Key2LastUsedService)}}
-	p.run(&p.cur)
 	return true
-}
-
-// setChecks readies the checks the options name (setup-key if none).
-func (p *reportParser) setChecks() {
-	ids := p.opts.Checks
-	if len(ids) == 0 {
-		ids = []string{CheckSetupKey}
-	}
-	for _, id := range ids {
-		c := CheckByID(id)
-		if c == nil {
-			continue
-		}
-		p.checks = append(p.checks, c)
-		p.defers = p.defers || c.NeedsAsOf
-		p.rootChecks = p.rootChecks || c.ID == CheckRootAccessKey || c.ID == CheckRootMFA || c.ID == CheckRootUsed
-	}
-	p.env = CheckEnv{Opts: p.opts, Source: p.rep.Source}
-}
-
-// run runs the checks on a row: now, or, for a check that measures ages,
-// once the report's as-of time is known (see finish).
-func (p *reportParser) run(r *Row) {
-	if p.sink != nil {
-		p.sink(p.rep, r)
-	}
-	for _, c := range p.checks {
-		if !c.NeedsAsOf {
-			p.findings = c.Run(r, &p.env, p.findings)
-		}
-	}
-	if p.defers {
-		p.deferred = append(p.deferred, r.clone())
-	}
-}
-
-// runDeferred runs the checks that measure ages, on the rows kept for them.
-func (p *reportParser) runDeferred(asOf int64) {
-	env := p.env
-	env.AsOf = asOf
-	for i := range p.deferred {
-		for _, c := range p.checks {
-			if c.NeedsAsOf {
-				p.findings = c.Run(&p.deferred[i], &env, p.findings)
-			}
-		}
-	}
-	p.deferred = nil
 }
 
 // key turns what a row says of a key into a Key.
@@ -536,6 +573,7 @@ func (p *reportParser) root(line int, r *csvRow) bool {
 	if !p.account(line, a) {
 		return false
 	}
+	repeat := p.rootAgain(line, r)
 	p.checkUse(line, r)
 	// Every value that can be read counts towards the report's newest
 	// time; the checks about the root user need them all.
@@ -563,11 +601,34 @@ func (p *reportParser) root(line int, r *csvRow) bool {
 		p.pr.warnf(line, "the root user's row has a value credreview cannot read; the checks about the root user skip it")
 		return true
 	}
-	if p.rootChecks || p.sink != nil {
-		p.cur = Row{Line: line, User: r.User, ARN: r.ARN, Root: true, Created: At(created), PasswordLastUsed: pw.when(),
-			PasswordChanged: NotSupported, MFA: mfa,
-			Keys: [2]Key{keys[0].key(r.Key1LastUsedRegion, r.Key1LastUsedService), keys[1].key(r.Key2LastUsedRegion, r.Key2LastUsedService)}}
-		p.run(&p.cur)
+	p.cur = Row{Line: line, User: r.User, ARN: r.ARN, Root: true, Created: At(created), PasswordLastUsed: pw.when(),
+		PasswordChanged: NotSupported, MFA: mfa, Repeat: repeat,
+		Keys: [2]Key{keys[0].key(r.Key1LastUsedRegion, r.Key1LastUsedService), keys[1].key(r.Key2LastUsedRegion, r.Key2LastUsedService)}}
+	return true
+}
+
+// rootAgain warns of a second row of the root user, naming the columns in
+// which it differs from the first: AWS writes one. Both rows are checked,
+// and what both show is reported once. It reports whether the row repeats.
+func (p *reportParser) rootAgain(line int, r *csvRow) bool {
+	if p.rootLine == 0 {
+		p.rootLine = line
+		for i, f := range r.fields() {
+			p.rootFields[i] = strings.Clone(*f)
+		}
+		return false
+	}
+	var cols []string
+	for i, f := range r.fields() {
+		if *f != p.rootFields[i] {
+			cols = append(cols, csvColumns[i])
+		}
+	}
+	if len(cols) == 0 {
+		p.pr.warnf(line, "the root user appears again (first at line %d); both rows are checked, and what both show is reported once", p.rootLine)
+	} else {
+		p.pr.warnf(line, "the root user appears again (first at line %d), and the rows differ in %s: AWS writes one root row, so one of them was edited or added by hand; both are checked, and what both show is reported once, at the higher severity",
+			p.rootLine, strings.Join(cols, ", "))
 	}
 	return true
 }
@@ -607,7 +668,6 @@ func (p *reportParser) keep(line int, r *csvRow, use *[4]uint32, canonicalARN bo
 	if dup = a.first != 0; dup {
 		// Rare: what finish derives from a first row's digest, it takes
 		// for a repeated row from here.
-		p.sawDup = true
 		p.duplicate(line, a.first, r.User, &p.seen.digests[a.entry], &d)
 		p.seen.times = append(p.seen.times, rowTime{sec: d.newest(), line: int32(line)})
 		return true
@@ -625,7 +685,6 @@ func (p *reportParser) account(line int, a arn) bool {
 		// Kept: the row's strings may point into the read buffer.
 		p.rep.AccountID, p.rep.Partition = strings.Clone(a.account), strings.Clone(a.partition)
 		p.arnPrefix = "arn:" + p.rep.Partition + ":iam::" + p.rep.AccountID + ":"
-		p.env.AccountID, p.env.Partition = p.rep.AccountID, p.rep.Partition
 		if len(a.account) != 12 {
 			p.pr.warnf(line, "account id %s has %d digits; AWS account ids have 12", a.account, len(a.account))
 		}

@@ -99,6 +99,7 @@ type Report struct {
 	SupersededBy string
 
 	keys   []uint64 // keyHash of each key, to count the keys an unbound inventory entry matches
+	users  userList // its IAM users, to hold a newer report of the account to it
 	newest int64    // the newest time of the rows not dated after the report
 }
 
@@ -169,7 +170,7 @@ func (f *Finding) ActiveBeforeChange() bool {
 // Commands writes the commands that test, remove and restore the finding's
 // key. They are derived, not stored: a batch can have tens of thousands of
 // findings, and each output format asks for them once as it writes.
-func (f *Finding) Commands() Commands { return commandsFor(f) }
+func (f *Finding) Commands() Commands { return CheckByID(f.Check).Commands(f) }
 
 // HasKey reports whether the finding is about an access key: one about a
 // password or the root user has no key slot, key times or key age.
@@ -178,13 +179,10 @@ func (f *Finding) HasKey() bool { return f.KeySlot > 0 }
 // Subject names what the finding is about, as a line of an output says it:
 // "key 2 created 2025-01-01T00:00:04Z", "console password", "root user".
 func (f *Finding) Subject() string {
-	switch {
-	case f.HasKey():
+	if f.HasKey() {
 		return "key " + string(rune('0'+f.KeySlot)) + " created " + stampOf(f.KeyCreated)
-	case f.Check == CheckRootMFA || f.Check == CheckRootUsed:
-		return "root user"
 	}
-	return "console password"
+	return CheckByID(f.Check).Keyless
 }
 
 // SecondsAfterUserCreated is how long after its user the key was created.

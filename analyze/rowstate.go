@@ -67,6 +67,7 @@ func (p *reportParser) derive() {
 	s.times = append(times, extra...)
 	p.rep.Keys = n
 	p.rep.keys = keys[:n:n]
+	p.rep.users = s.list()
 }
 
 // rowDigest is what a user's first row said, to name the columns a repeated

@@ -96,16 +96,20 @@ func checkAccounted(t *testing.T, data []byte) {
 	checked := 0
 	var twice []int
 	p := newReportParser(&rep, &hour, &pr)
-	p.trace = func(line int, ok bool) {
+	account := func(line int, what string) {
 		if _, dup := seen[line]; dup {
 			twice = append(twice, line)
 		}
-		seen[line] = map[bool]string{true: "checked", false: "rejected"}[ok]
-		if ok {
-			checked++
-		}
+		seen[line] = what
 	}
-	err := p.parse(bytes.NewReader(data))
+	for r := range p.rows(bytes.NewReader(data)) {
+		account(r.Line, "checked")
+		checked++
+	}
+	err := p.err
+	for _, line := range p.rejects {
+		account(line, "rejected")
+	}
 	if err != nil && rep.Lines == 0 {
 		return // not a report: no data lines were read
 	}
@@ -125,7 +129,8 @@ func checkAccounted(t *testing.T, data []byte) {
 			t.Fatalf("line %d was neither checked nor named in an error", l)
 		}
 	}
-	if checked+rep.Rejected != rep.Lines || checked != p.checked {
+	// A root row too odd to hand out is read, and counted as checked.
+	if rep.Rejected+p.checked != rep.Lines || checked > p.checked {
 		t.Fatalf("checked %d + rejected %d != lines %d", checked, rep.Rejected, rep.Lines)
 	}
 	// Every rejected line is named in an error, or counted among those
@@ -292,7 +297,7 @@ func TestTimesAfterTheReport(t *testing.T) {
 	t.Run("csv: a root used this year and a user made two years ago", func(t *testing.T) {
 		root := strings.Replace(rootRow, "2026-01-01T00:00:00+00:00", "2026-11-30T08:00:00+00:00", 1)
 		u := row("u", map[string]string{"user_creation_time": "2024-11-01T00:00:00+00:00", "password_last_used": "2024-11-02T00:00:00+00:00", "password_last_changed": "2024-11-01T00:00:00+00:00"})
-		res := analyzeOne(t, report(root, u), Options{SetupWindow: time.Hour, Now: now, Checks: []string{CheckUnusedCredentials}})
+		res := analyzeOne(t, report(root, u), Options{SetupWindow: time.Hour, Now: now, Checks: []string{"unused-credentials"}})
 		if len(res.Errors) != 0 || stamp(res.Reports[0].AsOf) != "2026-11-30T08:00:00Z" {
 			t.Errorf("errors %v, as of %s", problemLines(res.Errors), stamp(res.Reports[0].AsOf))
 		}

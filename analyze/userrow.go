@@ -68,23 +68,6 @@ func (w When) String() string {
 	return notApplicable
 }
 
-// parseWhen reads a time column that may hold a sentinel.
-func parseWhen(s string) (When, error) {
-	switch s {
-	case notApplicable:
-		return NotApplicable, nil
-	case noInformation:
-		return NoInformation, nil
-	case notSupported:
-		return NotSupported, nil
-	}
-	sec, err := parseStamp(s)
-	if err != nil {
-		return When{}, err
-	}
-	return At(sec), nil
-}
-
 // Key is what a report row says of one access key.
 type Key struct {
 	Active bool
@@ -119,6 +102,10 @@ type Row struct {
 	PasswordChanged When
 	MFA             bool
 	Keys            [2]Key
+	// Repeat marks a row of a user the report has a row of already (a
+	// hand-edited file): it is checked too, and findings both rows give
+	// are reported once.
+	Repeat bool
 }
 
 // PasswordLastChanged is when the password was set: a time, or N/A.
@@ -131,16 +118,4 @@ func (r Row) clone() Row {
 		r.Keys[i].Region, r.Keys[i].Service = strings.Clone(r.Keys[i].Region), strings.Clone(r.Keys[i].Service)
 	}
 	return r
-}
-
-// CheckEnv is what a check knows besides the row: the options, the report,
-// and the time ages are measured to.
-type CheckEnv struct {
-	Opts      *Options
-	Source    string
-	AccountID string
-	Partition string
-	// AsOf is the report's as-of time in Unix seconds: set for the checks
-	// that measure ages (NeedsAsOf), which run once it is known.
-	AsOf int64
 }

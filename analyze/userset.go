@@ -166,3 +166,46 @@ func (s *userSet) reset() {
 
 // userSets recycles sets between reports.
 var userSets = sync.Pool{New: func() any { return &userSet{} }}
+
+// userList is the users of a report, as its userSet had them: kept so that
+// a newer report of the same account can be held to the older one (see
+// supersede), in a few bytes per user rather than a string each.
+type userList struct {
+	names []byte   // lower-cased, back to back
+	ends  []int32  // where each name ends in names
+	upper []uint64 // the positions of each name's upper-case letters
+}
+
+// list copies the set's users, each as its first row named it.
+func (s *userSet) list() userList {
+	l := userList{names: bytes.Clone(s.names), ends: make([]int32, len(s.ents)), upper: make([]uint64, len(s.ents))}
+	for e := range s.ents {
+		l.ends[e] = s.ents[e].off + s.ents[e].n
+		if e < len(s.digests) {
+			l.upper[e] = s.digests[e].user
+		}
+	}
+	return l
+}
+
+func (l *userList) len() int { return len(l.ends) }
+
+// lower is user i's name, lower-cased.
+func (l *userList) lower(i int) string {
+	start := int32(0)
+	if i > 0 {
+		start = l.ends[i-1]
+	}
+	return string(l.names[start:l.ends[i]])
+}
+
+// name is user i's name as the report wrote it.
+func (l *userList) name(i int) string {
+	b := []byte(l.lower(i))
+	for j := range b {
+		if l.upper[i]>>j&1 != 0 {
+			b[j] -= 'a' - 'A'
+		}
+	}
+	return string(b)
+}

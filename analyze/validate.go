@@ -64,5 +64,6 @@ func ValidFinding(f *Finding) string {
 
 // rootCheck reports whether a check is about the root user's row.
 func rootCheck(id string) bool {
-	return id == CheckRootAccessKey || id == CheckRootMFA || id == CheckRootUsed
+	c := CheckByID(id)
+	return c != nil && c.Root
 }

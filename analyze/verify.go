@@ -206,8 +206,25 @@ func verify(prior []Finding, before []Report, beforeInv []Inventory, newer *Resu
 				when.Format(time.RFC3339), rep.AccountID), Hint: "verify with the JSON that aws iam get-credential-report prints, or that credreview fetch saves: its GeneratedTime says when the report was made"})
 		}
 	}
-	for _, reps := range current {
+	users := map[string]int{} // the review's users of each account
+	for _, rep := range before {
+		users[rep.AccountID] = max(users[rep.AccountID], rep.Users)
+	}
+	for acct, reps := range current {
 		sort.SliceStable(reps, func(i, j int) bool { return reps[i].AsOf.After(reps[j].AsOf) })
+		// A newer report that has lost more than half of the account's
+		// users (a root row alone, dated later) would make every finding
+		// user-deleted: more likely a stray or a decoy than the account's
+		// report.
+		n := 0
+		for _, r := range reps {
+			n = max(n, r.Users)
+		}
+		if u := users[acct]; stale[acct] == "" && u > 0 && 2*(u-n) > u {
+			stale[acct] = fmt.Sprintf("%s has %d of the review's %d users of the account", reps[0].Source, n, u)
+			errs = append(errs, Problem{Source: reps[0].Source, Message: fmt.Sprintf("the newer evidence of account %s has at most %d users, and the review's report had %d: a report that has lost more than half of an account's users is more likely a stray or a decoy than the account's report; the account is not verified", acct, n, u),
+				Hint: "verify with the account's whole report; if the users were deleted, the report that shows it is that report"})
+		}
 	}
 	now := map[string]*Finding{}
 	for i := range newer.Findings {
@@ -238,7 +255,11 @@ func verify(prior []Finding, before []Report, beforeInv []Inventory, newer *Resu
 		case len(current[f.AccountID]) == 0:
 			out.Outcome, out.Evidence = Unknown, "no newer report of account "+f.AccountID
 		default:
-			out.Outcome, out.Evidence = classify(&f, now[identity(&f)], current[f.AccountID], idx, inventories[f.AccountID], all)
+			var warn *Problem
+			out.Outcome, out.Evidence, warn = classify(&f, now[identity(&f)], current[f.AccountID], idx, inventories[f.AccountID], all)
+			if warn != nil {
+				warns = append(warns, *warn)
+			}
 		}
 		v.Results = append(v.Results, out)
 	}
@@ -254,7 +275,22 @@ func verify(prior []Finding, before []Report, beforeInv []Inventory, newer *Resu
 // the account's reports (newest first) and their rows of the user, the
 // inventories named for the account (invs) and all of them (all), and the
 // finding the check makes of it now, if any.
-func classify(f, now *Finding, reps []*Report, idx *rowIndex, invs, all []*Inventory) (Outcome, string) {
+//
+// It gives a warning where two pieces of the newer evidence contradict
+// each other: then the outcome is unknown.
+func classify(f, now *Finding, reps []*Report, idx *rowIndex, invs, all []*Inventory) (Outcome, string, *Problem) {
+	o, evidence := classifyKey(f, now, reps, idx, invs, all)
+	if o == contradiction {
+		return Unknown, evidence, &Problem{Source: f.ID, Message: evidence}
+	}
+	return o, evidence, nil
+}
+
+// contradiction is classifyKey's outcome where the evidence contradicts
+// itself: unknown, with a warning.
+const contradiction Outcome = "contradiction"
+
+func classifyKey(f, now *Finding, reps []*Report, idx *rowIndex, invs, all []*Inventory) (Outcome, string) {
 	var u seenUser
 	var rep *Report
 	for _, r := range reps {
@@ -330,6 +366,10 @@ func classify(f, now *Finding, reps []*Report, idx *rowIndex, invs, all []*Inven
 		}
 		for _, inv := range invs {
 			if !inv.Incomplete && listsUser(inv, f.User) {
+				if key != nil {
+					return contradiction, fmt.Sprintf("%s lists the keys of %s but not key %s, while %s still has the key created %s: the newer evidence contradicts itself, and the key is not taken for gone",
+						inv.Source, f.User, f.KeyID, rep.Source, string(AppendStamp(nil, f.KeyCreated)))
+				}
 				return Remediated, fmt.Sprintf("%s lists the keys of %s, but no longer key %s", inv.Source, f.User, f.KeyID)
 			}
 		}

@@ -94,7 +94,7 @@ func TestVerifyOutcomes(t *testing.T) {
 		"nopassword 1":     Remediated,  // the key is there, the check no longer finds it
 		"stillinactive 1":  Deactivated, // was Inactive, and is
 		"listed 1":         StillActive, // the inventory lists it, Active
-		"unlisted 1":       Remediated,  // the inventory lists the user's keys, no longer this one
+		"unlisted 1":       Unknown,     // the inventory lists the user's keys, no longer this one, but the report still has it
 		"moved 1":          Remediated,  // key 1 is gone (the slot holds key 2, made later)
 		"moved 2":          StillActive, // key 2 is still there, Active, in slot 1 now
 		"listedinactive 1": Deactivated, // the inventory lists it as Inactive
@@ -112,13 +112,16 @@ func TestVerifyOutcomes(t *testing.T) {
 		if r.Evidence == "" {
 			t.Errorf("%s: %s with no evidence", r.Finding.User, r.Outcome)
 		}
+		if r.Finding.User == "unlisted" && !strings.Contains(r.Evidence, "lists the keys of unlisted but not key AKIAIOSFODNN7EXAMPL2, while") {
+			t.Errorf("unlisted: %q, want the contradiction named", r.Evidence)
+		}
 	}
 	// The user made again under an old name has a setup-time key too.
 	if len(v.New) != 2 || v.New[0].User != "newcomer" || v.New[1].User != "recreated" {
 		t.Errorf("new findings %v", v.New)
 	}
 	c := v.Count()
-	if c[Remediated] != 5 || c[Deactivated] != 3 || c[StillActive] != 3 || c[UserDeleted] != 2 {
+	if c[Remediated] != 4 || c[Deactivated] != 3 || c[StillActive] != 3 || c[UserDeleted] != 2 || c[Unknown] != 1 {
 		t.Errorf("counts %v", c)
 	}
 	if !v.FailsAtOrAbove(SeverityHigh) {
@@ -191,10 +194,11 @@ func TestVerifyCSVsOfOneTime(t *testing.T) {
 // account, the newest speaks for it: the older one's rows are not used.
 func TestVerifyNewestReportSpeaks(t *testing.T) {
 	setup := row("alice", key(1, true, "2025-01-01T00:00:05+00:00", ""))
-	before := map[string]string{"r.json": envelope(report(rootRow, setup), "2026-02-01T00:00:00Z")}
+	others := []string{row("bob", nil), row("carol", nil)}
+	before := map[string]string{"r.json": envelope(report(append([]string{rootRow, setup}, others...)...), "2026-02-01T00:00:00Z")}
 	after := map[string]string{
-		"a.json": envelope(report(rootRow, setup), "2026-02-02T00:00:00Z"),
-		"b.json": envelope(report(rootRow), "2026-02-03T00:00:00Z"),
+		"a.json": envelope(report(append([]string{rootRow, setup}, others...)...), "2026-02-02T00:00:00Z"),
+		"b.json": envelope(report(append([]string{rootRow}, others...)...), "2026-02-03T00:00:00Z"),
 	}
 	_, v, _ := verifyFiles(t, before, after, hour)
 	if got := v.Results[0]; got.Outcome != UserDeleted {
@@ -202,11 +206,34 @@ func TestVerifyNewestReportSpeaks(t *testing.T) {
 	}
 }
 
+// TestVerifyDecoy pins that a newer report that lacks more than half of
+// the users of the report it would supersede (a root row alone, dated
+// later) cannot turn findings into user-deleted: an error, and the real
+// report still speaks.
+func TestVerifyDecoy(t *testing.T) {
+	setup := row("alice", key(1, true, "2025-01-01T00:00:05+00:00", ""))
+	before := map[string]string{"r.json": envelope(report(rootRow, setup, row("bob", nil)), "2026-02-01T00:00:00Z")}
+	after := map[string]string{
+		"a.json":     envelope(report(rootRow, setup, row("bob", nil)), "2026-02-02T00:00:00Z"),
+		"decoy.json": envelope(report(rootRow), "2026-02-03T00:00:00Z"),
+	}
+	_, v, _ := verifyFiles(t, before, after, hour)
+	if got := v.Results[0]; got.Outcome != StillActive {
+		t.Errorf("%s: %s; want still-active, by the real report", got.Outcome, got.Evidence)
+	}
+	dir := t.TempDir()
+	for name, content := range after {
+		os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644)
+	}
+	newer := Analyze(context.Background(), []string{dir}, nil, hour)
+	containsAll(t, "errors", problemLines(newer.Errors), []string{"decoy.json: the report would supersede " + filepath.Join(dir, "a.json") + ", the older report of account 123456789012, but lacks 2 of its 2 users (alice, bob)"})
+}
+
 // TestVerifyKeylessChecks pins verify for a check about a user, not a
 // key: still found is still active, no longer found is remediated.
 func TestVerifyKeylessChecks(t *testing.T) {
 	opts := hour
-	opts.Checks = []string{CheckConsoleMFA}
+	opts.Checks = []string{"console-mfa"}
 	before := map[string]string{"r.csv": report(rootRow, row("nomfa", nil), row("fixed", nil))}
 	after := map[string]string{"r.csv": report(strings.Replace(rootRow, "2026-01-01T00:00:00", "2026-02-01T00:00:00", 1), row("nomfa", nil), row("fixed", map[string]string{"mfa_active": "true"}))}
 	_, v, problems := verifyFiles(t, before, after, opts)
@@ -275,7 +302,7 @@ func TestVerifyEvidenceTraps(t *testing.T) {
 	})
 	t.Run("a root row that cannot be read", func(t *testing.T) {
 		opts := hour
-		opts.Checks = []string{CheckRootMFA}
+		opts.Checks = []string{"root-mfa"}
 		noMFA := strings.Replace(rootRow, ",true,false,N/A", ",false,false,N/A", 1)
 		before := map[string]string{"r.json": envelope(report(noMFA, setup("alice")), "2026-02-01T00:00:00Z")}
 		after := map[string]string{"r.json": env(strings.Replace(noMFA, "2019-01-01T00:00:00+00:00", "yesterday", 1), setup("alice"))}
@@ -284,4 +311,20 @@ func TestVerifyEvidenceTraps(t *testing.T) {
 			t.Errorf("root: %s (%s), want unknown", r.Outcome, r.Evidence)
 		}
 	})
+}
+
+// TestVerifyDecoyAlone pins that a decoy alone, with no real newer report
+// beside it, leaves the account unknown, with an error, where it would
+// have made every finding user-deleted.
+func TestVerifyDecoyAlone(t *testing.T) {
+	setup := row("alice", key(1, true, "2025-01-01T00:00:05+00:00", ""))
+	before := map[string]string{"r.json": envelope(report(rootRow, setup, row("bob", nil)), "2026-02-01T00:00:00Z")}
+	after := map[string]string{"decoy.json": envelope(report(rootRow), "2026-02-03T00:00:00Z")}
+	_, v, problems := verifyFiles(t, before, after, hour)
+	if got := v.Results[0]; got.Outcome != Unknown {
+		t.Errorf("%s: %s; want unknown", got.Outcome, got.Evidence)
+	}
+	if len(problems) != 1 || !strings.Contains(problems[0].Message, "the newer evidence of account 123456789012 has at most 0 users, and the review's report had 2") {
+		t.Errorf("problems %v", problems)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -80,9 +81,9 @@ func (e *MismatchError) Error() string {
 // say what they like. The warnings are about approvals the board may not
 // have seen: in rows a filter hides.
 func ReadApproved(r io.Reader) (*Review, []RowProblem, error) {
-	f, err := excelize.OpenReader(r)
+	f, err := openWorkbook(r, "the workbook")
 	if err != nil {
-		return nil, nil, fmt.Errorf("not a workbook: %w", err)
+		return nil, nil, err
 	}
 	defer f.Close()
 	rev, err := readStamp(f)
@@ -114,9 +115,13 @@ func HoldsDecisions(path string) bool {
 		n, _ := io.ReadFull(f, b)
 		return strings.Contains(string(b[:n]), approvedMarker)
 	case strings.HasSuffix(path, ".xlsx"):
-		f, err := excelize.OpenFile(path)
+		f, err := openWorkbookFile(path)
 		if err != nil {
-			return false
+			// A workbook too large to read within the caps may hold
+			// decisions: it is never replaced in the dark. A file that is
+			// no workbook at all holds none.
+			var ce *capError
+			return errors.As(err, &ce)
 		}
 		defer f.Close()
 		rows, err := f.Rows(sheetFindings)
@@ -225,8 +230,12 @@ func readDecisions(f *excelize.File, rev *Review) (decisions map[string]Decision
 	bad := func(row int, format string, args ...any) {
 		problems = append(problems, RowProblem{Sheet: sheetFindings, Row: row, Message: fmt.Sprintf(format, args...)})
 	}
-	rows, err := f.GetRows(sheetFindings)
-	if err != nil || len(rows) == 0 {
+	rows, err := boundedRows(f, sheetFindings, len(rev.Findings)+1+slackRows)
+	if err != nil {
+		bad(0, "%v", err)
+		return nil, problems, nil
+	}
+	if len(rows) == 0 {
 		bad(0, "the sheet is missing or empty")
 		return nil, problems, nil
 	}
@@ -332,8 +341,12 @@ func checkCommands(f *excelize.File, rev *Review) []RowProblem {
 	bad := func(row int, format string, args ...any) {
 		problems = append(problems, RowProblem{Sheet: sheetCommands, Row: row, Message: fmt.Sprintf(format, args...)})
 	}
-	rows, err := f.GetRows(sheetCommands)
-	if err != nil || len(rows) == 0 {
+	rows, err := boundedRows(f, sheetCommands, len(commandPhases)*len(rev.Findings)+1+slackRows)
+	if err != nil {
+		bad(0, "%v", err)
+		return problems
+	}
+	if len(rows) == 0 {
 		bad(0, "the sheet is missing or empty")
 		return problems
 	}

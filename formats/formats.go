@@ -123,16 +123,18 @@ func (r *Review) control(check string) string {
 // checks are the checks the review ran.
 func (r *Review) checks() []string {
 	if len(r.Options.Checks) == 0 {
-		return []string{analyze.CheckSetupKey}
+		return []string{analyze.DefaultCheck().ID}
 	}
 	return r.Options.Checks
 }
 
-func orDefault(v, def int) int {
-	if v <= 0 {
-		return def
+// single is the review's check when it ran one that has texts of its own
+// (see analyze.Documents): its outputs then speak of it alone.
+func (r *Review) single() *analyze.Documents {
+	if c := r.checks(); len(c) == 1 {
+		return analyze.CheckByID(c[0]).Documents
 	}
-	return v
+	return nil
 }
 
 func (r *Review) name() string {
@@ -237,18 +239,6 @@ func stamp(t time.Time) string {
 	return string(analyze.AppendStamp(make([]byte, 0, 20), t))
 }
 
-// Window writes a setup window as people write durations: 1h, 90s, 1h30m.
-func Window(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
-
 // asOfRule says how ages were measured.
 func asOfRule(r *Review) string {
 	if !r.Options.AsOf.IsZero() {
@@ -289,83 +279,28 @@ func accountOf(id string) string {
 	return id
 }
 
-// severityMeaning says what a severity asks of the board.
-var severityMeaning = map[analyze.Severity]string{
-	analyze.SeverityHigh:   "active key, never used: the CIS control fails; deactivate, then delete",
-	analyze.SeverityMedium: "active key that has been used: confirm whether the person needs programmatic access before removing it",
-	analyze.SeverityLow:    "inactive key: delete it to finish the job",
-}
-
-// onlySetupKey reports whether the review ran the setup-key check alone,
-// the control credreview is named for: its outputs then speak of it alone.
-func (r *Review) onlySetupKey() bool {
-	c := r.checks()
-	return len(c) == 1 && c[0] == analyze.CheckSetupKey
-}
-
 // title is what the review's documents are headed.
 func (r *Review) title() string {
-	if r.onlySetupKey() {
-		return reviewTitle
+	if d := r.single(); d != nil {
+		return d.ReviewTitle
 	}
 	return "Credential review: IAM credentials against the CIS AWS Foundations Benchmark"
 }
 
-// checkLine describes a check in one line: its id, its CIS ids and its
-// title.
-func checkLine(c *analyze.Check) string {
-	return c.ID + " (" + controlsText(c.Controls) + "): " + c.Title
-}
-
-// controlsText writes a check's ids by version: v1.2 §1.21, v1.4 to v4.0
-// §1.11, v5.0 §1.10, v6.0 §2.10.
-func controlsText(m map[analyze.Benchmark]string) string {
-	var parts []string
-	for i := 0; i < len(analyze.Benchmarks); {
-		b := analyze.Benchmarks[i]
-		id := m[b]
-		j := i
-		for j+1 < len(analyze.Benchmarks) && m[analyze.Benchmarks[j+1]] == id {
-			j++
-		}
-		if id != "" {
-			v := strings.TrimPrefix(string(b), "cis-")
-			if j > i {
-				v += " to " + strings.TrimPrefix(string(analyze.Benchmarks[j]), "cis-")
-			}
-			parts = append(parts, "CIS "+v+" §"+id)
-		}
-		i = j + 1
-	}
-	return strings.Join(parts, ", ")
-}
-
-// checkRules says each check's rule, with the review's periods.
-func checkRule(r *Review, id string) string {
-	o := r.Options
-	switch id {
-	case analyze.CheckSetupKey:
-		return fmt.Sprintf("a console user's (password_enabled true) access key created 0 to %s after the user (inclusive)", Window(o.SetupWindow))
-	case analyze.CheckRootAccessKey:
-		return "the root user's row has an active access key"
-	case analyze.CheckRootMFA:
-		return "the root user's mfa_active is false"
-	case analyze.CheckRootUsed:
-		return fmt.Sprintf("the root user's password or an access key used %d days or less before the as-of time", orDefault(o.RootUseDays, analyze.DefaultRootUseDays))
-	case analyze.CheckConsoleMFA:
-		return "an IAM user with password_enabled true and mfa_active false"
-	case analyze.CheckUnusedCredentials:
-		return fmt.Sprintf("an IAM user's password, or active access key, not used for %d days or more before the as-of time; one never used counts from when it was set (password_last_changed, access_key_N_last_rotated), as CIS says, and no_information likewise", orDefault(o.UnusedDays, analyze.DefaultUnusedDays))
-	case analyze.CheckTwoActiveKeys:
-		return "an IAM user with both access keys active: a finding about the older one"
-	case analyze.CheckKeyRotation:
-		return fmt.Sprintf("an IAM user's active access key created more than %d days before the as-of time", orDefault(o.RotationDays, analyze.DefaultRotationDays))
-	}
-	return ""
-}
+// checkRule says a check's rule, with the review's periods.
+func checkRule(r *Review, id string) string { return analyze.CheckByID(id).Rule(&r.Options) }
 
 // v7Note says what the newest benchmark dropped.
-const v7Note = "CIS v7.0 no longer lists the setup-key and two-active-keys controls; credreview keeps them, as the versions before it do."
+func v7Note() string {
+	var ids []string
+	for _, c := range analyze.Checks {
+		if c.NotInCISv7 {
+			ids = append(ids, c.ID)
+		}
+	}
+	return "CIS v7.0 no longer lists the " + strings.Join(ids, " and ") + " controls; credreview keeps them, as the versions before it do."
+}
 
-// cisControl names the control in the benchmark versions that have it.
-const cisControl = "CIS AWS Foundations Benchmark: v1.2 §1.21, v1.3 to v4.0 §1.11, v5.0 §1.10, v6.0 §2.10 (do not set up access keys during initial user setup for users that have a console password)"
+// Window writes a setup window as people write durations (1h, 90s, 1h30m),
+// as every output does.
+func Window(d time.Duration) string { return analyze.FormatWindow(d) }

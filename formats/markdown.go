@@ -27,8 +27,9 @@ func (Markdown) Write(w io.Writer, r *Review) error {
 	v := newView(r)
 	c := v.Total
 
-	if r.onlySetupKey() {
-		e.print("# Change request: remove access keys created during console users' initial setup\n\n")
+	single := r.single()
+	if single != nil {
+		e.print("# ", single.ChangeTitle, "\n\n")
 	} else {
 		e.print("# Change request: IAM credentials against the CIS AWS Foundations Benchmark\n\n")
 	}
@@ -36,22 +37,23 @@ func (Markdown) Write(w io.Writer, r *Review) error {
 
 	e.print("## Scope\n\n")
 	e.print("| Parameter | Value |\n|---|---|\n")
-	if r.onlySetupKey() {
-		e.printf("| Check | %s |\n", cell("setup-key: "+cisControl))
-		e.printf("| Rule | %s |\n", cell(checkRule(r, analyze.CheckSetupKey)))
+	if single != nil {
+		id := r.checks()[0]
+		e.printf("| Check | %s |\n", cell(id+": "+single.Control))
+		e.printf("| Rule | %s |\n", cell(checkRule(r, id)))
 	} else {
 		for _, id := range r.checks() {
 			c := analyze.CheckByID(id)
-			e.printf("| Check | %s |\n", cell(checkLine(c)+"; "+checkRule(r, id)))
+			e.printf("| Check | %s |\n", cell(c.Line()+"; "+checkRule(r, id)))
 		}
 		for _, n := range analyze.NotChecked {
-			e.printf("| Not checked | %s |\n", cell(n.Title+" ("+controlsText(n.Controls)+"): a credential report cannot tell; run "+n.Command))
+			e.printf("| Not checked | %s |\n", cell(n.Title+" ("+analyze.ControlsText(n.Controls)+"): a credential report cannot tell; run "+n.Command))
 		}
 		if r.Benchmark != "" {
 			e.printf("| CIS ids shown | %s |\n", cell(string(r.Benchmark)+" (the JSON has every version's)"))
 		}
 	}
-	e.printf("| Setup window | %s |\n", cell(Window(r.Options.SetupWindow)))
+	e.printf("| Setup window | %s |\n", cell(analyze.FormatWindow(r.Options.SetupWindow)))
 	e.printf("| Ages measured to | %s |\n\n", cell(asOfRule(r)))
 
 	e.print("### Reports\n\n")
@@ -100,14 +102,11 @@ func (Markdown) Write(w io.Writer, r *Review) error {
 		e.printf("| %s | %d | %d | %d | %d |\n", cell(accountOf(a.ID)), ac[analyze.SeverityHigh], ac[analyze.SeverityMedium], ac[analyze.SeverityLow], ac.Total())
 	}
 	e.printf("| **All** | **%d** | **%d** | **%d** | **%d** |\n\n", c[analyze.SeverityHigh], c[analyze.SeverityMedium], c[analyze.SeverityLow], c.Total())
-	for _, s := range analyze.Severities {
-		e.printf("- **%s**: %s.\n", s, severityMeaning[s])
-	}
-	e.print("\n")
+	legend(e, r)
 
 	e.print("## Findings\n\n")
 	if len(v.Active) == 0 {
-		e.print("No access key was created during a console user's initial setup.\n\n")
+		e.print(noFindings(r), "\n\n")
 	} else {
 		findingTable(e, markdownColumns(), v.Active)
 		notes := false
@@ -376,3 +375,20 @@ func code(s string) string {
 	}
 	return fence + pad + s + pad + fence
 }
+
+// severityMeaning says what a severity asks of the board, as the default
+// check's texts say it.
+func severityMeaning() map[analyze.Severity]string {
+	return analyze.DefaultCheck().Documents.Severities
+}
+
+// legend writes what each severity asks of the board.
+func legend(e *errWriter, r *Review) {
+	for _, s := range analyze.Severities {
+		e.printf("- **%s**: %s.\n", s, severityMeaning()[s])
+	}
+	e.print("\n")
+}
+
+// noFindings says that the review found nothing.
+func noFindings(r *Review) string { return analyze.DefaultCheck().Documents.NoFindings }

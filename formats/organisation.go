@@ -150,24 +150,17 @@ const sheetOrganisation = "Accounts"
 // (one row per account, however many), then Errors and Warnings; printed
 // landscape, one page wide, the heading on every page.
 func (XLSX) WriteOrganisation(w io.Writer, o *Organisation) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	st, err := newStyles(f)
+	f, st, err := newWorkbook(sheetOrganisation, map[string]bool{sheetErrors: len(o.Whole.Errors) > 0, sheetWarnings: len(o.Whole.Warnings) > 0}, sheetErrors, sheetWarnings)
 	if err != nil {
 		return err
 	}
-	if err := f.SetSheetName("Sheet1", sheetOrganisation); err != nil {
-		return err
-	}
+	defer f.Close()
 	for _, p := range []struct {
 		sheet string
 		list  []analyze.Problem
 	}{{sheetErrors, o.Whole.Errors}, {sheetWarnings, o.Whole.Warnings}} {
 		if len(p.list) == 0 {
 			continue
-		}
-		if _, err := f.NewSheet(p.sheet); err != nil {
-			return err
 		}
 		if err := problemSheet(f, p.sheet, p.list, st); err != nil {
 			return err

@@ -152,7 +152,7 @@ func (Script) Write(w io.Writer, r *Review) error {
 	for _, inv := range r.Inventories {
 		e.printf("#   %s (key inventory, sha256 %s)\n", Visible(inv.Source), Visible(inv.SHA256))
 	}
-	e.printf("# Setup window %s; ages measured to %s.\n#\n", Window(r.Options.SetupWindow), asOfRule(r))
+	e.printf("# Setup window %s; ages measured to %s.\n#\n", analyze.FormatWindow(r.Options.SetupWindow), asOfRule(r))
 	if r.Decisions != nil {
 		e.print("# " + approvedMarker + "\n")
 		e.printf("# The change board's decisions, read from %s:\n", Visible(orDash(r.Workbook)))
@@ -209,11 +209,11 @@ func (Script) Write(w io.Writer, r *Review) error {
 
 	e.print("set -u\nAWS_PAGER=''\nexport AWS_PAGER\n")
 	e.print("me=${0##*/}\n")
-	e.print("case $0 in\n*.sh) ;;\n*)\n\techo \"$me: run this script by its file name (sh NAME.sh): its transcript goes beside it\" >&2\n\texit 2\n\t;;\nesac\n")
+	e.print("case $0 in\n*.sh) ;;\n*)\n\tprintf '%s\\n' \"$me: run this script by its file name (sh NAME.sh): its transcript goes beside it\" >&2\n\texit 2\n\t;;\nesac\n")
 	e.print("log=${0%.sh}.log\n")
 	e.print("# quote WORD: WORD single-quoted for sh, to print a command to paste.\n")
 	e.print("quote() { printf \"'%s'\" \"$(printf '%s' \"$1\" | sed \"s/'/'\\\\\\\\''/g\")\"; }\n\n")
-	e.print("usage() {\n\techo \"usage: sh $me plan|deactivate|delete|reactivate [--account ID] [--from FINDING]\" >&2\n\texit 2\n}\n\n")
+	e.print("usage() {\n\tprintf '%s\\n' \"usage: sh $me plan|deactivate|delete|reactivate [--account ID] [--from FINDING]\" >&2\n\texit 2\n}\n\n")
 	e.print("phase=${1-}\n[ $# -gt 0 ] && shift\naccount=\nfrom=\n")
 	e.print("while [ $# -gt 0 ]; do\n\tcase $1 in\n")
 	e.print("\t--account) [ $# -ge 2 ] || usage; account=$2; shift 2 ;;\n")
@@ -224,10 +224,10 @@ func (Script) Write(w io.Writer, r *Review) error {
 	e.print("case $phase in\nplan | deactivate | delete | reactivate) ;;\n*) usage ;;\nesac\n")
 	switch len(accounts) {
 	case 0:
-		e.print("echo \"$me: $phase: nothing to do: the script holds no findings\" >&2\nexit 0\n\n")
+		e.print("printf '%s\\n' \"$me: $phase: nothing to do: the script holds no findings\" >&2\nexit 0\n\n")
 	case 1:
 		e.printf("case $account in\n'' | %s) account=%s ;;\n", shellQuote(accounts[0]), shellQuote(accounts[0]))
-		e.printf("*)\n\techo \"$me: no findings for account $account; the findings are in account \"%s >&2\n\texit 2\n\t;;\nesac\n\n", shellQuote(accounts[0]))
+		e.printf("*)\n\tprintf '%%s\\n' \"$me: no findings for account $account; the findings are in account \"%s >&2\n\texit 2\n\t;;\nesac\n\n", shellQuote(accounts[0]))
 	default:
 		var quoted []string
 		for _, a := range accounts {
@@ -235,8 +235,8 @@ func (Script) Write(w io.Writer, r *Review) error {
 		}
 		all := shellQuote(strings.Join(accounts, " "))
 		e.printf("case $account in\n%s) ;;\n", strings.Join(quoted, " | "))
-		e.printf("'')\n\techo \"$me: the findings are in %d accounts (\"%s\"): run each with its own credentials and --account ID\" >&2\n\texit 2\n\t;;\n", len(accounts), all)
-		e.printf("*)\n\techo \"$me: no findings for account $account; the accounts are: \"%s >&2\n\texit 2\n\t;;\nesac\n\n", all)
+		e.printf("'')\n\tprintf '%%s\\n' \"$me: the findings are in %d accounts (\"%s\"): run each with its own credentials and --account ID\" >&2\n\texit 2\n\t;;\n", len(accounts), all)
+		e.printf("*)\n\tprintf '%%s\\n' \"$me: no findings for account $account; the accounts are: \"%s >&2\n\texit 2\n\t;;\nesac\n\n", all)
 	}
 	if len(accounts) == 0 {
 		return e.err
@@ -245,20 +245,20 @@ func (Script) Write(w io.Writer, r *Review) error {
 	e.print(`# transcript FINDING RESULT COMMAND: append a line to the log.
 transcript() {
 	if ! printf '%s %s account %s %s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$phase" "$account" "$1" "$2" "$3" >>"$log" 2>/dev/null; then
-		[ -n "${log_warned-}" ] || echo "$me: cannot append to $log; the transcript of this run is lost" >&2
+		[ -n "${log_warned-}" ] || printf '%s\n' "$me: cannot append to $log; the transcript of this run is lost" >&2
 		log_warned=1
 	fi
 }
 
 # Whose are the credentials? Nothing runs unless they are the account's.
 if ! caller=$(aws sts get-caller-identity --query Account --output text); then
-	echo "$me: $phase: aws sts get-caller-identity failed, so whose the credentials are is not known; nothing in account $account was changed" >&2
+	printf '%s\n' "$me: $phase: aws sts get-caller-identity failed, so whose the credentials are is not known; nothing in account $account was changed" >&2
 	transcript - stopped "aws sts get-caller-identity failed"
 	exit 1
 fi
 if [ "$caller" != "$account" ]; then
-	echo "$me: $phase: the credentials are for account $caller, not $account; nothing in account $account was changed" >&2
-	echo "$me: run it with credentials for account $account" >&2
+	printf '%s\n' "$me: $phase: the credentials are for account $caller, not $account; nothing in account $account was changed" >&2
+	printf '%s\n' "$me: run it with credentials for account $account" >&2
 	transcript - stopped "the credentials are for account $caller"
 	exit 1
 fi
@@ -279,10 +279,10 @@ run() {
 		return 0
 	fi
 	transcript "$run_id" failed "$run_cmd"
-	echo "$me: $phase: the command for $run_id (account $account) failed; stopping" >&2
-	echo "$me: done:${done_ids:- nothing}" >&2
-	echo "$me: not done: $run_id$(not_done "$run_id")" >&2
-	echo "$me: once it is put right, go on with: sh $(quote "$0") $phase --account $account --from $run_id" >&2
+	printf '%s\n' "$me: $phase: the command for $run_id (account $account) failed; stopping" >&2
+	printf '%s\n' "$me: done:${done_ids:- nothing}" >&2
+	printf '%s\n' "$me: not done: $run_id$(not_done "$run_id")" >&2
+	printf '%s\n' "$me: once it is put right, go on with: sh $(quote "$0") $phase --account $account --from $run_id" >&2
 	exit 1
 }
 
@@ -297,14 +297,14 @@ plan_key() {
 	fi
 	if ! plan_found=$(eval "$4"); then
 		transcript "$plan_id" failed "$4"
-		echo "$me: plan: listing the keys of $plan_id failed; stopping" >&2
+		printf '%s\n' "$me: plan: listing the keys of $plan_id failed; stopping" >&2
 		exit 1
 	fi
 	transcript "$plan_id" ok "$4"
 	# shellcheck disable=SC2086 # the key ids and states, one word each
 	set -- $plan_found
 	if [ $# -ne 2 ]; then
-		echo "$plan_what: $(($# / 2)) keys match now, not one: every phase would change nothing"
+		printf '%s\n' "$plan_what: $(($# / 2)) keys match now, not one: every phase would change nothing"
 		return 0
 	fi
 	case $2 in
@@ -314,7 +314,7 @@ plan_key() {
 		if [ "$plan_back" = yes ]; then plan_back="sets it Active"; else plan_back="nothing (the key was Inactive before the change)"; fi
 		;;
 	esac
-	echo "$plan_what: key $1 is $2 now: $plan_do; reactivate: $plan_back"
+	printf '%s\n' "$plan_what: key $1 is $2 now: $plan_do; reactivate: $plan_back"
 	done_ids="$done_ids $plan_id"
 }
 
@@ -328,10 +328,10 @@ plan_password() {
 	fi
 	if plan_found=$(eval "$3"); then
 		transcript "$plan_id" ok "$3"
-		echo "$plan_what: the console password, set $plan_found, is there now: deactivate deletes it (delete-login-profile); a new one must then be set to undo that"
+		printf '%s\n' "$plan_what: the console password, set $plan_found, is there now: deactivate deletes it (delete-login-profile); a new one must then be set to undo that"
 	else
 		transcript "$plan_id" failed "$3"
-		echo "$plan_what: the console password cannot be read (gone, or not allowed): deactivate would fail or change nothing"
+		printf '%s\n' "$plan_what: the console password cannot be read (gone, or not allowed): deactivate would fail or change nothing"
 	fi
 	done_ids="$done_ids $plan_id"
 }
@@ -400,9 +400,9 @@ plan_password() {
 	e.print("\t\t[ \"${s#*:}\" = \"$target\" ] && after=1\n")
 	e.print("\tdone\n}\n\n")
 	e.print("\"$phase\"\n")
-	e.print("if [ -n \"$from\" ]; then\n\techo \"$me: no finding $from in the $phase phase of account $account\" >&2\n\texit 2\nfi\n")
+	e.print("if [ -n \"$from\" ]; then\n\tprintf '%s\\n' \"$me: no finding $from in the $phase phase of account $account\" >&2\n\texit 2\nfi\n")
 	e.print("transcript - finished \"done:${done_ids:- nothing}\"\n")
-	e.print("echo \"$me: $phase: account $account: done:${done_ids:- nothing to do}\" >&2\n")
+	e.print("printf '%s\\n' \"$me: $phase: account $account: done:${done_ids:- nothing to do}\" >&2\n")
 	return e.err
 }
 

@@ -464,7 +464,7 @@ func TestScriptAllChecksWithRealCLI(t *testing.T) {
 		}
 		if f.KeySlot == 0 {
 			passwords[f.User] = f.UserCreated
-			if f.Check == analyze.CheckUnusedCredentials {
+			if f.Check == "unused-credentials" {
 				wantNoPassword[f.User] = true
 			}
 			continue

@@ -1,8 +1,6 @@
 package formats
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"strings"
@@ -27,17 +25,9 @@ type Verification struct {
 	Paper          Paper
 }
 
-// VerificationID names a verification by what made it: the review it
-// verifies and the newer evidence.
+// VerificationID is the verification's id (see analyze.VerificationID).
 func VerificationID(v *Verification) string {
-	h := sha256.New()
-	field := func(s string) { fmt.Fprintf(h, "%d:%s", len(s), s) }
-	field(v.Tool.Name)
-	field(v.Tool.Version)
-	field(v.Review.ID)
-	field(v.SHA256)
-	field(ReviewID(v.Newer))
-	return "CV-" + strings.ToUpper(hex.EncodeToString(h.Sum(nil))[:12])
+	return analyze.VerificationID(v.Tool.Name, v.Tool.Version, v.Review.ID, v.SHA256, ReviewID(v.Newer))
 }
 
 // errors are the newer evidence's errors and verify's own.
@@ -153,7 +143,7 @@ func (JSON) WriteVerification(w io.Writer, v *Verification) error {
 	j.open('{')
 	c := v.Count()
 	for _, o := range analyze.Outcomes {
-		j.num(strings.ReplaceAll(string(o), "-", "_"), int64(c[o]))
+		j.num(outcomeKey(o), int64(c[o]))
 	}
 	j.num("new_findings", int64(len(v.New)))
 	j.num("errors", int64(len(v.errors())))
@@ -274,15 +264,13 @@ var resultColumns = []struct {
 // finding of the review), New findings (if any), Errors and Warnings (if
 // any); printed landscape, one page wide.
 func (XLSX) WriteVerification(w io.Writer, v *Verification) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	st, err := newStyles(f)
+	errs := v.errors()
+	f, st, err := newWorkbook(sheetSummary, map[string]bool{sheetResults: true, sheetNew: len(v.New) > 0, sheetErrors: len(errs) > 0, sheetWarnings: len(v.warnings()) > 0},
+		sheetResults, sheetNew, sheetErrors, sheetWarnings)
 	if err != nil {
 		return err
 	}
-	if err := f.SetSheetName("Sheet1", sheetSummary); err != nil {
-		return err
-	}
+	defer f.Close()
 	// Outcomes in colour: green done, amber half done, red not done, grey
 	// not known.
 	outcomeStyle := map[analyze.Outcome]int{}
@@ -299,15 +287,6 @@ func (XLSX) WriteVerification(w io.Writer, v *Verification) error {
 			return err
 		}
 		outcomeStyle[oc.o] = id
-	}
-	errs := v.errors()
-	for _, name := range []string{sheetResults, sheetNew, sheetErrors, sheetWarnings} {
-		if (name == sheetNew && len(v.New) == 0) || (name == sheetErrors && len(errs) == 0) || (name == sheetWarnings && len(v.warnings()) == 0) {
-			continue
-		}
-		if _, err := f.NewSheet(name); err != nil {
-			return err
-		}
 	}
 	title := "Verification of credential review " + v.Review.ID
 	footer := "Verification " + VerificationID(v) + " · evidence as of " + stamp(newestAsOf(v.Newer))

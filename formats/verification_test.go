@@ -194,3 +194,53 @@ func TestReadReviewSortedKeys(t *testing.T) {
 		t.Errorf("read back %d findings of %d, id %s", len(back.Findings), len(r.Findings), back.ID)
 	}
 }
+
+// TestVerificationJSONMatchesEncodingJSON holds the verification's writer
+// to encoding/json's encoding of its VerificationJSON, byte for byte.
+func TestVerificationJSONMatchesEncodingJSON(t *testing.T) {
+	v := verification(t)
+	var got, want bytes.Buffer
+	if err := (JSON{}).WriteVerification(&got, v); err != nil {
+		t.Fatal(err)
+	}
+	enc := json.NewEncoder(&want)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v.document()); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != want.String() {
+		t.Errorf("the writer differs from encoding/json:\n%s", firstDiff(got.String(), want.String()))
+	}
+}
+
+// TestReadReviewFileBounded pins that a review's JSON padded with blanks,
+// or holding one enormous string, is refused with an error that names the
+// file and the cap, long before it is held: the reader never holds more
+// than one member or finding.
+func TestReadReviewFileBounded(t *testing.T) {
+	var b bytes.Buffer
+	if err := (JSON{}).Write(&b, review(t, "samples")); err != nil {
+		t.Fatal(err)
+	}
+	good := b.String()
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"blanks.json": strings.Replace(good, "{", "{"+strings.Repeat(" ", 40<<20), 1),
+		"string.json": strings.Replace(good, `"detail": "`, `"detail": "`+strings.Repeat("x", 40<<20), 1),
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := ReadReviewFile(path)
+		if err == nil || !strings.Contains(err.Error(), path+": ") || !strings.Contains(err.Error(), "more than 16 MiB of one member or finding, or of blanks between them") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	path := filepath.Join(dir, "good.json")
+	os.WriteFile(path, []byte(good), 0o644)
+	if _, _, err := ReadReviewFile(path); err != nil {
+		t.Errorf("the review itself: %v", err)
+	}
+}

@@ -181,10 +181,8 @@ func columnIndex(title string) int {
 // it; the console password, or the root user, for a finding without a key.
 func keyText(f *analyze.Finding) string {
 	switch {
-	case f.KeySlot == 0 && (f.Check == analyze.CheckRootMFA || f.Check == analyze.CheckRootUsed):
-		return "root user"
-	case f.KeySlot == 0:
-		return "console password"
+	case !f.HasKey():
+		return analyze.CheckByID(f.Check).Keyless
 	case f.KeyID != "":
 		return f.KeyID
 	}
@@ -194,19 +192,16 @@ func keyText(f *analyze.Finding) string {
 // statusText is a key's status; the password's state for a finding about
 // a password.
 func statusText(f *analyze.Finding) string {
-	switch {
-	case f.KeySlot > 0:
+	if f.HasKey() {
 		return statusWord(f.KeyActive)
-	case f.Check == analyze.CheckRootMFA || f.Check == analyze.CheckConsoleMFA:
-		return "no MFA"
 	}
-	return ""
+	return analyze.CheckByID(f.Check).KeylessStatus
 }
 
 // afterUser is how long after its user a key was made, for the setup-key
 // check, which is about that.
 func afterUser(f *analyze.Finding) string {
-	if f.Check != analyze.CheckSetupKey {
+	if !analyze.CheckByID(f.Check).AfterUser {
 		return ""
 	}
 	return analyze.HumanSeconds(f.SecondsAfterUserCreated())
@@ -241,34 +236,7 @@ func lastUsedShort(f *analyze.Finding) string {
 }
 
 // actionText is what the review recommends for a finding.
-func actionText(f *analyze.Finding) string {
-	switch f.Check {
-	case analyze.CheckRootAccessKey:
-		return "Delete the root user's key: sign in as root, Security credentials"
-	case analyze.CheckRootMFA:
-		return "Enable MFA for the root user (a hardware device is best)"
-	case analyze.CheckRootUsed:
-		return "Find out who used the root user and why; keep its credentials locked away"
-	case analyze.CheckConsoleMFA:
-		return "Have the user enrol an MFA device, or remove the console password"
-	case analyze.CheckUnusedCredentials:
-		if f.KeySlot == 0 {
-			return "Remove the console password (delete the login profile)"
-		}
-		return "Deactivate, then delete"
-	case analyze.CheckTwoActiveKeys:
-		return "Once the newer key is in use, deactivate, then delete this one"
-	case analyze.CheckKeyRotation:
-		return "Rotate: create a new key, move the workload to it, then deactivate and delete this one"
-	}
-	switch f.Severity {
-	case analyze.SeverityHigh:
-		return "Deactivate, then delete"
-	case analyze.SeverityMedium:
-		return "Confirm with the owner first (the key is in use), then deactivate and delete"
-	}
-	return "Delete (already inactive)"
-}
+func actionText(f *analyze.Finding) string { return analyze.CheckByID(f.Check).Action(f) }
 
 // inUse says, for an active key that was used, when, by what and where:
 // the operator watches that workload once the key is off.

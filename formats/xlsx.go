@@ -124,6 +124,26 @@ type xlsxStyles struct {
 	severity                                                                         map[analyze.Severity]int
 }
 
+// newWorkbook starts a workbook: its styles, its first sheet, then those
+// of the others that want says it has, in the order given.
+func newWorkbook(first string, want map[string]bool, others ...string) (*excelize.File, *xlsxStyles, error) {
+	f := excelize.NewFile()
+	st, err := newStyles(f)
+	if err == nil {
+		err = f.SetSheetName("Sheet1", first)
+	}
+	for _, name := range others {
+		if err == nil && want[name] {
+			_, err = f.NewSheet(name)
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, st, nil
+}
+
 func newStyles(f *excelize.File) (*xlsxStyles, error) {
 	var err error
 	s := &xlsxStyles{severity: map[analyze.Severity]int{}}
@@ -199,24 +219,13 @@ func (XLSX) Write(w io.Writer, r *Review) error {
 	if err := fitsWorkbook(v); err != nil {
 		return err
 	}
-	f := excelize.NewFile()
-	defer f.Close()
-	st, err := newStyles(f)
+	f, st, err := newWorkbook(sheetSummary, map[string]bool{sheetAccounts: v.manyAccounts(), sheetFindings: true, sheetCommands: true, sheetExcepted: len(v.Excepted) > 0,
+		sheetErrors: len(r.Errors) > 0, sheetWarnings: len(r.Warnings) > 0, sheetAbout: true, sheetStamp: true},
+		sheetAccounts, sheetFindings, sheetCommands, sheetExcepted, sheetErrors, sheetWarnings, sheetAbout, sheetStamp)
 	if err != nil {
 		return err
 	}
-	if err := f.SetSheetName("Sheet1", sheetSummary); err != nil {
-		return err
-	}
-	for _, name := range []string{sheetAccounts, sheetFindings, sheetCommands, sheetExcepted, sheetErrors, sheetWarnings, sheetAbout, sheetStamp} {
-		if (name == sheetErrors && len(r.Errors) == 0) || (name == sheetWarnings && len(r.Warnings) == 0) || (name == sheetExcepted && len(v.Excepted) == 0) ||
-			(name == sheetAccounts && !v.manyAccounts()) {
-			continue
-		}
-		if _, err := f.NewSheet(name); err != nil {
-			return err
-		}
-	}
+	defer f.Close()
 	large := []string{sheetFindings, sheetCommands, sheetStamp}
 	if v.manyAccounts() {
 		large = append(large, sheetAccounts)
@@ -296,8 +305,6 @@ func printLayout(f *excelize.File, sheet string, paper Paper, title, footer stri
 
 // hfText escapes the & that starts a header or footer code.
 func hfText(s string) string { return strings.ReplaceAll(s, "&", "&&") }
-
-const reviewTitle = "Credential review: access keys created during console users' initial setup"
 
 // asOfShort is the as-of time of the review for a page footer: the flag's,
 // or the one of every report if they agree, else the newest.
@@ -444,15 +451,15 @@ func writeSummary(f *excelize.File, v *view, st *xlsxStyles) error {
 	s.line([]int{st.heading}, "Run")
 	s.pair("Tool", r.Tool.Name+" "+r.Tool.Version, summaryLast, st, valueWidth)
 	s.pair("Review id", ReviewID(r)+" (the same in every file of this review)", summaryLast, st, valueWidth)
-	if r.onlySetupKey() {
-		s.pair("Check", "setup-key: "+cisControl, summaryLast, st, valueWidth)
-		s.pair("Rule", fmt.Sprintf("a console user's access key created 0 to %s after the user (inclusive)", Window(r.Options.SetupWindow)), summaryLast, st, valueWidth)
+	if d := r.single(); d != nil {
+		s.pair("Check", r.checks()[0]+": "+d.Control, summaryLast, st, valueWidth)
+		s.pair("Rule", d.ShortRule(&r.Options), summaryLast, st, valueWidth)
 	} else {
 		for _, id := range r.checks() {
-			s.pair("Check", checkLine(analyze.CheckByID(id)), summaryLast, st, valueWidth)
+			s.pair("Check", analyze.CheckByID(id).Line(), summaryLast, st, valueWidth)
 		}
 		for _, n := range analyze.NotChecked {
-			s.pair("Not checked", n.Title+" ("+controlsText(n.Controls)+"): a credential report cannot tell; see About", summaryLast, st, valueWidth)
+			s.pair("Not checked", n.Title+" ("+analyze.ControlsText(n.Controls)+"): a credential report cannot tell; see About", summaryLast, st, valueWidth)
 		}
 	}
 	s.pair("Ages measured to", asOfRule(r), summaryLast, st, valueWidth)
@@ -908,25 +915,27 @@ func writeAbout(f *excelize.File, v *view, st *xlsxStyles) error {
 	s := &sheetWriter{f: f, sheet: sheetAbout}
 	s.line([]int{st.title}, "About this review")
 	s.blank()
-	s.line([]int{st.heading}, "The check: setup-key")
-	s.note(cisControl+".", "B", st.text, width)
-	s.note(fmt.Sprintf("Rule: for every IAM user whose password_enabled is true (the root user never counts), and each access key N whose access_key_N_last_rotated is a time (the key's creation time), the key is a setup-time key when 0 <= key created - user created <= %s (inclusive). One finding per key.", Window(r.Options.SetupWindow)), "B", st.text, width)
-	s.note("The CIS console audit compares the user's creation time with the key's; its CLI audit looks for console users whose keys were never used. This review joins both, and the severity says which case a key is.", "B", st.text, width)
+	def := analyze.DefaultCheck()
+	s.line([]int{st.heading}, "The check: "+def.ID)
+	s.note(def.Documents.Control+".", "B", st.text, width)
+	for _, p := range def.Documents.Explain(&r.Options) {
+		s.note(p, "B", st.text, width)
+	}
 	s.blank()
 	s.line([]int{st.heading}, "The checks credreview has")
 	s.note("This review ran: "+strings.Join(r.checks(), ", ")+". credreview analyze --checks all runs every one. Each check's CIS ids by benchmark version, its rule and its severity, with the reason:", "B", st.text, width)
 	for _, c := range analyze.Checks {
-		s.note(checkLine(c)+". Rule: "+checkRule(r, c.ID)+". Severity: "+c.Severity+".", "B", st.text, width)
+		s.note(c.Line()+". Rule: "+checkRule(r, c.ID)+". Severity: "+c.Severity+".", "B", st.text, width)
 	}
 	for _, n := range analyze.NotChecked {
-		s.note("Not checked: "+n.Title+" ("+controlsText(n.Controls)+"). A credential report cannot tell hardware from virtual MFA; this command can: "+n.Command, "B", st.text, width)
+		s.note("Not checked: "+n.Title+" ("+analyze.ControlsText(n.Controls)+"). A credential report cannot tell hardware from virtual MFA; this command can: "+n.Command, "B", st.text, width)
 	}
-	s.note(v7Note, "B", st.text, width)
+	s.note(v7Note(), "B", st.text, width)
 	s.blank()
 	s.line([]int{st.heading}, "Severities")
 	s.line([]int{st.header}, "Severity", "What it asks of the board")
 	for _, sev := range analyze.Severities {
-		s.line([]int{st.severity[sev], st.cell}, sev.String(), severityMeaning[sev]+".")
+		s.line([]int{st.severity[sev], st.cell}, sev.String(), severityMeaning()[sev]+".")
 	}
 	s.blank()
 	s.line([]int{st.heading}, "The sheets")

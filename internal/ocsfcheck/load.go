@@ -32,13 +32,12 @@ type Schema struct {
 
 // dataType is one entry of dictionary.json's "types".
 type dataType struct {
-	name    string
-	base    string // the primitive it refines: string_t, integer_t, long_t, float_t, boolean_t or json_t
-	regex   *regexp.Regexp
-	maxLen  int
-	rng     *[2]float64
-	values  []any
-	comment string
+	name   string
+	base   string // the primitive it refines: string_t, integer_t, long_t, float_t, boolean_t or json_t
+	regex  *regexp.Regexp
+	maxLen int
+	rng    *[2]float64
+	values []any
 }
 
 // entity is a compiled class or object.

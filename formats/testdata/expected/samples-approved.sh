@@ -55,7 +55,7 @@ me=${0##*/}
 case $0 in
 *.sh) ;;
 *)
-	echo "$me: run this script by its file name (sh NAME.sh): its transcript goes beside it" >&2
+	printf '%s\n' "$me: run this script by its file name (sh NAME.sh): its transcript goes beside it" >&2
 	exit 2
 	;;
 esac
@@ -64,7 +64,7 @@ log=${0%.sh}.log
 quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 
 usage() {
-	echo "usage: sh $me plan|deactivate|delete|reactivate [--account ID] [--from FINDING]" >&2
+	printf '%s\n' "usage: sh $me plan|deactivate|delete|reactivate [--account ID] [--from FINDING]" >&2
 	exit 2
 }
 
@@ -88,11 +88,11 @@ esac
 case $account in
 '123456789012' | '210987654321' | '345678901234') ;;
 '')
-	echo "$me: the findings are in 3 accounts ("'123456789012 210987654321 345678901234'"): run each with its own credentials and --account ID" >&2
+	printf '%s\n' "$me: the findings are in 3 accounts ("'123456789012 210987654321 345678901234'"): run each with its own credentials and --account ID" >&2
 	exit 2
 	;;
 *)
-	echo "$me: no findings for account $account; the accounts are: "'123456789012 210987654321 345678901234' >&2
+	printf '%s\n' "$me: no findings for account $account; the accounts are: "'123456789012 210987654321 345678901234' >&2
 	exit 2
 	;;
 esac
@@ -100,20 +100,20 @@ esac
 # transcript FINDING RESULT COMMAND: append a line to the log.
 transcript() {
 	if ! printf '%s %s account %s %s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$phase" "$account" "$1" "$2" "$3" >>"$log" 2>/dev/null; then
-		[ -n "${log_warned-}" ] || echo "$me: cannot append to $log; the transcript of this run is lost" >&2
+		[ -n "${log_warned-}" ] || printf '%s\n' "$me: cannot append to $log; the transcript of this run is lost" >&2
 		log_warned=1
 	fi
 }
 
 # Whose are the credentials? Nothing runs unless they are the account's.
 if ! caller=$(aws sts get-caller-identity --query Account --output text); then
-	echo "$me: $phase: aws sts get-caller-identity failed, so whose the credentials are is not known; nothing in account $account was changed" >&2
+	printf '%s\n' "$me: $phase: aws sts get-caller-identity failed, so whose the credentials are is not known; nothing in account $account was changed" >&2
 	transcript - stopped "aws sts get-caller-identity failed"
 	exit 1
 fi
 if [ "$caller" != "$account" ]; then
-	echo "$me: $phase: the credentials are for account $caller, not $account; nothing in account $account was changed" >&2
-	echo "$me: run it with credentials for account $account" >&2
+	printf '%s\n' "$me: $phase: the credentials are for account $caller, not $account; nothing in account $account was changed" >&2
+	printf '%s\n' "$me: run it with credentials for account $account" >&2
 	transcript - stopped "the credentials are for account $caller"
 	exit 1
 fi
@@ -134,10 +134,10 @@ run() {
 		return 0
 	fi
 	transcript "$run_id" failed "$run_cmd"
-	echo "$me: $phase: the command for $run_id (account $account) failed; stopping" >&2
-	echo "$me: done:${done_ids:- nothing}" >&2
-	echo "$me: not done: $run_id$(not_done "$run_id")" >&2
-	echo "$me: once it is put right, go on with: sh $(quote "$0") $phase --account $account --from $run_id" >&2
+	printf '%s\n' "$me: $phase: the command for $run_id (account $account) failed; stopping" >&2
+	printf '%s\n' "$me: done:${done_ids:- nothing}" >&2
+	printf '%s\n' "$me: not done: $run_id$(not_done "$run_id")" >&2
+	printf '%s\n' "$me: once it is put right, go on with: sh $(quote "$0") $phase --account $account --from $run_id" >&2
 	exit 1
 }
 
@@ -152,14 +152,14 @@ plan_key() {
 	fi
 	if ! plan_found=$(eval "$4"); then
 		transcript "$plan_id" failed "$4"
-		echo "$me: plan: listing the keys of $plan_id failed; stopping" >&2
+		printf '%s\n' "$me: plan: listing the keys of $plan_id failed; stopping" >&2
 		exit 1
 	fi
 	transcript "$plan_id" ok "$4"
 	# shellcheck disable=SC2086 # the key ids and states, one word each
 	set -- $plan_found
 	if [ $# -ne 2 ]; then
-		echo "$plan_what: $(($# / 2)) keys match now, not one: every phase would change nothing"
+		printf '%s\n' "$plan_what: $(($# / 2)) keys match now, not one: every phase would change nothing"
 		return 0
 	fi
 	case $2 in
@@ -169,7 +169,7 @@ plan_key() {
 		if [ "$plan_back" = yes ]; then plan_back="sets it Active"; else plan_back="nothing (the key was Inactive before the change)"; fi
 		;;
 	esac
-	echo "$plan_what: key $1 is $2 now: $plan_do; reactivate: $plan_back"
+	printf '%s\n' "$plan_what: key $1 is $2 now: $plan_do; reactivate: $plan_back"
 	done_ids="$done_ids $plan_id"
 }
 
@@ -183,10 +183,10 @@ plan_password() {
 	fi
 	if plan_found=$(eval "$3"); then
 		transcript "$plan_id" ok "$3"
-		echo "$plan_what: the console password, set $plan_found, is there now: deactivate deletes it (delete-login-profile); a new one must then be set to undo that"
+		printf '%s\n' "$plan_what: the console password, set $plan_found, is there now: deactivate deletes it (delete-login-profile); a new one must then be set to undo that"
 	else
 		transcript "$plan_id" failed "$3"
-		echo "$plan_what: the console password cannot be read (gone, or not allowed): deactivate would fail or change nothing"
+		printf '%s\n' "$plan_what: the console password cannot be read (gone, or not allowed): deactivate would fail or change nothing"
 	fi
 	done_ids="$done_ids $plan_id"
 }
@@ -273,8 +273,8 @@ not_done() {
 
 "$phase"
 if [ -n "$from" ]; then
-	echo "$me: no finding $from in the $phase phase of account $account" >&2
+	printf '%s\n' "$me: no finding $from in the $phase phase of account $account" >&2
 	exit 2
 fi
 transcript - finished "done:${done_ids:- nothing}"
-echo "$me: $phase: account $account: done:${done_ids:- nothing to do}" >&2
+printf '%s\n' "$me: $phase: account $account: done:${done_ids:- nothing to do}" >&2

@@ -1,4 +1,8 @@
-package main
+// Package completion is credreview completion: it prints a script that
+// completes credreview's commands, their flags and the flags' values in
+// bash, zsh or fish, made from the commands' own flag sets (see
+// cli.CompleteValues) so that it never offers what a command does not take.
+package completion
 
 import (
 	"context"
@@ -8,9 +12,24 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/credreview/credreview/internal/cli"
 )
 
-const completionUsage = `Usage:
+// Command is credreview completion, for the commands that list returns
+// (completion among them: the list is read when a script is made).
+func Command(list func() []*cli.Command) *cli.Command {
+	return &cli.Command{
+		Name:    "completion",
+		Summary: "print a shell completion script",
+		Usage:   usage,
+		Run: func(_ context.Context, args []string, _ io.Reader, stdout io.Writer, _ *cli.UI) error {
+			return run(list(), args, stdout)
+		},
+	}
+}
+
+const usage = `Usage:
     credreview completion bash|zsh|fish
 
 Prints a script that completes credreview's commands, their flags, and the
@@ -23,61 +42,56 @@ shell.
     fish:  credreview completion fish > ~/.config/fish/completions/credreview.fish
 `
 
-func completionCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, ui *ui) error {
+func run(commands []*cli.Command, args []string, stdout io.Writer) error {
 	if len(args) != 1 {
-		return &usageError{"completion takes one shell: bash, zsh or fish"}
+		return cli.Usagef("completion takes one shell: bash, zsh or fish")
 	}
 	var script string
 	switch args[0] {
 	case "bash":
-		script = bashCompletion()
+		script = bash(commands)
 	case "zsh":
 		// zsh runs bash completion functions through bashcompinit.
-		script = "#compdef credreview\n# zsh completion for credreview: source <(credreview completion zsh)\nautoload -U +X bashcompinit && bashcompinit\n" + bashCompletion()
+		script = "#compdef credreview\n# zsh completion for credreview: source <(credreview completion zsh)\nautoload -U +X bashcompinit && bashcompinit\n" + bash(commands)
 	case "fish":
-		script = fishCompletion()
+		script = fish(commands)
 	default:
-		return &usageError{fmt.Sprintf("unknown shell %q (want bash, zsh or fish)", args[0])}
+		return cli.Usagef("unknown shell %q (want bash, zsh or fish)", args[0])
 	}
 	_, err := io.WriteString(stdout, script)
 	return err
 }
 
-// flagInfo is what completion needs of a flag.
-type flagInfo struct {
+// flag is what completion needs of a flag.
+type flag struct {
 	long, short string
-	value       bool     // takes a value
-	values      []string // the values it takes, when it takes one of a list
-	dir, file   bool     // its value is a folder or a file
+	value       bool // takes a value
+	cli.Completion
 }
 
-// completionFlags lists a command's flags from the flag set it parses with,
-// so that completion never lists a flag the command does not take.
-func completionFlags(c *command) []flagInfo {
-	if c.flags == nil {
+// flags lists a command's flags from the flag set it parses with, so that
+// completion never lists a flag the command does not take.
+func flags(c *cli.Command) []flag {
+	if c.Flags == nil {
 		return nil
 	}
-	var out []flagInfo
-	values := flagValues()
-	c.flags().VisitAll(func(f *pflag.Flag) {
-		fi := flagInfo{long: f.Name, short: f.Shorthand, value: f.Value.Type() != "bool", values: values[f.Name]}
-		fi.dir = f.Name == "out"
-		fi.file = f.Name == "approved"
-		out = append(out, fi)
+	var out []flag
+	c.Flags().VisitAll(func(f *pflag.Flag) {
+		out = append(out, flag{long: f.Name, short: f.Shorthand, value: f.Value.Type() != "bool", Completion: cli.CompletionOf(f)})
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].long < out[j].long })
 	return out
 }
 
-func commandNames() []string {
+func commandNames(commands []*cli.Command) string {
 	var names []string
 	for _, c := range commands {
-		names = append(names, c.name)
+		names = append(names, c.Name)
 	}
-	return names
+	return strings.Join(names, " ")
 }
 
-func bashCompletion() string {
+func bash(commands []*cli.Command) string {
 	var b strings.Builder
 	b.WriteString(`# bash completion for credreview: source <(credreview completion bash)
 _credreview_list() {
@@ -110,29 +124,29 @@ _credreview() {
 	case $cmd in
 	'')
 		COMPREPLY=($(compgen -W '`)
-	b.WriteString(strings.Join(commandNames(), " ") + " -h --help -v --version")
+	b.WriteString(commandNames(commands) + " -h --help -v --version")
 	b.WriteString(`' -- "$cur"))
 		;;
 `)
 	for _, c := range commands {
-		pattern := strings.Join(append([]string{c.name}, c.aliases...), " | ")
+		pattern := strings.Join(append([]string{c.Name}, c.Aliases...), " | ")
 		fmt.Fprintf(&b, "\t%s)\n", pattern)
-		switch c.name {
+		switch c.Name {
 		case "completion":
 			b.WriteString("\t\tCOMPREPLY=($(compgen -W 'bash zsh fish' -- \"$cur\"))\n\t\t;;\n")
 			continue
 		case "help":
-			fmt.Fprintf(&b, "\t\tCOMPREPLY=($(compgen -W '%s' -- \"$cur\"))\n\t\t;;\n", strings.Join(commandNames(), " "))
+			fmt.Fprintf(&b, "\t\tCOMPREPLY=($(compgen -W '%s' -- \"$cur\"))\n\t\t;;\n", commandNames(commands))
 			continue
 		}
-		flags := completionFlags(c)
-		if len(flags) == 0 {
+		fls := flags(c)
+		if len(fls) == 0 {
 			b.WriteString("\t\t;;\n")
 			continue
 		}
 		b.WriteString("\t\tcase $prev in\n")
 		var all []string
-		for _, f := range flags {
+		for _, f := range fls {
 			names := []string{"--" + f.long}
 			if f.short != "" {
 				names = append([]string{"-" + f.short}, names...)
@@ -143,14 +157,14 @@ _credreview() {
 			}
 			fmt.Fprintf(&b, "\t\t%s)\n\t\t\t", strings.Join(names, " | "))
 			switch {
-			case f.long == "format" || f.long == "checks":
-				fmt.Fprintf(&b, "_credreview_list '%s'", strings.Join(f.values, " "))
-			case len(f.values) > 0:
-				fmt.Fprintf(&b, "COMPREPLY=($(compgen -W '%s' -- \"$cur\"))", strings.Join(f.values, " "))
-			case f.dir:
+			case f.List:
+				fmt.Fprintf(&b, "_credreview_list '%s'", strings.Join(f.Values, " "))
+			case len(f.Values) > 0:
+				fmt.Fprintf(&b, "COMPREPLY=($(compgen -W '%s' -- \"$cur\"))", strings.Join(f.Values, " "))
+			case f.Dir:
 				b.WriteString(`COMPREPLY=($(compgen -d -- "$cur"))`)
-			case f.file:
-				b.WriteString(`COMPREPLY=($(compgen -f -X '!*.xlsx' -- "$cur") $(compgen -d -- "$cur"))`)
+			case f.FileExt != "":
+				fmt.Fprintf(&b, `COMPREPLY=($(compgen -f -X '!*.%s' -- "$cur") $(compgen -d -- "$cur"))`, f.FileExt)
 			default:
 				b.WriteString(":")
 			}
@@ -158,7 +172,7 @@ _credreview() {
 		}
 		b.WriteString("\t\tesac\n")
 		fmt.Fprintf(&b, "\t\tif [[ $cur == -* ]]; then\n\t\t\tCOMPREPLY=($(compgen -W '%s' -- \"$cur\"))\n", strings.Join(all, " "))
-		if c.name == "analyze" {
+		if c.Name == "analyze" {
 			b.WriteString("\t\telse\n\t\t\tCOMPREPLY=($(compgen -f -- \"$cur\"))\n")
 		}
 		b.WriteString("\t\tfi\n\t\t;;\n")
@@ -167,36 +181,36 @@ _credreview() {
 	return b.String()
 }
 
-func fishCompletion() string {
+func fish(commands []*cli.Command) string {
 	var b strings.Builder
 	b.WriteString("# fish completion for credreview: credreview completion fish > ~/.config/fish/completions/credreview.fish\n")
 	b.WriteString("complete -c credreview -f\n")
 	for _, c := range commands {
-		fmt.Fprintf(&b, "complete -c credreview -n __fish_use_subcommand -a %s -d %s\n", c.name, fishQuote(c.summary))
+		fmt.Fprintf(&b, "complete -c credreview -n __fish_use_subcommand -a %s -d %s\n", c.Name, fishQuote(c.Summary))
 	}
 	b.WriteString("complete -c credreview -n __fish_use_subcommand -s h -l help -d 'print the help'\n")
 	b.WriteString("complete -c credreview -n __fish_use_subcommand -s v -l version -d 'print the version and build'\n")
 	for _, c := range commands {
-		cond := fishQuote("__fish_seen_subcommand_from " + strings.Join(append([]string{c.name}, c.aliases...), " "))
-		switch c.name {
+		cond := fishQuote("__fish_seen_subcommand_from " + strings.Join(append([]string{c.Name}, c.Aliases...), " "))
+		switch c.Name {
 		case "completion":
 			fmt.Fprintf(&b, "complete -c credreview -n %s -a 'bash zsh fish'\n", cond)
 		case "help":
-			fmt.Fprintf(&b, "complete -c credreview -n %s -a %s\n", cond, fishQuote(strings.Join(commandNames(), " ")))
+			fmt.Fprintf(&b, "complete -c credreview -n %s -a %s\n", cond, fishQuote(commandNames(commands)))
 		case "analyze":
 			fmt.Fprintf(&b, "complete -c credreview -n %s -F\n", cond)
 		}
-		for _, f := range completionFlags(c) {
+		for _, f := range flags(c) {
 			fmt.Fprintf(&b, "complete -c credreview -n %s -l %s", cond, f.long)
 			if f.short != "" {
 				fmt.Fprintf(&b, " -s %s", f.short)
 			}
 			switch {
-			case len(f.values) > 0:
-				fmt.Fprintf(&b, " -x -a %s", fishQuote(strings.Join(f.values, " ")))
-			case f.dir:
+			case len(f.Values) > 0:
+				fmt.Fprintf(&b, " -x -a %s", fishQuote(strings.Join(f.Values, " ")))
+			case f.Dir:
 				b.WriteString(" -x -a '(__fish_complete_directories)'")
-			case f.file:
+			case f.FileExt != "":
 				b.WriteString(" -r -F")
 			case f.value:
 				b.WriteString(" -x")

@@ -1,4 +1,7 @@
-package main
+// Package verify is credreview verify: it reads an earlier review's JSON and
+// newer evidence, says what became of each finding of the review, and
+// writes that as a verification, a set of files like a review's.
+package verify
 
 import (
 	"context"
@@ -11,9 +14,22 @@ import (
 
 	"github.com/credreview/credreview/analyze"
 	"github.com/credreview/credreview/formats"
+	"github.com/credreview/credreview/internal/cli"
+	"github.com/credreview/credreview/internal/outputset"
 )
 
-const verifyUsage = `Usage:
+// Command is credreview verify.
+func Command() *cli.Command {
+	return &cli.Command{
+		Name:    "verify",
+		Summary: "say what newer reports show of an earlier review's findings",
+		Usage:   usage,
+		Flags:   func() *pflag.FlagSet { return new(flags).flagSet() },
+		Run:     cli.WithFlags(parse, usage, run),
+	}
+}
+
+const usage = `Usage:
     credreview verify --review REVIEW.json [options] PATH...
 
 Reads the JSON of an earlier review (credreview analyze -f json) and newer
@@ -64,71 +80,69 @@ Examples:
     credreview verify --review credential-review.json -f json -o - --fail-on high after.csv
 `
 
-// verifyFlags are verify's options, checked.
-type verifyFlags struct {
+// base names verify's files.
+const base = "credential-verification"
+
+// kinds are the formats verify writes, in the order of its --format help.
+var kinds = []string{"xlsx", "md", "json"}
+
+// flags are verify's options, checked.
+type flags struct {
 	review string
-	outputFlags
-	commonFlags
+	cli.OutputFlags
+	cli.CommonFlags
 
 	paths   []string
 	formats []formats.VerificationFormat
 }
 
-func (fl *verifyFlags) flagSet() *pflag.FlagSet {
-	fs := newFlagSet("verify")
+func (fl *flags) flagSet() *pflag.FlagSet {
+	fs := cli.NewFlagSet("verify")
 	fs.StringVar(&fl.review, "review", "", "")
-	fl.outputFlags.register(fs, verificationBase)
-	fl.commonFlags.register(fs)
+	fl.OutputFlags.Register(fs, base)
+	fl.CommonFlags.Register(fs)
 	return fs
 }
 
-// verificationBase names verify's files.
-const verificationBase = "credential-verification"
-
-// verificationFormats are the formats verify writes, in the order of its
-// --format help.
-var verificationFormats = []string{"xlsx", "md", "json"}
-
-func parseVerify(args []string) (verifyFlags, error) {
-	var fl verifyFlags
+func parse(args []string) (flags, error) {
+	var fl flags
 	fs := fl.flagSet()
 	if err := fs.Parse(args); err != nil {
-		return fl, &usageError{err.Error()}
+		return fl, cli.Usagef("%v", err)
 	}
-	if fl.help {
+	if fl.Help {
 		return fl, nil
 	}
 	fl.paths = fs.Args()
 	switch {
 	case fl.review == "":
-		return fl, &usageError{"--review FILE is required: the credential-review.json of the review to verify (credreview analyze -f json writes it)"}
+		return fl, cli.Usagef("--review FILE is required: the credential-review.json of the review to verify (credreview analyze -f json writes it)")
 	case len(fl.paths) == 0:
-		return fl, &usageError{"no PATH given: name the newer reports, inventories or directories, or - for standard input"}
+		return fl, cli.Usagef("no PATH given: name the newer reports, inventories or directories, or - for standard input")
 	}
-	if err := fl.outputFlags.check(); err != nil {
+	if err := fl.OutputFlags.Check(); err != nil {
 		return fl, err
 	}
-	names, bad := formatNames(fl.format, verificationFormats)
+	names, bad := cli.FormatNames(fl.Format, kinds)
 	if bad != "" {
-		return fl, &usageError{fmt.Sprintf("verify writes no format %q (want %s)", bad, strings.Join(verificationFormats, ", "))}
+		return fl, cli.Usagef("verify writes no format %q (want %s)", bad, strings.Join(kinds, ", "))
 	}
 	for _, name := range names {
 		fl.formats = append(fl.formats, formats.VerificationFormats[name])
 	}
 	switch {
 	case len(fl.formats) == 0:
-		return fl, &usageError{"--format names no format"}
-	case fl.out == "-" && len(fl.formats) > 1:
-		return fl, &usageError{fmt.Sprintf("-o - writes one format to standard output, but --format %s names %d; add -f json, -f md or -f xlsx", fl.format, len(fl.formats))}
+		return fl, cli.Usagef("--format names no format")
+	case fl.Out == "-" && len(fl.formats) > 1:
+		return fl, cli.Usagef("-o - writes one format to standard output, but --format %s names %d; add -f json, -f md or -f xlsx", fl.Format, len(fl.formats))
 	}
 	return fl, nil
 }
 
-// verifyCmd verifies a review against newer evidence and writes what it
-// found.
-func verifyCmd(ctx context.Context, fl verifyFlags, stdin io.Reader, stdout io.Writer, ui *ui) error {
-	if fl.out == "-" && fl.formats[0].Name() == "xlsx" && isTerminal(stdout) {
-		return &usageError{"-f xlsx -o - would write a zip archive to the terminal; redirect standard output to a file, or write into a folder with -o DIR"}
+// run verifies a review against newer evidence and writes what it found.
+func run(ctx context.Context, fl flags, stdin io.Reader, stdout io.Writer, ui *cli.UI) error {
+	if fl.Out == "-" && fl.formats[0].Name() == "xlsx" && ui.Terminal(stdout) {
+		return cli.Usagef("-f xlsx -o - would write a zip archive to the terminal; redirect standard output to a file, or write into a folder with -o DIR")
 	}
 	review, digest, err := formats.ReadReviewFile(fl.review)
 	if err != nil {
@@ -138,54 +152,54 @@ func verifyCmd(ctx context.Context, fl verifyFlags, stdin io.Reader, stdout io.W
 	// the newer evidence's ages are measured to its own time.
 	opts := review.Options
 	opts.AsOf = time.Time{}
-	opts.Exceptions = fl.exceptions
+	opts.Exceptions = fl.Exceptions
 	res, v, problems, warnings := analyze.VerifyEvidence(ctx, review.Result, fl.paths, stdin, opts)
-	relaxGC()
+	cli.RelaxGC()
 	if ctx.Err() != nil {
-		ui.errorf("interrupted before every input was read; nothing was written")
-		return errReported
+		ui.Errorf("interrupted before every input was read; nothing was written")
+		return cli.ErrReported
 	}
 	for _, p := range append(append([]analyze.Problem(nil), res.Errors...), problems...) {
-		ui.errorf("%s", p.Error())
+		ui.Errorf("%s", p.Error())
 		if p.Hint != "" {
-			ui.hintf("%s", p.Hint)
+			ui.Hintf("%s", p.Hint)
 		}
 	}
 	for _, p := range append(append([]analyze.Problem(nil), res.Warnings...), warnings...) {
-		ui.warnf("%s", p.Error())
+		ui.Warnf("%s", p.Error())
 	}
 	if len(res.Reports) == 0 {
-		ui.errorf("no credential report could be read; nothing was written")
-		return errReported
+		ui.Errorf("no credential report could be read; nothing was written")
+		return cli.ErrReported
 	}
-	tool := formats.Tool{Name: "credreview", Version: version}
+	tool := formats.Tool{Name: "credreview", Version: cli.Version}
 	ver := &formats.Verification{
 		Tool: tool, Review: review, Newer: formats.NewReview(tool, res), Verification: v,
-		Problems: problems, Warnings: warnings, Source: fl.review, SHA256: digest, Paper: fl.paperSize,
+		Problems: problems, Warnings: warnings, Source: fl.review, SHA256: digest, Paper: fl.PaperSize,
 	}
 	summary := formats.VerificationSummary(ver)
-	if fl.out == "-" {
+	if fl.Out == "-" {
 		if err := fl.formats[0].WriteVerification(stdout, ver); err != nil {
-			ui.infof("%s", summary)
-			ui.errorf("write standard output: %v", err)
-			return errReported
+			ui.Infof("%s", summary)
+			ui.Errorf("write standard output: %v", err)
+			return cli.ErrReported
 		}
-		ui.infof("%s", summary)
+		ui.Infof("%s", summary)
 	} else {
-		set := outputSet{what: "verification", base: fl.name, id: formats.VerificationID(ver), idOf: formats.VerificationIDOf, kinds: verificationFormats}
+		set := &outputset.Set{What: "verification", Base: fl.Name, ID: formats.VerificationID(ver), IDOf: formats.VerificationIDOf, Kinds: kinds}
 		for _, f := range fl.formats {
-			set.files = append(set.files, outputFile{f.Name(), func(w io.Writer) error { return f.WriteVerification(w, ver) }})
+			set.Files = append(set.Files, outputset.File{Ext: f.Name(), Write: func(w io.Writer) error { return f.WriteVerification(w, ver) }})
 		}
-		if !said(ui, fl.out, set, writeOutputs(ctx, fl.out, set), summary) {
-			return errReported
+		if !outputset.Write(ctx, fl.Out, set).Say(ui, summary) {
+			return cli.ErrReported
 		}
 	}
 	switch {
 	case len(res.Errors) > 0 || len(problems) > 0:
-		return errReported
-	case fl.failLevel != analyze.SeverityNone && v.FailsAtOrAbove(fl.failLevel):
-		ui.infof("a finding at or above --fail-on %s is still active, or could not be verified", fl.failLevel)
-		return errFindings
+		return cli.ErrReported
+	case fl.FailLevel != analyze.SeverityNone && v.FailsAtOrAbove(fl.FailLevel):
+		ui.Infof("a finding at or above --fail-on %s is still active, or could not be verified", fl.FailLevel)
+		return cli.ErrFindings
 	}
 	return nil
 }
