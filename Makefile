@@ -43,10 +43,15 @@ fuzz: ## Fuzz each parser for FUZZTIME (default 30s)
 	$(GO) test ./analyze -run '^$$' -fuzz '^FuzzEnvelope$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./analyze -run '^$$' -fuzz '^FuzzReference$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./formats -run '^$$' -fuzz '^FuzzJSONString$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./formats -run '^$$' -fuzz '^FuzzReadReview$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./formats -run '^$$' -fuzz '^FuzzReadApproved$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./analyze -run '^$$' -fuzz '^FuzzReadExceptions$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/sshsig -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/sshsig -run '^$$' -fuzz '^FuzzParseAllowedSigners$$' -fuzztime $(FUZZTIME)
 
 bench: ## Measure speed and memory beside the gawk one-liner, each figure against its target; fails on a miss (needs gawk)
 	$(GO) test ./analyze -run '^$$' -bench '^BenchmarkParse$$' -benchtime 5x
-	$(GO) test ./internal/batch -run '^$$' -bench '^Benchmark(Gawk|AnalyzeJSON|AnalyzePackage|HeavyJSON|HeavyPackage|Hostile)$$' -benchtime 9x -timeout 30m
+	$(GO) test ./internal/batch -run '^$$' -bench '^Benchmark(Gawk|AnalyzeJSON|AnalyzePackage|HeavyJSON|HeavyPackage|Hostile|HostileReaders)$$' -benchtime 9x -timeout 30m
 	$(GO) test ./internal/batch -run '^$$' -bench '^Benchmark(Linear|MemoryPerFinding)$$' -benchtime 1x -timeout 30m
 
 demo: ## Analyse samples/ into demo/ in every format

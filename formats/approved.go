@@ -81,7 +81,7 @@ func (e *MismatchError) Error() string {
 // say what they like. The warnings are about approvals the board may not
 // have seen: in rows a filter hides.
 func ReadApproved(r io.Reader) (*Review, []RowProblem, error) {
-	f, err := openWorkbook(r, "the workbook")
+	f, err := openWorkbook(r, "")
 	if err != nil {
 		return nil, nil, err
 	}

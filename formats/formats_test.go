@@ -42,7 +42,7 @@ func TestMain(m *testing.M) {
 }
 
 // review analyses a case.
-func review(t *testing.T, name string) *Review {
+func review(t testing.TB, name string) *Review {
 	t.Helper()
 	res := analyze.Analyze(context.Background(), cases[name], nil, analyze.Options{SetupWindow: time.Hour})
 	return &Review{Tool: testTool, Result: res}
@@ -75,7 +75,7 @@ func exceptedReview(t *testing.T) *Review {
 	return r
 }
 
-func render(t *testing.T, f Format, r *Review) []byte {
+func render(t testing.TB, f Format, r *Review) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := f.Write(&b, r); err != nil {

@@ -41,10 +41,10 @@ func capped(format string, args ...any) error { return &capError{fmt.Sprintf(for
 func openWorkbook(r io.Reader, name string) (*excelize.File, error) {
 	b, err := io.ReadAll(io.LimitReader(r, maxWorkbook+1))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, fmt.Errorf("%s%w", prefix(name), err)
 	}
 	if len(b) > maxWorkbook {
-		return nil, capped("%s: larger than %d MiB, which no workbook credreview writes is; it was not read", name, maxWorkbook>>20)
+		return nil, capped("%slarger than %d MiB, which no workbook credreview writes is; it was not read", prefix(name), maxWorkbook>>20)
 	}
 	if err := checkZipSizes(bytes.NewReader(b), int64(len(b)), name); err != nil {
 		return nil, err
@@ -73,17 +73,17 @@ func checkZipSizes(r io.ReaderAt, size int64, name string) error {
 		return fmt.Errorf("not a workbook: %w", err)
 	}
 	if len(zr.File) > maxWorkbookParts {
-		return capped("%s: %d parts in the workbook's archive, more than the %d any workbook credreview writes has; it was not read", name, len(zr.File), maxWorkbookParts)
+		return capped("%s%d parts in the workbook's archive, more than the %d any workbook credreview writes has; it was not read", prefix(name), len(zr.File), maxWorkbookParts)
 	}
 	var total uint64
 	for _, f := range zr.File {
 		if f.UncompressedSize64 > maxWorkbookPart {
-			return capped("%s: its part %s decompresses to %d MiB, more than the %d MiB any part of a workbook credreview writes has (a zip bomb?); it was not read", name, Visible(f.Name), f.UncompressedSize64>>20, maxWorkbookPart>>20)
+			return capped("%sits part %s decompresses to %d MiB, more than the %d MiB any part of a workbook credreview writes has (a zip bomb?); it was not read", prefix(name), Visible(f.Name), f.UncompressedSize64>>20, maxWorkbookPart>>20)
 		}
 		total += f.UncompressedSize64
 	}
 	if total > maxWorkbookUnzipped {
-		return capped("%s: its parts decompress to %d MiB, more than the %d MiB of any workbook credreview writes; it was not read", name, total>>20, maxWorkbookUnzipped>>20)
+		return capped("%sits parts decompress to %d MiB, more than the %d MiB of any workbook credreview writes; it was not read", prefix(name), total>>20, maxWorkbookUnzipped>>20)
 	}
 	return nil
 }
@@ -117,4 +117,12 @@ func boundedRows(f *excelize.File, sheet string, most int) ([][]string, error) {
 		out = out[:len(out)-1]
 	}
 	return out, rows.Error()
+}
+
+// prefix is "name: " to start a message with, or "" for no name.
+func prefix(name string) string {
+	if name == "" {
+		return ""
+	}
+	return name + ": "
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"sync"
 )
@@ -21,6 +22,10 @@ import (
 type Set struct {
 	dir  string
 	lock *lockFile
+
+	// Recovered says what Lock put right of a run that was killed in the
+	// directory before it could clean up (see recover).
+	Recovered []string
 
 	mu      sync.Mutex
 	staged  map[string]string // final path -> temporary file
@@ -51,7 +56,40 @@ func Lock(dir string) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Set{dir: dir, lock: l, staged: map[string]string{}, pending: map[string]bool{}}, nil
+	s := &Set{dir: dir, lock: l, staged: map[string]string{}, pending: map[string]bool{}}
+	s.Recovered = s.recover()
+	return s, nil
+}
+
+// asidePattern is a file Commit moved aside, .NAME.old.PID, and
+// stagedPattern one Stage was writing, .NAME.RANDOM.
+var asidePattern = regexp.MustCompile(`^\.(.+)\.old\.([0-9]+)$`)
+
+// recover puts right what a run killed in the directory left behind (it
+// held the lock, which is now this run's, so it is over): the files it had
+// moved aside to put its own in place are put back, so the folder holds
+// what it held before that run, and its temporary files are removed. A
+// SIGKILL between the renames of a commit is the one way to leave them;
+// without this, they would stay hidden for good.
+func (s *Set) recover() []string {
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil
+	}
+	var said []string
+	for _, e := range entries {
+		m := asidePattern.FindStringSubmatch(e.Name())
+		if m == nil || m[2] == strconv.Itoa(os.Getpid()) {
+			continue
+		}
+		aside, path := filepath.Join(s.dir, e.Name()), filepath.Join(s.dir, m[1])
+		if err := os.Rename(aside, path); err != nil {
+			said = append(said, fmt.Sprintf("%s, moved aside by a run that was killed, could not be put back: %v", aside, err))
+			continue
+		}
+		said = append(said, fmt.Sprintf("%s: put back as it was before a run that was killed while putting its files in place", path))
+	}
+	return said
 }
 
 // Stage writes one file of the set, named name in the set's directory, to a

@@ -204,3 +204,35 @@ func TestAbortStopsWriters(t *testing.T) {
 		t.Errorf("left in the folder: %q", got)
 	}
 }
+
+// TestLockRecovers pins that a run killed between the renames of its
+// commit (SIGKILL: nothing of it runs again) leaves nothing hidden for
+// good: the next Lock puts back what it had moved aside, over what it had
+// put in place, and says so.
+func TestLockRecovers(t *testing.T) {
+	dir := t.TempDir()
+	// The killed run, pid 1 (not this one): it moved both files aside,
+	// then placed its a.md, then was killed.
+	os.WriteFile(filepath.Join(dir, ".a.md.old.1"), []byte("old a"), 0o644)
+	os.WriteFile(filepath.Join(dir, ".b.json.old.1"), []byte("old b"), 0o644)
+	os.WriteFile(filepath.Join(dir, "a.md"), []byte("new a"), 0o644)
+	s, err := Lock(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for name, want := range map[string]string{"a.md": "old a", "b.json": "old b"} {
+		if b, err := os.ReadFile(filepath.Join(dir, name)); err != nil || string(b) != want {
+			t.Errorf("%s: %q, %v; want %q", name, b, err, want)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".old.") {
+			t.Errorf("%s is left", e.Name())
+		}
+	}
+	if len(s.Recovered) != 2 || !strings.Contains(s.Recovered[0], "a.md: put back as it was before a run that was killed") {
+		t.Errorf("recovered: %q", s.Recovered)
+	}
+}

@@ -521,3 +521,85 @@ func runHostile(b *testing.B, bin string, h batch.Hostile, good *batch.Batch, ou
 	}
 	return d, rss
 }
+
+// BenchmarkHostileReaders runs credreview on each hostile input of the
+// readers other than a report's (workbooks, a review's JSON, a key
+// inventory, an exceptions file), as the command that reads it: each must
+// end with exit 1 and an error that names the file, in under 30 s and
+// 300 MB of peak memory, with nothing else lost.
+func BenchmarkHostileReaders(b *testing.B) {
+	bin := build(b)
+	dir := b.TempDir()
+	good, err := batch.Generate(filepath.Join(dir, "good"), 1, 500)
+	if err != nil {
+		b.Fatal(err)
+	}
+	review := filepath.Join(dir, "review")
+	if out, err := exec.Command(bin, "analyze", "-q", "-f", "xlsx,json", "-o", review, good.Files[0]).CombinedOutput(); err != nil {
+		b.Fatalf("analyze: %v\n%s", err, out)
+	}
+	hostile, err := batch.HostileReaders(filepath.Join(dir, "hostile"), review)
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The command that reads each, and the error that must name it.
+	type job struct {
+		h    batch.Hostile
+		args func(out string) []string
+		name string // what the error names
+	}
+	var jobs []job
+	for _, h := range hostile {
+		switch {
+		case strings.HasSuffix(h.Path, ".xlsx"):
+			jobs = append(jobs, job{h, func(out string) []string { return []string{"script", "--approved", h.Path, "-o", out} }, h.Path})
+		case strings.HasSuffix(h.Path, "padded.json"):
+			jobs = append(jobs, job{h, func(out string) []string {
+				return []string{"verify", "--review", h.Path, "-f", "json", "-o", out, good.Files[0]}
+			}, h.Path})
+		case h.Path == "/dev/zero":
+			jobs = append(jobs, job{h, func(out string) []string {
+				return []string{"analyze", "--exceptions", h.Path, "-f", "json", "-o", out, good.Files[0]}
+			}, h.Path})
+		default:
+			jobs = append(jobs, job{h, func(out string) []string { return []string{"analyze", "-f", "json", "-o", out, h.Path, good.Files[0]} }, h.Path})
+		}
+	}
+	// A bomb where analyze would write: it may hold decisions, so it is
+	// never replaced, and reading it costs no more than the others.
+	bombed := filepath.Join(dir, "bombed")
+	os.MkdirAll(bombed, 0o755)
+	if data, err := os.ReadFile(hostile[0].Path); err == nil {
+		os.WriteFile(filepath.Join(bombed, "credential-review.xlsx"), data, 0o644)
+	}
+	jobs = append(jobs, job{batch.Hostile{Name: "analyze -o DIR, DIR holding that workbook", Path: bombed, Size: hostile[0].Size},
+		func(string) []string { return []string{"analyze", "-f", "xlsx", "-o", bombed, good.Files[0]} }, filepath.Join(bombed, "credential-review.xlsx")})
+
+	fmt.Printf("%-48s %10s %9s %9s  %s\n", fmt.Sprintf("hostile input of a reader, worst of %d runs", b.N), "size", "time", "peak RSS", "targets: < 30 s, < 300 MB")
+	for _, j := range jobs {
+		var worst time.Duration
+		var peak int64
+		for i := 0; i < b.N; i++ {
+			out := filepath.Join(dir, fmt.Sprintf("out-%d", i))
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			cmd := exec.Command(bin, j.args(out)...)
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			d, rss, err := run(ctx, cmd)
+			cancel()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+				b.Fatalf("%s: %v, want exit 1\n%s", j.h.Name, err, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), j.name) {
+				b.Fatalf("%s: no error names %s:\n%s", j.h.Name, j.name, stderr.String())
+			}
+			worst, peak = max(worst, d), max(peak, rss)
+		}
+		ok := worst < 30*time.Second && peak < 300e6
+		fmt.Printf("%-48s %10s %8.2fs %6.0f MB  %s\n", j.h.Name, fmt.Sprintf("%.2f GiB", float64(j.h.Size)/(1<<30)), worst.Seconds(), float64(peak)/1e6, verdict(ok))
+		if !ok {
+			b.Errorf("%s: %s, %d bytes: a target was missed", j.h.Name, worst, peak)
+		}
+	}
+}

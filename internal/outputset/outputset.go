@@ -64,6 +64,7 @@ type Written struct {
 	Replaced []string // of them, those that replaced a file, with its review
 	Removed  []string // another review's files, removed
 	Kept     []string // files with a review's name that no review wrote, left alone
+	Restored []string // files a killed run had moved aside, put back first
 	Errs     []error
 }
 
@@ -79,12 +80,13 @@ func Write(ctx context.Context, dir string, s *Set) (out Written) {
 	out.Dir, out.What = dir, s.What
 	// A set that failed replaced nothing and left nothing alone: it says
 	// only what went wrong.
-	fail := func(err ...error) Written { return Written{Dir: dir, What: s.What, Errs: err} }
+	fail := func(err ...error) Written { return Written{Dir: dir, What: s.What, Restored: out.Restored, Errs: err} }
 	set, err := lock(dir)
 	if err != nil {
 		return fail(err)
 	}
 	defer set.Close()
+	out.Restored = set.Recovered
 
 	stale, errs := s.judge(dir, &out)
 	if len(errs) > 0 {
@@ -208,6 +210,9 @@ func lock(dir string) (*atomicfile.Set, error) {
 // Say prints what Write did and the run's summary, and reports whether all
 // went well.
 func (w Written) Say(ui *cli.UI, summary string) bool {
+	for _, r := range w.Restored {
+		ui.Warnf("%s", r)
+	}
 	for _, r := range w.Replaced {
 		ui.Infof("replaced %s", r)
 	}

@@ -55,8 +55,8 @@ Options:
                            credential-review).
         --exception-days N Write the findings the board rejected, with their
                            Reviewer and Notes, as NAME.exceptions.yaml, each
-                           expiring N days (default 90) after its report's
-                           as-of time, for analyze --exceptions.
+                           expiring N days (default 90, at most 730) after
+                           its report's as-of time, for analyze --exceptions.
     -q, --quiet            Print errors only.
     -h, --help             Print this help.
 
@@ -101,8 +101,8 @@ func parse(args []string) (flags, error) {
 		return fl, cli.Usagef("script takes no arguments, but was given %q; name the workbook with --approved", fs.Args())
 	case fl.approved == "":
 		return fl, cli.Usagef("--approved WORKBOOK is required: the credential-review.xlsx the change board decided in")
-	case fl.exceptionDays < 1 || fl.exceptionDays > 3660:
-		return fl, cli.Usagef("--exception-days %d is not from 1 to 3660", fl.exceptionDays)
+	case fl.exceptionDays < 1 || fl.exceptionDays > 365*analyze.MaxExceptionYears:
+		return fl, cli.Usagef("--exception-days %d is not from 1 to %d: an exception expires at most %d years ahead", fl.exceptionDays, 365*analyze.MaxExceptionYears, analyze.MaxExceptionYears)
 	}
 	return fl, cli.CheckName(fl.name)
 }
