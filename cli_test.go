@@ -30,7 +30,7 @@ func TestHelpCommand(t *testing.T) {
 		{[]string{"help", "fetch"}, 0, lookup("fetch").Usage, ""},
 		{[]string{"help", "completion"}, 0, lookup("completion").Usage, ""},
 		{[]string{"analyse", "--help"}, 0, lookup("analyze").Usage, ""},
-		{[]string{"help", "bogus"}, 2, "", "credreview: error: unknown command \"bogus\" (want analyze, script, verify, fetch, completion, version, help)\n"},
+		{[]string{"help", "bogus"}, 2, "", "credreview: error: unknown command \"bogus\" (want analyze, script, verify, fetch, seal, completion, version, help)\n"},
 		{[]string{"help", "fetch", "x"}, 2, "", "credreview: error: help takes one command, but was given [\"fetch\" \"x\"]\n"},
 	} {
 		code, stdout, stderr := credreview(t, "", tt.args...)
@@ -50,7 +50,7 @@ func TestTypoSuggestion(t *testing.T) {
 		"fecth":    `unknown command "fecth"; did you mean fetch?`,
 		"vers":     `unknown command "vers"; did you mean version?`,
 		"complete": `unknown command "complete"; did you mean completion?`,
-		"scan":     `unknown command "scan" (want analyze, script, verify, fetch, completion, version, help)`,
+		"scan":     `unknown command "scan" (want analyze, script, verify, fetch, seal, completion, version, help)`,
 	} {
 		code, _, stderr := credreview(t, "", typo)
 		if code != 2 || !strings.Contains(stderr, "credreview: error: "+want+"\n") {
@@ -106,7 +106,7 @@ func TestNameAndReplaced(t *testing.T) {
 	if code, _, stderr := credreview(t, "", "analyze", "--name", "q4-review", "-o", out, "-f", "md,sh", "samples"); code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
-	if got := strings.Join(files(t, out), " "); got != "q4-review.md q4-review.sh" {
+	if got := strings.Join(files(t, out), " "); got != "q4-review.manifest.json q4-review.md q4-review.sh" {
 		t.Errorf("files %q", got)
 	}
 	sh, _ := os.ReadFile(filepath.Join(out, "q4-review.sh"))
@@ -211,6 +211,8 @@ func TestCompletion(t *testing.T) {
 		{"credreview analyze --paper l", "letter"},
 		{"credreview completion z", "zsh"},
 		{"credreview help fe", "fetch"},
+		{"credreview se", "seal"},
+		{"credreview seal --si", "--sign-key"},
 		{"credreview script --app", "--approved"},
 		{"credreview analyze --checks key-r", "key-rotation"},
 		{"credreview analyze --benchmark cis-v6", "cis-v6.0"},

@@ -12,6 +12,7 @@ import (
 	"github.com/credreview/credreview/internal/command/completion"
 	"github.com/credreview/credreview/internal/command/fetch"
 	"github.com/credreview/credreview/internal/command/script"
+	"github.com/credreview/credreview/internal/command/seal"
 	"github.com/credreview/credreview/internal/command/verify"
 )
 
@@ -25,6 +26,7 @@ Usage:
     credreview script --approved WORKBOOK [options]
     credreview verify --review REVIEW.json [options] PATH...
     credreview fetch [options] -o DIR
+    credreview seal [options] DIR
     credreview completion bash|zsh|fish
     credreview version
     credreview help [COMMAND]
@@ -32,14 +34,16 @@ Usage:
 analyze (or analyse) reads reports offline; script turns the workbook a
 change board decided in into a script of what it approved; verify says what
 newer reports show of each finding after the change; fetch exports reports,
-with the key ids, on a connected machine. Run "credreview help COMMAND" or
-"credreview COMMAND --help" for a command's options.
+with the key ids, on a connected machine, and seals them in a manifest that
+analyze holds the folder to; seal seals evidence collected by hand. Run
+"credreview help COMMAND" or "credreview COMMAND --help" for a command's
+options.
 
 Exit codes:
     0  done
     1  some input or output failed (analyze, verify: everything readable
        was analysed and written; script: the workbook was refused; fetch:
-       the other accounts were saved)
+       the other accounts were saved; seal: the folder was not sealed)
     2  usage error
     3  analyze: findings at or above --fail-on; verify: one still active
 
@@ -48,6 +52,7 @@ Examples:
     credreview script --approved review/credential-review.xlsx -o review/
     credreview verify --review review/credential-review.json -o review/ after/
     credreview fetch --profile prod -o evidence/ && credreview analyze evidence/
+    credreview seal --sign-key ~/.ssh/id_ed25519 evidence/
     credreview version
 `
 
@@ -61,6 +66,7 @@ func init() {
 		script.Command(),
 		verify.Command(),
 		fetch.Command(),
+		seal.Command(),
 		completion.Command(func() []*cli.Command { return commands }),
 		{Name: "version", Summary: "print the version and build", Usage: versionUsage, Run: versionCmd},
 		{Name: "help", Summary: "print the help of credreview or of a command", Usage: usage, Run: helpCmd},
@@ -134,11 +140,15 @@ func unknownCommand(name string) error {
 }
 
 // nearest is the command whose name or alias is closest to a typo: at most
-// two edits away (three for a long word), or a prefix of three letters or
-// more.
+// two edits away (one for a word of four letters or fewer, which two edits
+// make another word: scan is not seal; three for a long word), or a prefix
+// of three letters or more.
 func nearest(typo string) string {
 	best, dist := "", 3
-	if len(typo) >= 7 {
+	switch {
+	case len(typo) <= 4:
+		dist = 2
+	case len(typo) >= 7:
 		dist = 4
 	}
 	for _, c := range commands {
@@ -155,25 +165,31 @@ func nearest(typo string) string {
 	return best
 }
 
-// editDistance is the Levenshtein distance between two short strings.
+// editDistance is the edit distance between two short strings, counting as
+// one edit an insertion, a deletion, a substitution, or two neighbouring
+// letters swapped (the commonest typo: fecth).
 func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur[0] = i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return d[len(a)][len(b)]
 }
 
 // helpCmd prints the help of credreview, or of the command named.

@@ -64,6 +64,7 @@ func TestHelp(t *testing.T) {
 		{"analyze -h", []string{"analyze", "-h"}, 0, "analyze-help.txt", ""},
 		{"script --help", []string{"script", "--help"}, 0, "script-help.txt", ""},
 		{"verify --help", []string{"verify", "--help"}, 0, "verify-help.txt", ""},
+		{"seal --help", []string{"seal", "--help"}, 0, "seal-help.txt", ""},
 		{"version", []string{"version"}, 0, "version.txt", ""},
 	}
 	for _, tt := range tests {
@@ -87,7 +88,7 @@ func TestHelpMatchesREADME(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, cmd := range []string{"analyze", "script", "verify", "fetch"} {
+	for _, cmd := range []string{"analyze", "script", "verify", "fetch", "seal"} {
 		_, help, _ := credreview(t, "", cmd, "--help")
 		if !strings.Contains(string(readme), help) {
 			t.Errorf("README.md does not contain the text of credreview %s --help:\n%s", cmd, help)
@@ -102,7 +103,7 @@ func TestUsageErrors(t *testing.T) {
 		stderr string
 	}{
 		{"no command", nil, "credreview: error: no command given\n"},
-		{"unknown command", []string{"scan"}, "credreview: error: unknown command \"scan\" (want analyze, script, verify, fetch, completion, version, help)\n"},
+		{"unknown command", []string{"bogus"}, "credreview: error: unknown command \"bogus\" (want analyze, script, verify, fetch, seal, completion, version, help)\n"},
 		{"split another way", []string{"analyze", "--split", "users", "x"}, "credreview: error: --split \"users\": the one way to split is --split accounts\n"},
 		{"split to stdout", []string{"analyze", "--split", "accounts", "-o", "-", "-f", "md", "x"}, "credreview: error: --split accounts writes a folder per account: give -o DIR, not -o -\n"},
 		{"verify without --review", []string{"verify", "x"}, "credreview: error: --review FILE is required: the credential-review.json of the review to verify (credreview analyze -f json writes it)\n"},
@@ -179,11 +180,11 @@ func TestAnalyzeSamples(t *testing.T) {
 	if stdout != "" {
 		t.Errorf("stdout = %q, want nothing: data goes to files unless -o -", stdout)
 	}
-	want := "credreview: 3 reports in 3 accounts, 13 findings (7 high, 4 medium, 2 low); wrote " + filepath.Join(out, "credential-review.md") + ", " + filepath.Join(out, "credential-review.json") + "\n"
+	want := "credreview: 3 reports in 3 accounts, 13 findings (7 high, 4 medium, 2 low); wrote " + filepath.Join(out, "credential-review.md") + ", " + filepath.Join(out, "credential-review.json") + ", " + filepath.Join(out, "credential-review.manifest.json") + "\n"
 	if stderr != want {
 		t.Errorf("stderr = %q, want %q", stderr, want)
 	}
-	if got := files(t, out); strings.Join(got, " ") != "credential-review.json credential-review.md" {
+	if got := files(t, out); strings.Join(got, " ") != "credential-review.json credential-review.manifest.json credential-review.md" {
 		t.Errorf("files written: %q", got)
 	}
 	var doc struct {
@@ -248,18 +249,18 @@ func TestExitCodes(t *testing.T) {
 		files  string
 		stderr []string
 	}{
-		{"findings, no --fail-on", []string{high}, 0, "credential-review.json credential-review.md credential-review.xlsx", nil},
-		{"--fail-on high with high findings", []string{"--fail-on", "high", high}, 3, "credential-review.json credential-review.md credential-review.xlsx", []string{"credreview: findings at or above --fail-on high\n"}},
-		{"--fail-on high with medium findings", []string{"--fail-on", "high", onlyMedium}, 0, "credential-review.json credential-review.md credential-review.xlsx", nil},
-		{"--fail-on medium with medium findings", []string{"--fail-on", "MEDIUM", onlyMedium}, 3, "credential-review.json credential-review.md credential-review.xlsx", nil},
-		{"a bad input beside a good one", []string{bad, high}, 1, "credential-review.json credential-review.md credential-review.xlsx", []string{
+		{"findings, no --fail-on", []string{high}, 0, "credential-review.json credential-review.manifest.json credential-review.md credential-review.xlsx", nil},
+		{"--fail-on high with high findings", []string{"--fail-on", "high", high}, 3, "credential-review.json credential-review.manifest.json credential-review.md credential-review.xlsx", []string{"credreview: findings at or above --fail-on high\n"}},
+		{"--fail-on high with medium findings", []string{"--fail-on", "high", onlyMedium}, 0, "credential-review.json credential-review.manifest.json credential-review.md credential-review.xlsx", nil},
+		{"--fail-on medium with medium findings", []string{"--fail-on", "MEDIUM", onlyMedium}, 3, "credential-review.json credential-review.manifest.json credential-review.md credential-review.xlsx", nil},
+		{"a bad input beside a good one", []string{bad, high}, 1, "credential-review.json credential-review.manifest.json credential-review.md credential-review.xlsx", []string{
 			"credreview: error: " + bad + ":1: not a complete credential report: missing 14 columns: ",
 			"credreview: hint: the header has 3 columns",
 			", 1 input error; wrote "}},
-		{"input errors win over --fail-on", []string{"--fail-on", "low", bad, high}, 1, "credential-review.json credential-review.md credential-review.xlsx", nil},
+		{"input errors win over --fail-on", []string{"--fail-on", "low", bad, high}, 1, "credential-review.json credential-review.manifest.json credential-review.md credential-review.xlsx", nil},
 		{"only bad inputs", []string{bad}, 1, "", []string{"credreview: error: no credential report could be read; nothing was written\n"}},
 		{"missing file", []string{"nope.csv"}, 1, "", []string{"credreview: error: nope.csv: no such file or directory\n"}},
-		{"quiet keeps errors", []string{"-q", bad, high}, 1, "credential-review.json credential-review.md credential-review.xlsx", []string{"credreview: error: " + bad}},
+		{"quiet keeps errors", []string{"-q", bad, high}, 1, "credential-review.json credential-review.manifest.json credential-review.md credential-review.xlsx", []string{"credreview: error: " + bad}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -334,7 +335,7 @@ func TestOutputSets(t *testing.T) {
 	if code != 0 || strings.Contains(stderr, "removed") {
 		t.Errorf("the same review: exit %d\n%s", code, stderr)
 	}
-	if got := strings.Join(files(t, out), " "); got != "credential-review.json credential-review.md credential-review.sh credential-review.xlsx" {
+	if got := strings.Join(files(t, out), " "); got != "credential-review.json credential-review.manifest.json credential-review.md credential-review.sh credential-review.xlsx" {
 		t.Errorf("files %q", got)
 	}
 
@@ -349,7 +350,7 @@ func TestOutputSets(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
 	}
-	if got := strings.Join(files(t, out), " "); got != "credential-review.md" {
+	if got := strings.Join(files(t, out), " "); got != "credential-review.manifest.json credential-review.md" {
 		t.Errorf("files %q", got)
 	}
 

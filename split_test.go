@@ -33,7 +33,7 @@ func TestSplitAccounts(t *testing.T) {
 		"345678901234": {"samples/345678901234.credential-report.csv.gz"},
 	}
 	for account, paths := range inputs {
-		if got := strings.Join(files(t, filepath.Join(out, account)), " "); got != "credential-review.json credential-review.md credential-review.xlsx" {
+		if got := strings.Join(files(t, filepath.Join(out, account)), " "); got != "credential-review.json credential-review.manifest.json credential-review.md credential-review.xlsx" {
 			t.Errorf("%s: files %q", account, got)
 		}
 		for _, format := range []string{"md", "json"} {

@@ -25,7 +25,7 @@ func TestVerifyCommand(t *testing.T) {
 		!strings.Contains(stderr, ": 5 remediated, 2 deactivated, 4 still-active, 1 user-deleted, 1 unknown; 1 new finding the review did not have; wrote "+filepath.Join(out, "credential-verification.xlsx")) {
 		t.Fatalf("exit %d, stdout %q\n%s", code, stdout, stderr)
 	}
-	if got := strings.Join(files(t, out), " "); got != "credential-verification.json credential-verification.md credential-verification.xlsx" {
+	if got := strings.Join(files(t, out), " "); got != "credential-verification.json credential-verification.manifest.json credential-verification.md credential-verification.xlsx" {
 		t.Errorf("files %q", got)
 	}
 	first := map[string][]byte{}

@@ -53,6 +53,14 @@ type Options struct {
 	// the run's errors.
 	Exceptions []string
 
+	// Evidence are evidence manifests (credential-evidence.json) to hold
+	// the inputs of their folders to, besides one found at the top of a
+	// folder given; AllowedSigners, an ssh-keygen allowed-signers file,
+	// makes each manifest's signature required and checked. See
+	// EvidenceCheck.
+	Evidence       []string
+	AllowedSigners string
+
 	// RootUseDays, UnusedDays and RotationDays are the periods of the
 	// root-used, unused-credentials and key-rotation checks; 0 means the
 	// default (90, 45 and 90 days).
@@ -136,6 +144,7 @@ func analyze(ctx context.Context, paths []string, stdin io.Reader, opts Options,
 	}
 	top := problems{}
 	inputs := collect(paths, stdin, &top)
+	evidence := findEvidence(paths, opts.Evidence)
 	files := make([]fileResult, len(inputs))
 
 	var mu sync.Mutex
@@ -204,6 +213,7 @@ func analyze(ctx context.Context, paths []string, stdin io.Reader, opts Options,
 			invs = append(invs, f.inventory)
 		}
 	}
+	checkEvidence(res, evidence, inputs, files, opts.AllowedSigners)
 	merged := supersede(res, reports)
 	total := 0
 	for _, f := range reports {

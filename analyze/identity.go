@@ -69,9 +69,11 @@ func (o *Options) identity(h hash.Hash) {
 // identityIgnores are the fields of Options that are not part of a
 // review's identity, and why.
 var identityIgnores = map[string]string{
-	"Now":        "the clock rules out impossible times only, which are input errors, and those are in the id",
-	"Progress":   "reporting, not analysis",
-	"Exceptions": "in the id by the files' SHA-256 (Result.ExceptionFiles), not by their paths",
+	"Now":            "the clock rules out impossible times only, which are input errors, and those are in the id",
+	"Progress":       "reporting, not analysis",
+	"Exceptions":     "in the id by the files' SHA-256 (Result.ExceptionFiles), not by their paths",
+	"Evidence":       "the evidence check adds errors, which are in the id; it changes no finding",
+	"AllowedSigners": "likewise",
 }
 
 // VerificationID names a verification by what made it: the tool, the

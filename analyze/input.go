@@ -81,6 +81,9 @@ func walk(dir string, above []os.FileInfo, in []input, pr *problems) []input {
 	for _, e := range entries {
 		name := e.Name()
 		path := filepath.Join(dir, name)
+		if isManifestFile(name) {
+			continue // read as the evidence's manifest, not as an input
+		}
 		if strings.HasPrefix(name, ".") {
 			pr.warnings = append(pr.warnings, Problem{Source: path, Message: "hidden, skipped"})
 			continue
@@ -117,6 +120,24 @@ func walk(dir string, above []os.FileInfo, in []input, pr *problems) []input {
 	return in
 }
 
+// Files lists the files Analyze reads when it is given the folder dir, in
+// its order, with what it passes over (warnings) and what it cannot read
+// (errors): what a manifest of the folder lists.
+func Files(dir string) (files []string, warnings, errors []Problem) {
+	var pr problems
+	fi, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return nil, nil, []Problem{{Source: dir, Message: describeOpenError(err)}}
+	case !fi.IsDir():
+		return nil, nil, []Problem{{Source: dir, Message: "not a folder"}}
+	}
+	for _, in := range walk(dir, []os.FileInfo{fi}, nil, &pr) {
+		files = append(files, in.name)
+	}
+	return files, pr.warnings, pr.errors
+}
+
 // OutputBase is the name, without extension, of the files credreview writes.
 const OutputBase = "credential-review"
 
@@ -124,7 +145,8 @@ const OutputBase = "credential-review"
 // directory walks skip so that a review can be written next to its inputs.
 func IsOutputName(name string) bool {
 	ext, ok := strings.CutPrefix(name, OutputBase+".")
-	return ok && (ext == "md" || ext == "json" || ext == "xlsx" || ext == "sh" || ext == "log" || ext == "exceptions.yaml")
+	return ok && (ext == "md" || ext == "json" || ext == "xlsx" || ext == "sh" || ext == "log" || ext == "exceptions.yaml" ||
+		ext == "csv" || ext == "manifest.json" || ext == "manifest.json.sig")
 }
 
 func fileInput(path string) input {

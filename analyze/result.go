@@ -63,6 +63,10 @@ type Result struct {
 	// ExceptionFiles are the exceptions files applied, in the order given.
 	ExceptionFiles []ExceptionFile
 
+	// Evidence are the checks of the evidence manifests that govern the
+	// inputs; none when no input was sealed.
+	Evidence []EvidenceCheck
+
 	// Findings are sorted by account, user and key slot.
 	Findings []Finding
 

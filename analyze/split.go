@@ -13,7 +13,8 @@ import "sort"
 // or inventory is (a file that could not be read as a report at all may have
 // been any account's, so no account's package may look clean without it;
 // so do those of an inventory named for an account no report covers).
-// Exceptions files apply to all.
+// Exceptions files apply to all, and the evidence checks are every
+// package's.
 func (r *Result) Split() []*Result {
 	byAccount := map[string]*Result{}
 	var order []string
@@ -21,7 +22,7 @@ func (r *Result) Split() []*Result {
 		if a, ok := byAccount[account]; ok {
 			return a
 		}
-		a := &Result{Options: r.Options, ExceptionFiles: r.ExceptionFiles}
+		a := &Result{Options: r.Options, ExceptionFiles: r.ExceptionFiles, Evidence: r.Evidence}
 		byAccount[account] = a
 		order = append(order, account)
 		return a

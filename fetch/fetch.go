@@ -1,8 +1,10 @@
 // Package fetch exports, on a connected machine, what credreview analyze
 // reads on an air-gapped one: each account's credential report, saved as
 // aws iam get-credential-report prints it, and the access keys of its users,
-// saved as aws iam list-access-keys prints them. It talks to IAM through
-// aws-sdk-go-v2 and never prints; callers get progress through a callback.
+// saved as aws iam list-access-keys prints them, and whose credentials
+// exported each (STS GetCallerIdentity), for the evidence manifest. It
+// talks to IAM and STS through aws-sdk-go-v2 and never prints; callers get
+// progress through a callback.
 //
 // It lives apart from analyze so that the offline analysis carries no
 // network code and the network code no analysis.
@@ -24,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
 	"github.com/credreview/credreview/analyze"
@@ -91,8 +94,13 @@ type Saved struct {
 	Generated time.Time
 	Users     int // users with keys
 	Keys      int
-	Warnings  []string
-	Err       error // when the account failed; then nothing was saved
+	// CallerARN, CallerUserID and CallerAccount are what STS
+	// GetCallerIdentity said of the credentials that exported the account:
+	// the chain of custody names who fetched the evidence. All three are
+	// empty when it could not be asked (a warning says why).
+	CallerARN, CallerUserID, CallerAccount string
+	Warnings                               []string
+	Err                                    error // when the account failed; then nothing was saved
 }
 
 // ErrAccessDenied is wrapped by the error of an account whose credentials
@@ -128,6 +136,11 @@ func Account(ctx context.Context, t Target, opts Options, done map[string]string
 			o.Retryer = opts.Retryer()
 		}
 	})
+	stsClient := sts.NewFromConfig(t.Config, func(o *sts.Options) {
+		if opts.Retryer != nil {
+			o.Retryer = opts.Retryer()
+		}
+	})
 	say := func(format string, args ...any) {
 		if opts.Progress != nil {
 			opts.Progress(t.Name, fmt.Sprintf(format, args...))
@@ -159,6 +172,17 @@ func Account(ctx context.Context, t Target, opts Options, done map[string]string
 	}
 	s.Account = account
 	s.Generated = aws.ToTime(report.GeneratedTime).UTC()
+	if err := callerIdentity(ctx, stsClient, &s); err != nil {
+		if ctx.Err() != nil {
+			return fail(err)
+		}
+		s.Warnings = append(s.Warnings, fmt.Sprintf("the evidence manifest records the credentials that fetched account %s as unknown: %v", account, err))
+	} else {
+		say("account %s: fetched with the credentials of %s", account, s.CallerARN)
+		if s.CallerAccount != account {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("the credentials are account %s's (%s), but the report IAM returned is account %s's: are IAM and STS different endpoints (AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL_STS)?", s.CallerAccount, s.CallerARN, account))
+		}
+	}
 	say("account %s: report generated %s; listing the keys of %d users", account, s.Generated.Format(time.RFC3339), len(users))
 
 	keys, gone, err := listKeys(ctx, client, users, opts)
@@ -180,6 +204,28 @@ func Account(ctx context.Context, t Target, opts Options, done map[string]string
 	}
 	say("account %s: saved %s and %s (%d keys)", account, s.Report, s.Inventory, len(keys))
 	return s
+}
+
+// callerTimeout bounds the question of whose the credentials are: its
+// answer only goes into the evidence manifest, and an STS endpoint that
+// cannot be reached must not spend the account's --timeout.
+const callerTimeout = time.Minute
+
+// callerIdentity asks STS GetCallerIdentity whose the credentials are, and
+// records the answer in s.
+func callerIdentity(ctx context.Context, client *sts.Client, s *Saved) error {
+	ctx, cancel := context.WithTimeout(ctx, callerTimeout)
+	defer cancel()
+	out, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		var api smithy.APIError
+		if errors.As(err, &api) {
+			return fmt.Errorf("sts:GetCallerIdentity: %s: %s", api.ErrorCode(), api.ErrorMessage())
+		}
+		return fmt.Errorf("sts:GetCallerIdentity: %w", err)
+	}
+	s.CallerARN, s.CallerUserID, s.CallerAccount = aws.ToString(out.Arn), aws.ToString(out.UserId), aws.ToString(out.Account)
+	return nil
 }
 
 // getReport asks IAM to generate a report until it is complete, then gets

@@ -131,6 +131,12 @@ func TestFetch(t *testing.T) {
 	if sv.Account != "123456789012" || sv.Users != 2 || sv.Keys != 3 || !sv.Generated.Equal(generated) {
 		t.Errorf("saved = %+v", sv)
 	}
+	if got, want := sv.CallerARN+" "+sv.CallerUserID+" "+sv.CallerAccount, "arn:aws:iam::123456789012:user/operator AIDAOPERATORFAKE0001 123456789012"; got != want {
+		t.Errorf("caller identity %q, want %q", got, want)
+	}
+	if len(sv.Warnings) != 0 {
+		t.Errorf("warnings %q", sv.Warnings)
+	}
 
 	var rep struct{ Content, ReportFormat, GeneratedTime string }
 	readJSON(t, filepath.Join(opts.Dir, "123456789012.credential-report.json"), &rep)
@@ -167,11 +173,12 @@ func TestFetch(t *testing.T) {
 			t.Error("listed the keys of a user without keys")
 		}
 	}
-	if count["ListAccessKeys"] != 3+3 || count["GenerateCredentialReport"] != 7 || count["GetCredentialReport"] != 5 {
+	if count["ListAccessKeys"] != 3+3 || count["GenerateCredentialReport"] != 7 || count["GetCredentialReport"] != 5 || count["GetCallerIdentity"] != 1 {
 		t.Errorf("requests per action: %v", count)
 	}
 	for _, msg := range []string{"prod: generating the credential report", "prod: report STARTED", "prod: report in progress; waiting", "prod: no current report; generating again",
-		"prod: IAM limits report generation just now; waiting", "prod: account 123456789012: saved"} {
+		"prod: IAM limits report generation just now; waiting", "prod: account 123456789012: saved",
+		"prod: account 123456789012: fetched with the credentials of arn:aws:iam::123456789012:user/operator"} {
 		if !strings.Contains(strings.Join(*progress, "\n"), msg) {
 			t.Errorf("progress lacks %q:\n%s", msg, strings.Join(*progress, "\n"))
 		}
@@ -314,5 +321,55 @@ func TestFetchStopsListingAtFirstFailure(t *testing.T) {
 	}
 	if n > 2*opts.Parallel {
 		t.Errorf("%d ListAccessKeys calls after the first failed; want at most %d in flight", n, 2*opts.Parallel)
+	}
+}
+
+// TestFetchCallerIdentity pins what fetch records of the credentials that
+// exported an account, and that STS failing, or naming another account,
+// is a warning, never a failed account.
+func TestFetchCallerIdentity(t *testing.T) {
+	tests := []struct {
+		name    string
+		setup   func(*iamfake.Server)
+		caller  string // CallerARN CallerUserID CallerAccount
+		warning string // "" for none
+	}{
+		{"the report's account", func(*iamfake.Server) {},
+			"arn:aws:iam::123456789012:user/operator AIDAOPERATORFAKE0001 123456789012", ""},
+		{"another account", func(s *iamfake.Server) { s.Account = "999999999999" },
+			"arn:aws:iam::999999999999:user/operator AIDAOPERATORFAKE0001 999999999999",
+			"the credentials are account 999999999999's (arn:aws:iam::999999999999:user/operator), but the report IAM returned is account 123456789012's: are IAM and STS different endpoints (AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL_STS)?"},
+		{"STS refuses", func(s *iamfake.Server) {
+			s.Faults["GetCallerIdentity"] = []iamfake.Fault{{Status: 403, Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid."}}
+		}, "  ", "the evidence manifest records the credentials that fetched account 123456789012 as unknown: sts:GetCallerIdentity: InvalidClientTokenId: The security token included in the request is invalid."},
+		{"STS keeps failing", func(s *iamfake.Server) {
+			for range 10 {
+				s.Faults["GetCallerIdentity"] = append(s.Faults["GetCallerIdentity"], iamfake.Fault{Status: 500, Code: "InternalFailure", Message: "Internal failure."})
+			}
+		}, "  ", "the evidence manifest records the credentials that fetched account 123456789012 as unknown: sts:GetCallerIdentity: InternalFailure: Internal failure."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := server(t)
+			tt.setup(s)
+			opts, _ := testOptions(t)
+			sv := Account(context.Background(), target("prod", s), opts, nil)
+			if sv.Err != nil {
+				t.Fatalf("the account failed: %v", sv.Err)
+			}
+			if got := sv.CallerARN + " " + sv.CallerUserID + " " + sv.CallerAccount; got != tt.caller {
+				t.Errorf("caller identity %q, want %q", got, tt.caller)
+			}
+			var want []string
+			if tt.warning != "" {
+				want = []string{tt.warning}
+			}
+			if !reflect.DeepEqual(sv.Warnings, want) {
+				t.Errorf("warnings %q, want %q", sv.Warnings, want)
+			}
+			if sv.Keys != 3 {
+				t.Errorf("keys = %d, want 3: the account was not exported whole", sv.Keys)
+			}
+		})
 	}
 }

@@ -196,7 +196,7 @@ func readStamp(f *excelize.File) (*Review, error) {
 	if len(res.Findings) != head.Findings || h.sum() != head.Digest {
 		return nil, fmt.Errorf("the workbook's stamp was changed: its head and %s do not match its digest; write the workbook again with credreview analyze -f xlsx", plural(len(res.Findings), "finding", "findings"))
 	}
-	return &Review{Tool: head.Tool, Result: res, ID: head.ReviewID}, nil
+	return &Review{Tool: head.Tool, Result: res, ID: head.ReviewID, Custody: head.Custody, stampDigest: head.Digest}, nil
 }
 
 // stampDigest hashes the stamp's finding rows in order.

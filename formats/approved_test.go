@@ -304,3 +304,30 @@ func TestApprovalInAHiddenRow(t *testing.T) {
 		t.Errorf("warnings %v", warnings)
 	}
 }
+
+// TestStampDigestFollowsTheStamp pins what a sealed review rests on: the
+// digest a workbook's stamp reads back with is the one written (so the
+// review's manifest can hold it), and a stamp rewritten with a digest that
+// fits, as one who read the code could, reads back with another.
+func TestStampDigestFollowsTheStamp(t *testing.T) {
+	r := review(t, "samples")
+	data := render(t, XLSX{}, r)
+	written := r.StampDigest()
+	if written == "" {
+		t.Fatal("writing the workbook recorded no stamp digest")
+	}
+	got, _, err := ReadApproved(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.StampDigest() != written {
+		t.Errorf("read back: %s, written %s", got.StampDigest(), written)
+	}
+	forged := edit(t, data, func(f *excelize.File) {
+		forgeStamp(t, f, func(fd map[string]any) { fd["Severity"] = float64(1) })
+	})
+	got, _, err = ReadApproved(bytes.NewReader(forged))
+	if err == nil && got.StampDigest() == written {
+		t.Error("a forged stamp reads back with the digest written")
+	}
+}

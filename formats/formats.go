@@ -48,6 +48,23 @@ type Review struct {
 	Decisions map[string]Decision
 	// Workbook names the workbook the decisions came from.
 	Workbook string
+
+	// stampDigest is the digest of the workbook's stamp, once it is
+	// written: a sealed review's manifest records it (StampDigest).
+	stampDigest string
+
+	// Custody, when set, are the statements of the evidence's chain of
+	// custody read back with a review (from a workbook's stamp); else they
+	// are the analysis's (analyze.Result.EvidenceStatements).
+	Custody []string
+}
+
+// custody says what the review's evidence checks found, a line each.
+func (r *Review) custody() []string {
+	if r.Custody != nil {
+		return r.Custody
+	}
+	return r.EvidenceStatements()
 }
 
 // NewReview makes the review of an analysis.
@@ -75,8 +92,15 @@ func ReviewIDOf(path string) string { return fileID(path, "CR") }
 // verify carries, as ReviewIDOf does a review's.
 func VerificationIDOf(path string) string { return fileID(path, "CV") }
 
-// fileID finds the first id of a kind (CR or CV) in a file credreview wrote.
+// fileID finds the first id of a kind (CR or CV) in a file credreview wrote;
+// a manifest's signature has its manifest's.
 func fileID(path, kind string) string {
+	if m, ok := strings.CutSuffix(path, ".manifest.json.sig"); ok {
+		path = m + ".manifest.json"
+	}
+	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
+		return "" // a pipe or a device would block, or never end
+	}
 	if strings.HasSuffix(path, ".xlsx") {
 		zr, err := zip.OpenReader(path)
 		if err != nil {
@@ -304,3 +328,16 @@ func v7Note() string {
 // Window writes a setup window as people write durations (1h, 90s, 1h30m),
 // as every output does.
 func Window(d time.Duration) string { return analyze.FormatWindow(d) }
+
+// StampDigest is the digest of the stamp of the workbook written of the
+// review, "" before one is written: what a sealed review's manifest holds
+// of its workbook, whose bytes change as a board decides in it.
+func (r *Review) StampDigest() string { return r.stampDigest }
+
+// Stamp writes a time as every output does, 2006-01-02T15:04:05Z, and ""
+// for no time.
+func Stamp(t time.Time) string { return stamp(t) }
+
+// NewestAsOf is the newest as-of time of a review's reports: when its
+// evidence was, as outputs date themselves rather than by the clock.
+func NewestAsOf(r *Review) time.Time { return newestAsOf(r) }

@@ -16,7 +16,7 @@ func FuzzReadReview(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(b.Bytes())
-	f.Add([]byte(`{"schema_version": 2, "review_id": "CR-1", "findings": []}`))
+	f.Add([]byte(`{"schema_version": 3, "review_id": "CR-1", "findings": []}`))
 	f.Add([]byte(`{"findings": [{"id": "SK-1"}], "schema_version": 1}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, err := ReadReview(&jsonBound{r: bytes.NewReader(data)})

@@ -14,8 +14,9 @@ import (
 
 // SchemaVersion is the version of the JSON's shape, which
 // doc/credential-review.schema.json describes: 2 since checks other than
-// setup-key, their controls by benchmark and exceptions.
-const SchemaVersion = 2
+// setup-key, their controls by benchmark and exceptions; 3 since the
+// evidence's chain of custody.
+const SchemaVersion = 3
 
 // JSON writes one document for pipelines: schema_version, tool, review_id, parameters, summary,
 // reports, superseded_reports, inventories, findings, warnings and errors.
@@ -110,6 +111,18 @@ func (JSON) Write(w io.Writer, r *Review) error {
 		j.close('}')
 	}
 	j.close(']')
+	j.key("exception_files")
+	j.open('[')
+	for _, x := range r.ExceptionFiles {
+		j.elem()
+		j.open('{')
+		j.str("source", x.Source)
+		j.str("sha256", x.SHA256)
+		j.num("entries", int64(x.Entries))
+		j.close('}')
+	}
+	j.close(']')
+	j.evidence(r)
 	j.key("findings")
 	j.open('[')
 	j.findings(r.Findings)
@@ -118,6 +131,35 @@ func (JSON) Write(w io.Writer, r *Review) error {
 	j.close('}')
 	j.buf = append(j.buf, '\n')
 	return j.flush()
+}
+
+// evidence writes the review's chain of custody.
+func (j *jsonWriter) evidence(r *Review) {
+	j.key("evidence")
+	j.open('{')
+	j.strings("statements", r.custody())
+	j.key("manifests")
+	j.open('[')
+	for _, c := range r.Evidence {
+		j.elem()
+		j.open('{')
+		j.str("manifest", c.Manifest)
+		j.strOrNull("sha256", c.SHA256)
+		j.strOrNull("sealed_by", c.SealedBy)
+		j.strOrNull("created", c.Created)
+		j.num("files", int64(c.Files))
+		j.boolean("signed", c.Signed)
+		j.boolean("verified", c.Verified)
+		j.strOrNull("principal", c.Principal)
+		j.strOrNull("fingerprint", c.Fingerprint)
+		j.num("added", int64(c.Added))
+		j.num("altered", int64(c.Altered))
+		j.num("missing", int64(c.Missing))
+		j.boolean("intact", c.Intact())
+		j.close('}')
+	}
+	j.close(']')
+	j.close('}')
 }
 
 // problems writes the warnings and the errors.

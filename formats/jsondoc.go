@@ -16,17 +16,51 @@ import (
 // ReviewJSON is the JSON of a review, credential-review.json: what
 // pipelines read, and what verify reads back.
 type ReviewJSON struct {
-	SchemaVersion int             `json:"schema_version"`
-	Tool          ToolJSON        `json:"tool"`
-	ReviewID      string          `json:"review_id"`
-	Parameters    ParametersJSON  `json:"parameters"`
-	Summary       SummaryJSON     `json:"summary"`
-	Reports       []ReportJSON    `json:"reports"`
-	Superseded    []ReportJSON    `json:"superseded_reports"`
-	Inventories   []InventoryJSON `json:"inventories"`
-	Findings      []FindingJSON   `json:"findings"`
-	Warnings      []ProblemJSON   `json:"warnings"`
-	Errors        []ProblemJSON   `json:"errors"`
+	SchemaVersion int                 `json:"schema_version"`
+	Tool          ToolJSON            `json:"tool"`
+	ReviewID      string              `json:"review_id"`
+	Parameters    ParametersJSON      `json:"parameters"`
+	Summary       SummaryJSON         `json:"summary"`
+	Reports       []ReportJSON        `json:"reports"`
+	Superseded    []ReportJSON        `json:"superseded_reports"`
+	Inventories   []InventoryJSON     `json:"inventories"`
+	Exceptions    []ExceptionFileJSON `json:"exception_files"`
+	Evidence      EvidenceJSON        `json:"evidence"`
+	Findings      []FindingJSON       `json:"findings"`
+	Warnings      []ProblemJSON       `json:"warnings"`
+	Errors        []ProblemJSON       `json:"errors"`
+}
+
+// ExceptionFileJSON is an exceptions file a review applied.
+type ExceptionFileJSON struct {
+	Source  string `json:"source"`
+	SHA256  string `json:"sha256"`
+	Entries int    `json:"entries"`
+}
+
+// EvidenceJSON is the chain of custody of a review's evidence: a line per
+// evidence manifest checked (or one saying there was none), and what each
+// check found.
+type EvidenceJSON struct {
+	Statements []string       `json:"statements"`
+	Manifests  []ManifestJSON `json:"manifests"`
+}
+
+// ManifestJSON is the check of one evidence manifest.
+type ManifestJSON struct {
+	Manifest    string  `json:"manifest"`
+	SHA256      *string `json:"sha256"`
+	SealedBy    *string `json:"sealed_by"`
+	Created     *string `json:"created"`
+	Files       int     `json:"files"`
+	Signed      bool    `json:"signed"`
+	Verified    bool    `json:"verified"`
+	Principal   *string `json:"principal"`
+	Fingerprint *string `json:"fingerprint"`
+	Added       int     `json:"added"`
+	Altered     int     `json:"altered"`
+	Missing     int     `json:"missing"`
+	Intact      bool    `json:"intact"`
 }
 
 // ToolJSON names the program that wrote a document.
@@ -151,7 +185,7 @@ type VerificationJSON struct {
 	VerificationID string                  `json:"verification_id"`
 	ReviewID       string                  `json:"review_id"`
 	Review         VerifiedReviewJSON      `json:"review"`
-	Evidence       EvidenceJSON            `json:"evidence"`
+	Evidence       NewerJSON               `json:"evidence"`
 	Summary        VerificationSummaryJSON `json:"summary"`
 	Results        []ResultJSON            `json:"results"`
 	NewFindings    []FindingJSON           `json:"new_findings"`
@@ -174,8 +208,8 @@ type ReviewInputJSON struct {
 	AsOf      *string `json:"as_of"`
 }
 
-// EvidenceJSON is the newer evidence a verification read.
-type EvidenceJSON struct {
+// NewerJSON is the newer evidence a verification read.
+type NewerJSON struct {
 	ReviewID    string               `json:"review_id"`
 	Reports     []EvidenceReportJSON `json:"reports"`
 	Inventories []EvidenceInvJSON    `json:"inventories"`
@@ -253,6 +287,8 @@ func (r *Review) document() ReviewJSON {
 		Reports:     make([]ReportJSON, 0, len(r.Reports)),
 		Superseded:  make([]ReportJSON, 0, len(r.Superseded)),
 		Inventories: make([]InventoryJSON, 0, len(r.Inventories)),
+		Exceptions:  make([]ExceptionFileJSON, 0, len(r.ExceptionFiles)),
+		Evidence:    r.evidenceJSON(),
 		Findings:    make([]FindingJSON, 0, len(r.Findings)),
 		Warnings:    problemsJSON(r.Warnings),
 		Errors:      problemsJSON(r.Errors),
@@ -266,10 +302,23 @@ func (r *Review) document() ReviewJSON {
 	for _, inv := range r.Inventories {
 		doc.Inventories = append(doc.Inventories, InventoryJSON{inv.Source, inv.SHA256, nullable(inv.AccountID), len(inv.Keys)})
 	}
+	for _, x := range r.ExceptionFiles {
+		doc.Exceptions = append(doc.Exceptions, ExceptionFileJSON{x.Source, x.SHA256, x.Entries})
+	}
 	for i := range r.Findings {
 		doc.Findings = append(doc.Findings, r.findingJSON(&r.Findings[i]))
 	}
 	return doc
+}
+
+// evidenceJSON is the review's chain of custody as EvidenceJSON.
+func (r *Review) evidenceJSON() EvidenceJSON {
+	e := EvidenceJSON{Statements: r.custody(), Manifests: []ManifestJSON{}}
+	for _, c := range r.Evidence {
+		e.Manifests = append(e.Manifests, ManifestJSON{c.Manifest, nullable(c.SHA256), nullable(c.SealedBy), nullable(c.Created), c.Files,
+			c.Signed, c.Verified, nullable(c.Principal), nullable(c.Fingerprint), c.Added, c.Altered, c.Missing, c.Intact()})
+	}
+	return e
 }
 
 // findingJSON is a finding as FindingJSON.
@@ -330,7 +379,7 @@ func (v *Verification) document() VerificationJSON {
 		VerificationID: VerificationID(v),
 		ReviewID:       v.Review.ID,
 		Review:         VerifiedReviewJSON{Source: v.Source, SHA256: v.SHA256, Inputs: []ReviewInputJSON{}},
-		Evidence:       EvidenceJSON{ReviewID: ReviewID(v.Newer), Reports: []EvidenceReportJSON{}, Inventories: []EvidenceInvJSON{}},
+		Evidence:       NewerJSON{ReviewID: ReviewID(v.Newer), Reports: []EvidenceReportJSON{}, Inventories: []EvidenceInvJSON{}},
 		Summary: VerificationSummaryJSON{
 			Remediated: c[analyze.Remediated], Deactivated: c[analyze.Deactivated], StillActive: c[analyze.StillActive],
 			UserDeleted: c[analyze.UserDeleted], Unknown: c[analyze.Unknown], NewFindings: len(v.New), Errors: len(v.errors()),

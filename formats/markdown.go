@@ -54,7 +54,11 @@ func (Markdown) Write(w io.Writer, r *Review) error {
 		}
 	}
 	e.printf("| Setup window | %s |\n", cell(analyze.FormatWindow(r.Options.SetupWindow)))
-	e.printf("| Ages measured to | %s |\n\n", cell(asOfRule(r)))
+	e.printf("| Ages measured to | %s |\n", cell(asOfRule(r)))
+	for _, st := range r.custody() {
+		e.printf("| Evidence | %s |\n", cell(st))
+	}
+	e.print("\n")
 
 	e.print("### Reports\n\n")
 	if len(r.Reports) == 0 {

@@ -118,6 +118,9 @@ func (Markdown) WriteOrganisation(w io.Writer, o *Organisation) error {
 		var files []string
 		for _, f := range r.files {
 			ext := f[strings.LastIndexByte(f, '.')+1:]
+			if strings.HasSuffix(f, ".manifest.json") {
+				ext = "manifest"
+			}
 			files = append(files, "["+text(ext)+"]("+linkPath(f)+")")
 		}
 		e.printf(" %d | %d | %s |\n", r.excepted, r.errors, orDash(strings.Join(files, ", ")))

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/credreview/credreview/analyze"
@@ -52,6 +54,10 @@ func ReadReview(r io.Reader) (*Review, error) {
 			into = &j.Parameters
 		case "reports":
 			into = &j.Reports
+		case "superseded_reports":
+			into = &j.Superseded
+		case "exception_files":
+			into = &j.Exceptions
 		case "inventories":
 			into = &j.Inventories
 		case "findings":
@@ -130,8 +136,14 @@ func ReadReview(r io.Reader) (*Review, error) {
 		}
 		res.Reports = append(res.Reports, out)
 	}
+	for _, rep := range j.Superseded {
+		res.Superseded = append(res.Superseded, analyze.Report{Source: rep.Source, AccountID: deref(rep.AccountID), Partition: deref(rep.Partition), SHA256: deref(rep.SHA256), Users: rep.Users})
+	}
 	for _, inv := range j.Inventories {
 		res.Inventories = append(res.Inventories, analyze.Inventory{Source: inv.Source, SHA256: inv.SHA256, AccountID: deref(inv.AccountID)})
+	}
+	for _, x := range j.Exceptions {
+		res.ExceptionFiles = append(res.ExceptionFiles, analyze.ExceptionFile{Source: x.Source, SHA256: x.SHA256, Entries: x.Entries})
 	}
 	rev := &Review{Tool: Tool{j.Tool.Name, j.Tool.Version}, Result: res, ID: j.ReviewID}
 	if j.Parameters.Benchmark != nil {
@@ -268,4 +280,11 @@ func (j *jsonBound) Read(p []byte) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// ManifestOf is the path of the manifest of a review's (or a
+// verification's) file: NAME.manifest.json beside NAME.json or NAME.xlsx.
+func ManifestOf(path string) string {
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + ".manifest.json"
 }

@@ -152,7 +152,11 @@ func (Script) Write(w io.Writer, r *Review) error {
 	for _, inv := range r.Inventories {
 		e.printf("#   %s (key inventory, sha256 %s)\n", Visible(inv.Source), Visible(inv.SHA256))
 	}
-	e.printf("# Setup window %s; ages measured to %s.\n#\n", analyze.FormatWindow(r.Options.SetupWindow), asOfRule(r))
+	e.printf("# Setup window %s; ages measured to %s.\n", analyze.FormatWindow(r.Options.SetupWindow), asOfRule(r))
+	for _, c := range r.custody() {
+		e.printf("# %s\n", Visible(capitalize(c)))
+	}
+	e.print("#\n")
 	if r.Decisions != nil {
 		e.print("# " + approvedMarker + "\n")
 		e.printf("# The change board's decisions, read from %s:\n", Visible(orDash(r.Workbook)))

@@ -78,7 +78,7 @@ func TestReadReviewRefuses(t *testing.T) {
 	for _, tc := range []struct{ name, json, want string }{
 		{"not JSON", "user,arn\n", "not the JSON of a review"},
 		{"another JSON", `{"AccessKeyMetadata": []}`, "not the JSON of a review (no schema_version or review_id)"},
-		{"another version", strings.Replace(good, `"schema_version": 2`, `"schema_version": 1`, 1), "a review of schema version 1; this credreview reads version 2"},
+		{"another version", strings.Replace(good, `"schema_version": 3`, `"schema_version": 1`, 1), "a review of schema version 1; this credreview reads version 3"},
 		{"an unknown check", strings.Replace(good, `"checks": [
       "setup-key"`, `"checks": [
       "nope"`, 1), `parameters.checks: "nope" is not a check of this credreview`},

@@ -463,6 +463,9 @@ func writeSummary(f *excelize.File, v *view, st *xlsxStyles) error {
 		}
 	}
 	s.pair("Ages measured to", asOfRule(r), summaryLast, st, valueWidth)
+	for _, c := range r.custody() {
+		s.pair("Evidence", c, summaryLast, st, valueWidth)
+	}
 	s.blank()
 
 	s.line([]int{st.heading}, "Findings per account")
@@ -932,6 +935,11 @@ func writeAbout(f *excelize.File, v *view, st *xlsxStyles) error {
 	}
 	s.note(v7Note(), "B", st.text, width)
 	s.blank()
+	s.line([]int{st.heading}, "Chain of custody")
+	for _, c := range r.custody() {
+		s.note(capitalize(c)+".", "B", st.text, width)
+	}
+	s.blank()
 	s.line([]int{st.heading}, "Severities")
 	s.line([]int{st.header}, "Severity", "What it asks of the board")
 	for _, sev := range analyze.Severities {
@@ -996,7 +1004,8 @@ type stampReview struct {
 	Inventories []stampInput   `json:"inventories"`
 	Counts      analyze.Counts `json:"counts"`
 	Findings    int            `json:"findings"`
-	Digest      string         `json:"digest"` // of the rest of the head, then the findings' rows in order
+	Custody     []string       `json:"custody"` // the evidence's chain of custody, as the outputs state it
+	Digest      string         `json:"digest"`  // of the rest of the head, then the findings' rows in order
 }
 
 type stampInput struct {
@@ -1010,7 +1019,7 @@ type stampInput struct {
 // review and checks the visible rows against it.
 func stampRows(sh *rawSheet, v *view, _ *xlsxStyles) {
 	r := v.Review
-	head := stampReview{Tool: r.Tool, ReviewID: ReviewID(r), Window: r.Options.SetupWindow, AsOf: r.Options.AsOf, Counts: v.Total, Findings: len(v.Active)}
+	head := stampReview{Tool: r.Tool, ReviewID: ReviewID(r), Window: r.Options.SetupWindow, AsOf: r.Options.AsOf, Counts: v.Total, Findings: len(v.Active), Custody: r.custody()}
 	for _, rep := range r.Reports {
 		head.Reports = append(head.Reports, stampInput{rep.Source, rep.AccountID, rep.SHA256})
 	}
@@ -1040,6 +1049,7 @@ func stampRows(sh *rawSheet, v *view, _ *xlsxStyles) {
 		h.add(f.ID, row(f))
 	}
 	head.Digest = h.sum()
+	r.stampDigest = head.Digest
 	hb, err := json.Marshal(head)
 	if err != nil {
 		sh.err = err

@@ -12,8 +12,11 @@ package outputset
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -25,6 +28,7 @@ import (
 	"github.com/credreview/credreview/formats"
 	"github.com/credreview/credreview/internal/atomicfile"
 	"github.com/credreview/credreview/internal/cli"
+	"github.com/credreview/credreview/internal/custody"
 )
 
 // Set is what Write puts in a folder: the files of one review, or of one
@@ -47,6 +51,35 @@ type Set struct {
 	// even when they hold decisions: an approved script is made again from
 	// the decided workbook, which is the board's record and stays.
 	Beside func(path, id string) error
+
+	// Seal, when set, writes the set's manifest once every other file is
+	// staged (see internal/custody): it is given each file's size and
+	// SHA-256, as written, and returns the manifest's files, whose Exts
+	// are SealExts. They are put in place with the others, or not at all.
+	Seal     func(written []Digest) ([]File, error)
+	SealExts []string
+}
+
+// Digest is what a file of a set was when written.
+type Digest struct {
+	Ext    string
+	Name   string // Base.Ext
+	Size   int64
+	SHA256 string
+}
+
+// hashing counts and hashes what is written through it.
+type hashing struct {
+	w io.Writer
+	h hash.Hash
+	n int64
+}
+
+func (h *hashing) Write(p []byte) (int, error) {
+	n, err := h.w.Write(p)
+	h.h.Write(p[:n])
+	h.n += int64(n)
+	return n, err
 }
 
 // File is one file of a set: Base.Ext, written by Write.
@@ -94,11 +127,18 @@ func Write(ctx context.Context, dir string, s *Set) (out Written) {
 	}
 
 	errc := make([]error, len(s.Files))
+	digests := make([]Digest, len(s.Files))
 	var wg sync.WaitGroup
 	for i, f := range s.Files {
 		wg.Go(func() {
 			name := s.Base + "." + f.Ext
-			if err := set.Stage(name, f.Write); err != nil {
+			err := set.Stage(name, func(w io.Writer) error {
+				h := &hashing{w: w, h: sha256.New()}
+				err := f.Write(h)
+				digests[i] = Digest{Ext: f.Ext, Name: name, Size: h.n, SHA256: hex.EncodeToString(h.h.Sum(nil))}
+				return err
+			})
+			if err != nil {
 				errc[i] = fmt.Errorf("write %s: %w", filepath.Join(dir, name), err)
 			}
 		})
@@ -127,11 +167,27 @@ func Write(ctx context.Context, dir string, s *Set) (out Written) {
 		set.Abort()
 		return fail(errs...)
 	}
+	files := s.Files
+	if s.Seal != nil {
+		seal, err := s.Seal(digests)
+		for _, f := range seal {
+			if err == nil {
+				if err = set.Stage(s.Base+"."+f.Ext, f.Write); err != nil {
+					err = fmt.Errorf("write %s: %w", filepath.Join(dir, s.Base+"."+f.Ext), err)
+				}
+			}
+		}
+		if err != nil {
+			set.Abort()
+			return fail(err)
+		}
+		files = append(slices.Clip(files), seal...)
+	}
 	placed, err := set.Commit(ctx)
 	if err != nil {
 		return fail(err)
 	}
-	for _, f := range s.Files { // in the order asked for
+	for _, f := range files { // in the order asked for
 		path := filepath.Join(dir, s.Base+"."+f.Ext)
 		if slices.Contains(placed, path) {
 			out.Files = append(out.Files, path)
@@ -155,6 +211,9 @@ func (s *Set) judge(dir string, out *Written) (stale []string, refused []error) 
 	mine := map[string]bool{}
 	for _, f := range s.Files {
 		mine[s.Base+"."+f.Ext] = true
+	}
+	for _, ext := range s.SealExts {
+		mine[s.Base+"."+ext] = true
 	}
 	for _, kind := range s.Kinds {
 		name := s.Base + "." + kind
@@ -237,5 +296,41 @@ func (w Written) Say(ui *cli.UI, summary string) bool {
 func (w Written) WarnKept(ui *cli.UI) {
 	for _, k := range w.Kept {
 		ui.Warnf("%s has the name of a %s's file but no %s id: left as it is", k, w.What, w.What)
+	}
+}
+
+// SealExts are the names of a set's manifest and its signature, after its
+// Base: credential-review.manifest.json and .manifest.json.sig.
+const (
+	ManifestExt  = "manifest.json"
+	SignatureExt = "manifest.json" + custody.SigSuffix
+)
+
+// SealWith makes the set sealed: once its files are staged, a manifest of
+// them (m, with their names, sizes and SHA-256 filled in) is written beside
+// them, and its signature when signer is not nil. stamp gives the stamp
+// digest of a file of the set that has one (a workbook), "" for none.
+func (s *Set) SealWith(m custody.Manifest, signer *custody.Signer, stamp func(ext string) string) {
+	s.SealExts = []string{ManifestExt, SignatureExt}
+	s.Seal = func(written []Digest) ([]File, error) {
+		m := m
+		m.Files = nil
+		for _, d := range written {
+			f := custody.File{Name: d.Name, Size: d.Size, SHA256: d.SHA256, Kind: d.Ext}
+			if stamp != nil {
+				f.Stamp = stamp(d.Ext)
+			}
+			m.Files = append(m.Files, f)
+		}
+		raw := custody.Marshal(&m)
+		files := []File{{Ext: ManifestExt, Write: func(w io.Writer) error { _, err := w.Write(raw); return err }}}
+		if signer != nil {
+			sig, err := signer.Sign(raw)
+			if err != nil {
+				return nil, fmt.Errorf("sign the manifest: %w", err)
+			}
+			files = append(files, File{Ext: SignatureExt, Write: func(w io.Writer) error { _, err := w.Write(sig); return err }})
+		}
+		return files, nil
 	}
 }

@@ -9,6 +9,7 @@
 #   formats/testdata/mixed/222222222222.json (account 222222222222, sha256 a37694b762646fe66eaf6f19c4f4922a5792b43754b6bca4a908d09b31f193a0)
 #   formats/testdata/mixed/222222222222.access-keys.json (key inventory, sha256 e569ece5e8f245eb49c9deb06b703082c923cde2fb3a09013ef90852797fcb18)
 # Setup window 1h; ages measured to each report's generated time, else its newest timestamp.
+# No manifest: the evidence's integrity was not checked
 #
 # 3 reports in 2 accounts, 4 findings (2 high, 1 medium, 1 low), 2 input errors.
 # No change board has approved them: this script covers every finding. For a

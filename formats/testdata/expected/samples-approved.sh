@@ -9,6 +9,7 @@
 #   samples/345678901234.credential-report.csv.gz (account 345678901234, sha256 acf670f5d27c61565034b1d651405bd9d591517625e035b964225ec0591f019f)
 #   samples/210987654321.access-keys.json (key inventory, sha256 ffda64fda0b71756af933e24d5132a3239e4b3aea62288bedf6806f56d6be2a6)
 # Setup window 1h; ages measured to each report's generated time, else its newest timestamp.
+# No manifest: the evidence's integrity was not checked
 #
 # credreview: the script of a change board's approvals
 # The change board's decisions, read from review/credential-review.xlsx:

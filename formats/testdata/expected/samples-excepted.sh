@@ -9,6 +9,7 @@
 #   samples/345678901234.credential-report.csv.gz (account 345678901234, sha256 acf670f5d27c61565034b1d651405bd9d591517625e035b964225ec0591f019f)
 #   samples/210987654321.access-keys.json (key inventory, sha256 ffda64fda0b71756af933e24d5132a3239e4b3aea62288bedf6806f56d6be2a6)
 # Setup window 1h; ages measured to each report's generated time, else its newest timestamp.
+# No manifest: the evidence's integrity was not checked
 #
 # 3 reports in 3 accounts, 12 findings (6 high, 4 medium, 2 low), 1 excepted.
 # No change board has approved them: this script covers every finding. For a

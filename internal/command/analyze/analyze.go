@@ -23,6 +23,7 @@ import (
 	"github.com/credreview/credreview/analyze"
 	"github.com/credreview/credreview/formats"
 	"github.com/credreview/credreview/internal/cli"
+	"github.com/credreview/credreview/internal/custody"
 	"github.com/credreview/credreview/internal/outputset"
 )
 
@@ -114,6 +115,19 @@ Options:
                              --approved writes it): shown apart, never in
                              the script, not counted for --fail-on, until
                              they expire. Repeat for several files.
+        --evidence FILE      Hold the inputs of FILE's folder to the
+                             evidence manifest FILE (as credreview fetch or
+                             seal writes it): every file listed, unchanged,
+                             nothing added. A folder given that holds
+                             credential-evidence.json is held to it anyway.
+        --allowed-signers FILE
+                             Require each evidence manifest to be signed by
+                             a key FILE names (ssh-keygen's allowed signers
+                             format), and check the signature.
+        --sign-key FILE      Sign the review's manifest, NAME.manifest.json,
+                             with this OpenSSH private key (ssh-agent is
+                             used when it holds the key; else a passphrase
+                             is asked on the terminal).
     -q, --quiet              Print errors only.
     -h, --help               Print this help.
 
@@ -192,7 +206,9 @@ type flags struct {
 	asOf, checks, benchmark, split        string
 	window                                days
 	rootUseDays, unusedDays, rotationDays int
+	evidence                              []string
 	cli.OutputFlags
+	cli.CustodyFlags
 	cli.CommonFlags
 
 	paths   []string
@@ -213,7 +229,10 @@ func (fl *flags) flagSet() *pflag.FlagSet {
 	fs.IntVar(&fl.rootUseDays, "root-use-days", analyze.DefaultRootUseDays, "")
 	fs.IntVar(&fl.unusedDays, "unused-days", analyze.DefaultUnusedDays, "")
 	fs.IntVar(&fl.rotationDays, "rotation-days", analyze.DefaultRotationDays, "")
+	fs.StringArrayVar(&fl.evidence, "evidence", nil, "")
+	fl.CustodyFlags.Register(fs, true)
 	fl.CommonFlags.Register(fs)
+	cli.CompleteFile(fs, "evidence", "json")
 
 	checks := []string{"all"}
 	for _, c := range analyze.Checks {
@@ -253,7 +272,8 @@ func parse(args []string) (flags, error) {
 		return fl, err
 	}
 	var err error
-	fl.opts = analyze.Options{SetupWindow: window, RootUseDays: fl.rootUseDays, UnusedDays: fl.unusedDays, RotationDays: fl.rotationDays, Exceptions: fl.Exceptions}
+	fl.opts = analyze.Options{SetupWindow: window, RootUseDays: fl.rootUseDays, UnusedDays: fl.unusedDays, RotationDays: fl.rotationDays, Exceptions: fl.Exceptions,
+		Evidence: fl.evidence, AllowedSigners: fl.AllowedSigners}
 	if fl.opts.Checks, err = analyze.ParseChecks(fl.checks); err != nil {
 		return fl, cli.Usagef("--checks: %v", err)
 	}
@@ -366,6 +386,10 @@ func run(ctx context.Context, fl flags, stdin io.Reader, stdout io.Writer, ui *c
 	if fl.Out == "-" && fl.formats[0].Name() == "xlsx" && ui.Terminal(stdout) {
 		return cli.Usagef("-f xlsx -o - would write a zip archive to the terminal; redirect standard output to a file (> review.xlsx), or write the workbook into a folder with -o DIR")
 	}
+	signer, err := fl.Signer(ctx, ui)
+	if err != nil {
+		return err
+	}
 	opts := fl.opts
 	pr := ui.Progress()
 	if pr != nil {
@@ -400,7 +424,7 @@ func run(ctx context.Context, fl flags, stdin io.Reader, stdout io.Writer, ui *c
 	summary := formats.Summary(review)
 	switch {
 	case fl.split != "":
-		if !writeSplit(ctx, fl, review, summary, ui) {
+		if !writeSplit(ctx, fl, review, summary, ui, signer) {
 			return cli.ErrReported
 		}
 	case fl.Out == "-":
@@ -411,7 +435,7 @@ func run(ctx context.Context, fl flags, stdin io.Reader, stdout io.Writer, ui *c
 		}
 		ui.Infof("%s", summary)
 	default:
-		if !outputset.Write(ctx, fl.Out, reviewSet(review, fl.formats)).Say(ui, summary) {
+		if !outputset.Write(ctx, fl.Out, reviewSet(review, fl.formats, signer)).Say(ui, summary) {
 			return cli.ErrReported
 		}
 	}
@@ -425,12 +449,27 @@ func run(ctx context.Context, fl flags, stdin io.Reader, stdout io.Writer, ui *c
 	return nil
 }
 
-// reviewSet is the output set of a review in the formats asked for.
-func reviewSet(r *formats.Review, fmts []formats.Format) *outputset.Set {
-	set := &outputset.Set{What: "review", Base: base(r), ID: r.ID, IDOf: formats.ReviewIDOf, Kinds: formats.Names()}
+// reviewSet is the output set of a review in the formats asked for,
+// sealed: its manifest lists each file's SHA-256 (the workbook's stamp
+// too), the review id and the evidence manifests checked, signed with
+// signer when there is one.
+func reviewSet(r *formats.Review, fmts []formats.Format, signer *custody.Signer) *outputset.Set {
+	set := &outputset.Set{What: "review", Base: base(r), ID: r.ID, IDOf: formats.ReviewIDOf,
+		Kinds: append(formats.Names(), outputset.ManifestExt, outputset.SignatureExt)}
 	for _, f := range fmts {
 		set.Files = append(set.Files, outputset.File{Ext: f.Name(), Write: func(w io.Writer) error { return f.Write(w, r) }})
 	}
+	m := custody.Manifest{ManifestVersion: custody.Version, Kind: custody.KindReview, Tool: custody.Tool{Name: r.Tool.Name, Version: r.Tool.Version},
+		SealedBy: "analyze", Created: formats.Stamp(formats.NewestAsOf(r)), ReviewID: r.ID}
+	for _, e := range r.Evidence {
+		m.Evidence = append(m.Evidence, custody.EvidenceRef{Name: e.Manifest, SHA256: e.SHA256, Statement: e.Statement()})
+	}
+	set.SealWith(m, signer, func(ext string) string {
+		if ext == "xlsx" {
+			return r.StampDigest()
+		}
+		return ""
+	})
 	return set
 }
 
@@ -447,7 +486,7 @@ func base(r *formats.Review) string {
 // summary beside them; it says what it did, and reports whether all went
 // well. An account's package is the review of its inputs alone
 // (formats.SplitReview).
-func writeSplit(ctx context.Context, fl flags, whole *formats.Review, summary string, ui *cli.UI) bool {
+func writeSplit(ctx context.Context, fl flags, whole *formats.Review, summary string, ui *cli.UI, signer *custody.Signer) bool {
 	subs := formats.SplitReview(whole)
 	org := &formats.Organisation{Whole: whole, Paper: fl.PaperSize}
 	results := make([]outputset.Written, len(subs))
@@ -456,7 +495,7 @@ func writeSplit(ctx context.Context, fl flags, whole *formats.Review, summary st
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for i := range jobs {
-				results[i] = outputset.Write(ctx, filepath.Join(fl.Out, accountDir(subs[i].Account())), reviewSet(subs[i], fl.formats))
+				results[i] = outputset.Write(ctx, filepath.Join(fl.Out, accountDir(subs[i].Account())), reviewSet(subs[i], fl.formats, signer))
 			}
 		})
 	}

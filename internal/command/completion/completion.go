@@ -172,8 +172,11 @@ _credreview() {
 		}
 		b.WriteString("\t\tesac\n")
 		fmt.Fprintf(&b, "\t\tif [[ $cur == -* ]]; then\n\t\t\tCOMPREPLY=($(compgen -W '%s' -- \"$cur\"))\n", strings.Join(all, " "))
-		if c.Name == "analyze" {
+		switch c.Name {
+		case "analyze":
 			b.WriteString("\t\telse\n\t\t\tCOMPREPLY=($(compgen -f -- \"$cur\"))\n")
+		case "seal": // seals a folder
+			b.WriteString("\t\telse\n\t\t\tCOMPREPLY=($(compgen -d -- \"$cur\"))\n")
 		}
 		b.WriteString("\t\tfi\n\t\t;;\n")
 	}
@@ -199,6 +202,8 @@ func fish(commands []*cli.Command) string {
 			fmt.Fprintf(&b, "complete -c credreview -n %s -a %s\n", cond, fishQuote(commandNames(commands)))
 		case "analyze":
 			fmt.Fprintf(&b, "complete -c credreview -n %s -F\n", cond)
+		case "seal":
+			fmt.Fprintf(&b, "complete -c credreview -n %s -x -a '(__fish_complete_directories)'\n", cond)
 		}
 		for _, f := range flags(c) {
 			fmt.Fprintf(&b, "complete -c credreview -n %s -l %s", cond, f.long)

@@ -1,6 +1,7 @@
 // Package fetch is credreview fetch: on a connected machine, it exports
 // each account's credential report and key inventory, the evidence that
-// analyze reads offline. The export itself is package fetch of the module.
+// analyze reads offline, and seals them in an evidence manifest (with
+// package seal's Write). The export itself is package fetch of the module.
 package fetch
 
 import (
@@ -16,6 +17,8 @@ import (
 
 	"github.com/credreview/credreview/fetch"
 	"github.com/credreview/credreview/internal/cli"
+	"github.com/credreview/credreview/internal/command/seal"
+	"github.com/credreview/credreview/internal/custody"
 )
 
 // Command is credreview fetch.
@@ -40,6 +43,13 @@ aws iam list-access-keys prints it (all users merged). Files are written
 whole or not at all. The credentials need iam:GenerateCredentialReport,
 iam:GetCredentialReport and iam:ListAccessKeys.
 
+Then it seals them: DIR/credential-evidence.json, the evidence manifest,
+lists the files this run saved with their SHA-256, and the credentials
+that fetched each account (as sts get-caller-identity names them).
+analyze holds the folder to it: a file added, altered or missing since is
+an error. So fetch into an empty folder, or seal what else it holds with
+credreview seal --force DIR.
+
 Credentials and endpoints come from the AWS SDK's standard configuration:
 environment variables, the shared config and credentials files (named and
 SSO profiles), AWS_ENDPOINT_URL_IAM and AWS_ENDPOINT_URL.
@@ -55,6 +65,11 @@ Options:
         --region REGION    Region for the SDK and STS (default: from the
                            configuration, else us-east-1).
         --timeout D        Give up on an account after D (default 10m).
+        --sign-key FILE    Sign the manifest with the OpenSSH private key
+                           FILE, as credential-evidence.json.sig (see
+                           credreview seal --help). The key is loaded, and
+                           its passphrase asked, before AWS is asked
+                           anything.
     -q, --quiet            Print errors only.
     -h, --help             Print this help.
 
@@ -70,11 +85,13 @@ Exit codes:
 Examples:
     credreview fetch --profile prod --profile staging -o evidence/
     credreview fetch --role-arn arn:aws:iam::123456789012:role/Audit -o evidence/
+    credreview fetch --sign-key ~/.ssh/id_ed25519 -o evidence/
 `
 
 // flags are fetch's options.
 type flags struct {
 	out, region     string
+	signKey         string
 	profiles, roles []string
 	timeout         time.Duration
 	cli.CommonFlags
@@ -87,6 +104,7 @@ func (fl *flags) flagSet() *pflag.FlagSet {
 	fs.StringArrayVar(&fl.roles, "role-arn", nil, "")
 	fs.StringVar(&fl.region, "region", "", "")
 	fs.DurationVar(&fl.timeout, "timeout", 10*time.Minute, "")
+	fs.StringVar(&fl.signKey, "sign-key", "", "")
 	fl.CommonFlags.Register(fs)
 	cli.CompleteDir(fs, "out")
 	return fs
@@ -114,6 +132,14 @@ func parse(args []string) (flags, error) {
 
 // run exports the accounts the flags name and says what was saved.
 func run(ctx context.Context, fl flags, _ io.Reader, _ io.Writer, ui *cli.UI) error {
+	// A key that cannot sign is found out before AWS is asked anything.
+	var signer *custody.Signer
+	if fl.signKey != "" {
+		var err error
+		if signer, err = seal.LoadKey(ctx, fl.signKey, ui); err != nil {
+			return err
+		}
+	}
 	if err := os.MkdirAll(fl.out, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", fl.out, err)
 	}
@@ -138,6 +164,7 @@ func run(ctx context.Context, fl flags, _ io.Reader, _ io.Writer, ui *cli.UI) er
 		}
 		ok = append(ok, s.Account)
 	}
+	sealErr := writeManifest(ctx, fl, saved, signer, ui)
 	summary := fmt.Sprintf("fetch: saved %s in %s", cli.Plural(len(ok), "account", "accounts"), fl.out)
 	if len(ok) > 0 {
 		summary += " (" + strings.Join(ok, ", ") + ")"
@@ -146,8 +173,112 @@ func run(ctx context.Context, fl flags, _ io.Reader, _ io.Writer, ui *cli.UI) er
 		summary += fmt.Sprintf("; %d failed (%s)", len(bad), strings.Join(bad, ", "))
 	}
 	ui.Infof("%s", summary)
-	if len(bad) > 0 {
+	if len(bad) > 0 || sealErr != nil {
 		return cli.ErrReported
 	}
 	return nil
+}
+
+// writeManifest seals what this run saved in DIR/credential-evidence.json
+// (signed with signer, if any), and warns of the files of DIR that it does
+// not list, which analyze will refuse. With no account saved, it writes
+// nothing. A failure is printed, and returned.
+func writeManifest(ctx context.Context, fl flags, saved []fetch.Saved, signer *custody.Signer, ui *cli.UI) error {
+	m := &custody.Manifest{
+		ManifestVersion: custody.Version,
+		Kind:            custody.KindEvidence,
+		Tool:            custody.Tool{Name: "credreview", Version: cli.Version},
+		SealedBy:        "fetch",
+		Created:         time.Now().UTC().Format(time.RFC3339),
+	}
+	listed := map[string]bool{}
+	for _, s := range saved {
+		if s.Err != nil {
+			continue
+		}
+		m.Accounts = append(m.Accounts, custody.Account{
+			AccountID:     s.Account,
+			CallerARN:     orUnknown(s.CallerARN),
+			CallerUserID:  orUnknown(s.CallerUserID),
+			CallerAccount: orUnknown(s.CallerAccount),
+			Target:        s.Target,
+		})
+		generated := ""
+		if !s.Generated.IsZero() {
+			generated = s.Generated.UTC().Format(time.RFC3339)
+		}
+		for _, f := range []struct {
+			path, kind, generated string
+		}{
+			{s.Report, seal.KindReport, generated},
+			{s.Inventory, seal.KindInventory, ""},
+		} {
+			name, ok := custody.Rel(fl.out, f.path)
+			if !ok {
+				err := fmt.Errorf("%s is not inside %s", f.path, fl.out) // cannot happen: fetch joined them
+				ui.Errorf("fetch: the evidence was saved, but not sealed: %v", err)
+				return err
+			}
+			size, sum, err := custody.HashFile(f.path)
+			if err != nil {
+				ui.Errorf("fetch: the evidence was saved, but not sealed: %v", err)
+				return err
+			}
+			m.Files = append(m.Files, custody.File{Name: name, Size: size, SHA256: sum, Kind: f.kind, AccountID: s.Account, GeneratedTime: f.generated})
+			listed[f.path] = true
+		}
+	}
+	if len(m.Accounts) == 0 {
+		return nil
+	}
+	sealed, err := seal.Write(ctx, fl.out, m, signer)
+	if err != nil && !errors.Is(err, seal.ErrNotSigned) {
+		ui.Errorf("fetch: the evidence was saved, but not sealed: %v", err)
+		return err
+	}
+	what := fmt.Sprintf("fetch: sealed %s of %s in %s", cli.Plural(len(m.Files), "file", "files"), cli.Plural(len(m.Accounts), "account", "accounts"), sealed.Manifest)
+	if sealed.Replaced {
+		what += ", replacing an earlier run's manifest"
+	}
+	ui.Infof("%s", what)
+	if sealed.RemovedSignature != "" {
+		ui.Infof("fetch: removed %s, the signature of the manifest it replaced", sealed.RemovedSignature)
+	}
+	if err != nil {
+		ui.Errorf("fetch: %v", err)
+		ui.Hintf("%s", seal.SignHint(sealed.Manifest, fl.signKey))
+	} else if sealed.Signature != "" {
+		ui.Infof("fetch: signed it with %s (%s): %s", signer.Fingerprint(), fl.signKey, sealed.Signature)
+	}
+
+	// What else the folder holds, analyze reads too, and holds to the
+	// manifest, which does not list it.
+	w := seal.Files(fl.out)
+	var others []string
+	for _, path := range w.Files {
+		if !listed[path] {
+			others = append(others, path)
+		}
+	}
+	if len(others) > 0 {
+		names := others
+		if len(names) > 5 {
+			names = append(names[:5:5], fmt.Sprintf("and %d more", len(others)-5))
+		}
+		ui.Warnf("fetch: %s holds %s that this run did not save (%s): analyze will refuse them, since %s does not list them; fetch into an empty folder, or seal the folder as it is with credreview seal --force %s",
+			fl.out, cli.Plural(len(others), "file", "files"), strings.Join(names, ", "), custody.EvidenceName, fl.out)
+	}
+	for _, e := range w.Errors {
+		ui.Warnf("fetch: %s: analyze will report it as an error", e)
+	}
+	return err
+}
+
+// orUnknown is what the manifest says of a caller identity that STS did
+// not give.
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
 }

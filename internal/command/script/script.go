@@ -17,6 +17,7 @@ import (
 	"github.com/credreview/credreview/analyze"
 	"github.com/credreview/credreview/formats"
 	"github.com/credreview/credreview/internal/cli"
+	"github.com/credreview/credreview/internal/custody"
 	"github.com/credreview/credreview/internal/outputset"
 )
 
@@ -45,7 +46,9 @@ It refuses a workbook whose finding rows no longer match what credreview
 wrote: a changed ID, severity, account, user, key or command, a row added
 or deleted, or a Decision that is not Approve, Reject or Defer. Sorting and
 filtering rows are fine, and so is saving the workbook again in LibreOffice
-or Excel.
+or Excel. Its stamp is held to the review's manifest beside it
+(credential-review.manifest.json, which analyze writes): a stamp that no
+longer matches it is refused.
 
 Options:
         --approved FILE    The workbook the board decided in (required).
@@ -57,6 +60,9 @@ Options:
                            Reviewer and Notes, as NAME.exceptions.yaml, each
                            expiring N days (default 90, at most 730) after
                            its report's as-of time, for analyze --exceptions.
+        --allowed-signers FILE
+                           Require the review's manifest to be signed by a
+                           key FILE names (ssh-keygen's allowed signers).
     -q, --quiet            Print errors only.
     -h, --help             Print this help.
 
@@ -74,6 +80,7 @@ Examples:
 type flags struct {
 	approved, out, name string
 	exceptionDays       int
+	cli.CustodyFlags
 	cli.CommonFlags
 }
 
@@ -83,6 +90,7 @@ func (fl *flags) flagSet() *pflag.FlagSet {
 	fs.StringVarP(&fl.out, "out", "o", ".", "")
 	fs.StringVar(&fl.name, "name", analyze.OutputBase, "")
 	fs.IntVar(&fl.exceptionDays, "exception-days", 90, "")
+	fl.CustodyFlags.Register(fs, false)
 	fl.CommonFlags.Register(fs)
 	cli.CompleteFile(fs, "approved", "xlsx")
 	cli.CompleteDir(fs, "out")
@@ -110,6 +118,10 @@ func parse(args []string) (flags, error) {
 // run reads the board's decisions back from its workbook and writes the
 // script of what it approved.
 func run(ctx context.Context, fl flags, _ io.Reader, stdout io.Writer, ui *cli.UI) error {
+	verifier, err := fl.Verifier()
+	if err != nil {
+		return err
+	}
 	f, err := os.Open(fl.approved)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", fl.approved, errors.Unwrap(err))
@@ -130,6 +142,22 @@ func run(ctx context.Context, fl flags, _ io.Reader, stdout io.Writer, ui *cli.U
 		return cli.ErrReported
 	}
 	review.Workbook = fl.approved
+	// The stamp is the review as analyze wrote it: held to the review's
+	// manifest, it cannot have been rewritten with its rows.
+	sealed, err := custody.CheckFile(formats.ManifestOf(fl.approved), filepath.Base(fl.approved), review.ID, func(f custody.File) error {
+		if f.Stamp != review.StampDigest() {
+			return fmt.Errorf("its stamp's digest is %s, the manifest's %s: the stamp was changed after analyze wrote it", review.StampDigest(), f.Stamp)
+		}
+		return nil
+	}, verifier)
+	if err != nil {
+		ui.Errorf("%s: %v; no script was written", fl.approved, err)
+		ui.Hintf("decide in the workbook analyze wrote, beside its manifest, or write the review again with credreview analyze")
+		return cli.ErrReported
+	}
+	if sealed.Manifest == "" {
+		ui.Warnf("%s: %s", fl.approved, sealed.Statement())
+	}
 	for _, w := range warnings {
 		ui.Warnf("%s: %s", fl.approved, w)
 	}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/credreview/credreview/analyze"
 	"github.com/credreview/credreview/formats"
 	"github.com/credreview/credreview/internal/cli"
+	"github.com/credreview/credreview/internal/custody"
 	"github.com/credreview/credreview/internal/outputset"
 )
 
@@ -48,7 +50,9 @@ the review:
 It also lists the findings of the newer evidence that the review did not
 have. A newer report older than the review's, or one the review was made
 from, is an error, and leaves its account unknown; so is a key inventory
-the review was made from, which is not used.
+the review was made from, which is not used. The review's JSON is held to
+its manifest (credential-review.manifest.json, which analyze writes beside
+it): a JSON that no longer matches it is refused.
 
 Options:
         --review FILE        The review's JSON (required).
@@ -66,6 +70,17 @@ Options:
                              still active or unknown (not counting excepted
                              ones): none (default), low, medium or high.
         --paper SIZE         Lay the workbook out for a4 (default) or letter.
+        --inputs DIR         Analyse the review's own inputs again, found in
+                             DIR by their SHA-256, with the review's
+                             options, and refuse a review whose findings
+                             differ from theirs: no edit to the review's
+                             JSON passes, with or without a signature.
+        --allowed-signers FILE
+                             Require the review's manifest, and each
+                             evidence manifest, to be signed by a key FILE
+                             names (ssh-keygen's allowed signers format).
+        --sign-key FILE      Sign the verification's manifest with this
+                             OpenSSH private key.
     -q, --quiet              Print errors only.
     -h, --help               Print this help.
 
@@ -88,8 +103,9 @@ var kinds = []string{"xlsx", "md", "json"}
 
 // flags are verify's options, checked.
 type flags struct {
-	review string
+	review, inputs string
 	cli.OutputFlags
+	cli.CustodyFlags
 	cli.CommonFlags
 
 	paths   []string
@@ -99,8 +115,11 @@ type flags struct {
 func (fl *flags) flagSet() *pflag.FlagSet {
 	fs := cli.NewFlagSet("verify")
 	fs.StringVar(&fl.review, "review", "", "")
+	fs.StringVar(&fl.inputs, "inputs", "", "")
 	fl.OutputFlags.Register(fs, base)
+	fl.CustodyFlags.Register(fs, true)
 	fl.CommonFlags.Register(fs)
+	cli.CompleteDir(fs, "inputs")
 	return fs
 }
 
@@ -144,15 +163,51 @@ func run(ctx context.Context, fl flags, stdin io.Reader, stdout io.Writer, ui *c
 	if fl.Out == "-" && fl.formats[0].Name() == "xlsx" && ui.Terminal(stdout) {
 		return cli.Usagef("-f xlsx -o - would write a zip archive to the terminal; redirect standard output to a file, or write into a folder with -o DIR")
 	}
+	signer, err := fl.Signer(ctx, ui)
+	if err != nil {
+		return err
+	}
+	verifier, err := fl.Verifier()
+	if err != nil {
+		return err
+	}
 	review, digest, err := formats.ReadReviewFile(fl.review)
 	if err != nil {
 		return fmt.Errorf("--review %v", err)
+	}
+	sealed, err := custody.CheckFile(formats.ManifestOf(fl.review), filepath.Base(fl.review), review.ID, func(f custody.File) error {
+		if f.SHA256 != digest {
+			return fmt.Errorf("its SHA-256 is %s, the manifest's %s: it was changed after analyze wrote it", digest, f.SHA256)
+		}
+		return nil
+	}, verifier)
+	if err != nil {
+		ui.Errorf("--review %s: %v; nothing was verified", fl.review, err)
+		ui.Hintf("verify the review as analyze wrote it, or analyse its inputs again")
+		return cli.ErrReported
+	}
+	if sealed.Manifest == "" {
+		ui.Warnf("--review %s: %s", fl.review, sealed.Statement())
+	}
+	if fl.inputs != "" {
+		if diffs := analyze.Rederive(ctx, review.Result, fl.review, fl.inputs); len(diffs) > 0 {
+			for _, p := range diffs {
+				ui.Errorf("%s", p.Error())
+				if p.Hint != "" {
+					ui.Hintf("%s", p.Hint)
+				}
+			}
+			ui.Errorf("--review %s is refused: it is not the review of its inputs in %s; nothing was verified", fl.review, fl.inputs)
+			return cli.ErrReported
+		}
+		ui.Infof("--review %s is the review of its inputs in %s, analysed again", fl.review, fl.inputs)
 	}
 	// The review's checks and periods, but not an --as-of it was given:
 	// the newer evidence's ages are measured to its own time.
 	opts := review.Options
 	opts.AsOf = time.Time{}
 	opts.Exceptions = fl.Exceptions
+	opts.AllowedSigners = fl.AllowedSigners
 	res, v, problems, warnings := analyze.VerifyEvidence(ctx, review.Result, fl.paths, stdin, opts)
 	cli.RelaxGC()
 	if ctx.Err() != nil {
@@ -186,10 +241,13 @@ func run(ctx context.Context, fl flags, stdin io.Reader, stdout io.Writer, ui *c
 		}
 		ui.Infof("%s", summary)
 	} else {
-		set := &outputset.Set{What: "verification", Base: fl.Name, ID: formats.VerificationID(ver), IDOf: formats.VerificationIDOf, Kinds: kinds}
+		id := formats.VerificationID(ver)
+		set := &outputset.Set{What: "verification", Base: fl.Name, ID: id, IDOf: formats.VerificationIDOf, Kinds: append(kinds, outputset.ManifestExt, outputset.SignatureExt)}
 		for _, f := range fl.formats {
 			set.Files = append(set.Files, outputset.File{Ext: f.Name(), Write: func(w io.Writer) error { return f.WriteVerification(w, ver) }})
 		}
+		set.SealWith(custody.Manifest{ManifestVersion: custody.Version, Kind: custody.KindVerification, Tool: custody.Tool{Name: tool.Name, Version: tool.Version},
+			SealedBy: "verify", Created: formats.Stamp(formats.NewestAsOf(ver.Newer)), ReviewID: id}, signer, nil)
 		if !outputset.Write(ctx, fl.Out, set).Say(ui, summary) {
 			return cli.ErrReported
 		}
